@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { SCOPES } from '@dodil/shared';
+import { createApp } from '../../app';
+import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
+import { createJsonLogger } from '../../http/logger';
+import { listen } from '../../http/listen';
+import { openRuntime } from '../../runtime';
+import type { Runtime } from '../../runtime';
+import { DATABASE_FILE } from '../../storage/database';
+import { COMMON_OPTIONS, dataDirOf, parseFlags } from '../common-options';
+import type { CliIo, Command } from '../io';
+
+const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
+                          [--master-key-file F | --dev] [--tls-cert F --tls-key F] [--insecure-http]
+
+Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
+The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
+--dev generates one in the data dir and creates org "default" with an all-scope token (not for production).`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  listen: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'insecure-http': { type: 'boolean' },
+} as const;
+
+const DEV_ORG = 'default';
+
+function readTls(certFile: string | undefined, keyFile: string | undefined) {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new ConfigError('--tls-cert and --tls-key go together');
+  try {
+    return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  } catch {
+    throw new ConfigError('cannot read the TLS certificate or key file');
+  }
+}
+
+async function bootstrapDev(runtime: Runtime, io: CliIo): Promise<void> {
+  io.stderr('\n  *** DEV MODE: generated keys and an all-scope token. NOT FOR PRODUCTION. ***\n\n');
+  if ((await runtime.stores.orgs.getByName(DEV_ORG)) !== undefined) {
+    io.stderr(`  org "${DEV_ORG}" exists; make another token with:\n`);
+    io.stderr(`  npx dodil-server token create --dev --org ${DEV_ORG} --scopes ${SCOPES.join(',')}\n\n`);
+    return;
+  }
+  await runtime.admin.createOrg(DEV_ORG);
+  const { token } = await runtime.admin.createToken({ org: DEV_ORG, scopes: SCOPES, name: 'dev' });
+  io.stderr(`  created org "${DEV_ORG}" and this token (shown once):\n\n`);
+  io.stdout(`DODIL_TOKEN=${token}\n`);
+  io.stderr('\n');
+}
+
+/** `dodil-server start`: serve until SIGTERM/SIGINT, then shut down gracefully. */
+export const startCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (values.help) {
+    io.stdout(`${HELP}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new ConfigError(HELP);
+  const address = parseListen(values.listen ?? io.env.DODIL_LISTEN ?? '127.0.0.1:8700');
+  const tls = readTls(values['tls-cert'], values['tls-key']);
+  if (!tls && !isLoopback(address.host) && !values['insecure-http']) {
+    throw new ConfigError(
+      `refusing plain HTTP on ${address.host}, which is not loopback: give --tls-cert and --tls-key, or --insecure-http`,
+    );
+  }
+  const dev = values.dev ?? false;
+  const dataDir = dataDirOf(values['data-dir'], io);
+  ensureDataDir(dataDir);
+  const master = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: dev });
+  const logger = createJsonLogger(io.stdout);
+  const runtime = await openRuntime({
+    databaseFile: join(dataDir, DATABASE_FILE),
+    masterKey: master.key,
+    nativeBinding: io.nativeBinding,
+    onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+  });
+  try {
+    if (dev) {
+      if (master.generated) io.stderr(`generated dev master key file ${master.source} (mode 0600)\n`);
+      await bootstrapDev(runtime, io);
+    }
+    const app = createApp({
+      secrets: runtime.secrets,
+      auth: runtime.auth,
+      isReady: () => runtime.isReady(),
+      logger,
+      now: () => performance.now(),
+    });
+    const server = await listen({ fetch: app.fetch, host: address.host, port: address.port, ...(tls ? { tls } : {}) });
+    logger.info({ msg: 'listening', url: server.url, dataDir, dev });
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    logger.info({ msg: 'shutting down' });
+    await server.close();
+    return 0;
+  } finally {
+    runtime.close();
+  }
+};

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { ConfigError, ensureDataDir, resolveMasterKey } from '../config';
+import { DATABASE_FILE } from '../storage/database';
+import { openRuntime } from '../runtime';
+import type { Runtime } from '../runtime';
+import type { CliIo } from './io';
+
+/** Flags every subcommand takes: the data dir and the master key settings (SPEC §4). */
+export const COMMON_OPTIONS = {
+  'data-dir': { type: 'string' },
+  'master-key-file': { type: 'string' },
+  dev: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** Parses argv strictly: an unknown flag is an operator error, not something to ignore. */
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+/** The data dir from `--data-dir`, `DODIL_DATA_DIR`, or `./data`. */
+export function dataDirOf(flag: string | undefined, io: CliIo): string {
+  return flag ?? io.env.DODIL_DATA_DIR ?? 'data';
+}
+
+/** Opens the runtime of a data dir for an admin subcommand (never generates a key). */
+export async function openForAdmin(
+  values: { 'data-dir'?: string | undefined; 'master-key-file'?: string | undefined; dev?: boolean | undefined },
+  io: CliIo,
+): Promise<Runtime> {
+  const dataDir = dataDirOf(values['data-dir'], io);
+  const { key } = resolveMasterKey({
+    flagFile: values['master-key-file'],
+    env: io.env,
+    dataDir,
+    dev: values.dev ?? false,
+    generateDev: false,
+  });
+  ensureDataDir(dataDir);
+  return openRuntime({
+    databaseFile: join(dataDir, DATABASE_FILE),
+    masterKey: key,
+    nativeBinding: io.nativeBinding,
+  });
+}

@@ -1,0 +1,17 @@
+import type { Env } from '../config';
+
+/** What a server subcommand may touch; main.ts supplies the real process. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Env;
+  /** Aborted on SIGTERM/SIGINT; long-running commands stop gracefully. */
+  signal: AbortSignal;
+  /** The better-sqlite3 addon when it must be supplied (single executable). */
+  nativeBinding?: unknown;
+  /** Build information for `--version`. */
+  version: string;
+}
+
+/** A subcommand: parsed argv in, exit code out. */
+export type Command = (argv: string[], io: CliIo) => Promise<number>;

@@ -1,0 +1,71 @@
+import { AppError } from '../errors/app-error';
+import { ConfigError } from '../config';
+import { WrongMasterKeyError } from '../runtime';
+import { exitCodeFor } from '@dodil/shared';
+import { orgCommand } from './commands/org';
+import { startCommand } from './commands/start';
+import { tokenCommand } from './commands/token';
+import type { CliIo, Command } from './io';
+
+const HELP = `usage: dodil-server <command> [flags]
+
+commands:
+  start                 serve the API (see: dodil-server start --help)
+  org create <org>      create an organization
+  token create|list|revoke
+                        manage API tokens
+  --version             print version and commit
+
+Every command takes --data-dir (DODIL_DATA_DIR, default ./data) and the master key settings
+(DODIL_MASTER_KEY, DODIL_MASTER_KEY_FILE, --master-key-file, or --dev for the dev key file).`;
+
+/** Subcommands by name; other modules register more (keys, audit, backup, restore). */
+export const COMMANDS: Record<string, Command> = {
+  start: startCommand,
+  org: orgCommand,
+  token: tokenCommand,
+};
+
+/**
+ * Runs one server subcommand and returns its exit code. The one top-level
+ * catch: operator errors print one line; unexpected ones print a generic line.
+ */
+export async function runServerCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout(`dodil-server ${io.version}\n`);
+    return 0;
+  }
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(`${HELP}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr(`dodil-server: unknown command "${name}"\n${HELP}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`dodil-server ${name}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof AppError) {
+      io.stderr(`dodil-server ${name}: ${err.message}\n`);
+      return exitCodeFor(err.code);
+    }
+    if (err instanceof WrongMasterKeyError) {
+      io.stderr(`dodil-server ${name}: ${err.message}\n`);
+      return 3;
+    }
+    const code = (err as { code?: unknown }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      io.stderr(`dodil-server ${name}: cannot listen: ${String(code)}\n`);
+      return 1;
+    }
+    io.stderr(`dodil-server ${name}: unexpected error: ${(err as Error).name}: ${(err as Error).message}\n`);
+    return 10;
+  }
+}

@@ -1,0 +1,45 @@
+import type { OrgKeyRecord, OrgStore } from '../storage/types';
+import type { RandomBytes } from './aead';
+import type { MasterKey } from './master-key';
+
+/** What an org data key is wrapped for; part of the wrap AAD. */
+export const dataKeyPurpose = (orgId: string, version: number) => ['org-data-key', orgId, version] as const;
+
+/**
+ * Org data keys: created random, stored wrapped by the master key, unwrapped
+ * on first use and kept in memory (keys, never slot values, are cached).
+ */
+export class OrgKeys {
+  readonly #cache = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly master: MasterKey,
+    private readonly orgs: Pick<OrgStore, 'getKey'>,
+    private readonly random: RandomBytes,
+  ) {}
+
+  /** A fresh data key and its stored form. */
+  create(orgId: string, version: number, nowMs: number): OrgKeyRecord {
+    const dek = this.random(32);
+    const wrapped = this.master.wrap(dek, dataKeyPurpose(orgId, version), this.random);
+    this.#cache.set(`${orgId}/${version}`, dek);
+    return { orgId, version, wrapped, encryptions: 0, createdAtMs: nowMs };
+  }
+
+  /** The data key of an org at a version; throws when it is missing or does not unwrap. */
+  async get(orgId: string, version: number): Promise<Uint8Array> {
+    const id = `${orgId}/${version}`;
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const record = await this.orgs.getKey(orgId, version);
+    if (record === undefined) throw new Error(`data key ${version} of an org is missing`);
+    const dek = this.master.unwrap(record.wrapped, dataKeyPurpose(orgId, version));
+    this.#cache.set(id, dek);
+    return dek;
+  }
+
+  /** Drops cached keys (after a rotation re-wrapped or replaced them). */
+  forget(): void {
+    this.#cache.clear();
+  }
+}

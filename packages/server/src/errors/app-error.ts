@@ -1,0 +1,19 @@
+import type { GrpcCodeName } from '@dodil/shared';
+
+/**
+ * The one error vocabulary of the server: services throw `AppError(code)`, and
+ * each protocol's error mapper turns it into its own shape. The message is
+ * shown to the caller, so it must never carry a secret value or internals.
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly code: Exclude<GrpcCodeName, 'OK'>,
+    message: string,
+    /** Seconds a throttled caller should wait (RESOURCE_EXHAUSTED only). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,39 @@
+import { GrpcCode, httpStatusFor } from '@dodil/shared';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { HTTPException } from 'hono/http-exception';
+import { AppError } from '../errors/app-error';
+import type { AppEnv } from './app-env';
+import type { Logger } from './logger';
+
+/** The google.rpc.Status body of SPEC §2 for an error code and message. */
+export function errorResponse(c: Context<AppEnv>, error: AppError, status?: number): Response {
+  if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
+  return c.json(
+    { code: GrpcCode[error.code], message: error.message, details: [] },
+    (status ?? httpStatusFor(error.code)) as ContentfulStatusCode,
+  );
+}
+
+/**
+ * The one error mapper of the REST app. AppError keeps its code and message;
+ * Hono's own exceptions (malformed JSON, body too large) become
+ * INVALID_ARGUMENT; anything else is a generic INTERNAL whose details stay in
+ * the server log under the request id.
+ */
+export function createErrorHandler(logger: Logger) {
+  return (err: Error, c: Context<AppEnv>): Response => {
+    if (err instanceof AppError) return errorResponse(c, err);
+    if (err instanceof HTTPException) {
+      if (err.status === 413) {
+        return errorResponse(c, new AppError('INVALID_ARGUMENT', 'request body larger than 64 KiB'), 413);
+      }
+      if (err.status === 400) {
+        return errorResponse(c, new AppError('INVALID_ARGUMENT', 'malformed JSON in request body'));
+      }
+    }
+    // err.message can't hold a value: values never reach an exception's text in our code.
+    logger.error({ msg: 'unhandled error', requestId: c.get('requestId'), error: err.name, detail: err.message });
+    return errorResponse(c, new AppError('INTERNAL', `internal error (request id ${c.get('requestId') ?? 'unknown'})`));
+  };
+}

@@ -1,0 +1,70 @@
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import type { AuthService } from '../services/auth-service';
+import type { AppEnv } from './app-env';
+import type { Logger } from './logger';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Gives every request an id (a caller's sane `x-request-id` is kept, anything
+ * else replaced) and echoes it on the response, errors included.
+ */
+export function requestId(newId: () => string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const id = incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : newId();
+    c.set('requestId', id);
+    c.header('x-request-id', id);
+    await next();
+    c.res.headers.set('x-request-id', id);
+  };
+}
+
+/** Where the peer address of a request comes from (the socket, when there is one). */
+export type ClientAddressOf = (env: unknown) => string;
+
+/** Reads the remote address from @hono/node-server's bindings (`env.incoming.socket`). */
+export const socketClientAddress: ClientAddressOf = (env) => {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'unknown';
+};
+
+/** Records the client address for auth throttling, audit and logs. */
+export function clientAddress(of: ClientAddressOf): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('clientAddress', of(c.env));
+    await next();
+  };
+}
+
+/**
+ * One JSON line per request: id, method, route pattern, status, duration and
+ * org. The route pattern (not the URL) and no headers, so neither a token nor a
+ * query string can reach the log.
+ */
+export function accessLog(logger: Logger, now: () => number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = now();
+    await next();
+    logger.info({
+      msg: 'request',
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      route: routePath(c, -1),
+      status: c.res.status,
+      durationMs: Math.round((now() - started) * 1000) / 1000,
+      org: c.get('logOrg'),
+    });
+  };
+}
+
+/** Authenticates the bearer token and leaves the principal for the handlers. */
+export function authenticate(auth: Pick<AuthService, 'authenticate'>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = await auth.authenticate(c.req.header('authorization'), c.get('clientAddress'));
+    c.set('principal', principal);
+    c.set('logOrg', principal.orgName);
+    await next();
+  };
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type { RandomBytes } from './crypto/aead';
+import { TOKEN_PEPPER_META, TOKEN_PEPPER_PURPOSE } from './crypto/api-token';
+import { KEY_CHECK_META, MasterKey } from './crypto/master-key';
+import { OrgKeys } from './crypto/org-keys';
+import { createAdminService } from './services/admin-service';
+import type { AdminService } from './services/admin-service';
+import { createAuthService } from './services/auth-service';
+import type { AuthService } from './services/auth-service';
+import { systemClock } from './services/clock';
+import type { Clock } from './services/clock';
+import { createSecretService } from './services/secret-service';
+import type { SecretService, SecretServiceDeps } from './services/secret-service';
+import { openDatabase } from './storage/database';
+import { createSqliteMetaStore, createSqliteOrgStore } from './storage/sqlite-org-store';
+import { createSqliteSlotStore } from './storage/sqlite-slot-store';
+import { createSqliteTokenStore } from './storage/sqlite-token-store';
+import type { MetaStore, OrgStore, SlotStore, TokenStore } from './storage/types';
+
+/** What {@link openRuntime} needs. */
+export interface RuntimeOptions {
+  databaseFile: string;
+  masterKey: Uint8Array;
+  nativeBinding?: unknown;
+  clock?: Clock;
+  random?: RandomBytes;
+  onIntegrityFailure?: SecretServiceDeps['onIntegrityFailure'];
+}
+
+/** An open data directory: database, keys and the services on top. */
+export interface Runtime {
+  db: Database;
+  stores: { slots: SlotStore; orgs: OrgStore; tokens: TokenStore; meta: MetaStore };
+  master: MasterKey;
+  orgKeys: OrgKeys;
+  clock: Clock;
+  random: RandomBytes;
+  secrets: SecretService;
+  auth: AuthService;
+  admin: AdminService;
+  /** True while the database answers and the keys are usable (readiness). */
+  isReady(): Promise<boolean>;
+  close(): void;
+}
+
+/** Thrown when the master key is not the one this data directory was created with. */
+export class WrongMasterKeyError extends Error {
+  override readonly name = 'WrongMasterKeyError';
+}
+
+const defaultRandom: RandomBytes = (n) => new Uint8Array(randomBytes(n));
+
+/**
+ * Opens the store and checks the master key against the stored key check
+ * value, so a wrong key is refused at start instead of failing every read.
+ */
+export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? defaultRandom;
+  const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
+  try {
+    const meta = createSqliteMetaStore(db);
+    const master = new MasterKey(options.masterKey);
+    const check = await meta.putIfAbsent(KEY_CHECK_META, master.checkValue());
+    if (!master.matches(check)) {
+      throw new WrongMasterKeyError('the master key does not open this data directory');
+    }
+    const wrappedPepper = await meta.putIfAbsent(
+      TOKEN_PEPPER_META,
+      master.wrap(random(32), TOKEN_PEPPER_PURPOSE, random),
+    );
+    const pepper = master.unwrap(wrappedPepper, TOKEN_PEPPER_PURPOSE);
+    const slots = createSqliteSlotStore(db);
+    const orgs = createSqliteOrgStore(db);
+    const tokens = createSqliteTokenStore(db);
+    const orgKeys = new OrgKeys(master, orgs, random);
+    return {
+      db,
+      stores: { slots, orgs, tokens, meta },
+      master,
+      orgKeys,
+      clock,
+      random,
+      secrets: createSecretService({
+        slots,
+        orgs,
+        keys: orgKeys,
+        clock,
+        random,
+        ...(options.onIntegrityFailure ? { onIntegrityFailure: options.onIntegrityFailure } : {}),
+      }),
+      auth: createAuthService({ tokens, orgs, pepper, clock }),
+      admin: createAdminService({ orgs, tokens, keys: orgKeys, pepper, clock, random }),
+      async isReady() {
+        try {
+          const stored = await meta.get(KEY_CHECK_META);
+          return stored !== undefined && master.matches(stored);
+        } catch {
+          return false;
+        }
+      },
+      close() {
+        if (db.open) db.close();
+      },
+    };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,61 @@
+import { isScope } from '@dodil/shared';
+import type { Scope } from '@dodil/shared';
+import { parseToken, tokenMatches } from '../crypto/api-token';
+import { AppError } from '../errors/app-error';
+import type { OrgStore, TokenStore } from '../storage/types';
+import type { Clock } from './clock';
+import type { Principal } from './context';
+
+/** Authenticates bearer tokens; every protocol calls this one. */
+export interface AuthService {
+  /** The principal of a valid `Authorization` header value; throws UNAUTHENTICATED otherwise. */
+  authenticate(authorization: string | undefined, clientAddress: string): Promise<Principal>;
+}
+
+/** Dependencies of {@link createAuthService}. */
+export interface AuthServiceDeps {
+  tokens: Pick<TokenStore, 'get'>;
+  orgs: Pick<OrgStore, 'getById'>;
+  pepper: Uint8Array;
+  clock: Clock;
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** Creates the {@link AuthService}. */
+export function createAuthService(deps: AuthServiceDeps): AuthService {
+  // Org names never change, so caching id → name is safe and saves a query per call.
+  const orgNames = new Map<string, string>();
+
+  async function orgName(orgId: string): Promise<string | undefined> {
+    const cached = orgNames.get(orgId);
+    if (cached !== undefined) return cached;
+    const org = await deps.orgs.getById(orgId);
+    if (org !== undefined) orgNames.set(orgId, org.name);
+    return org?.name;
+  }
+
+  return {
+    async authenticate(authorization) {
+      if (authorization === undefined || authorization === '') {
+        throw new AppError('UNAUTHENTICATED', 'missing bearer token (Authorization: Bearer <token>)');
+      }
+      const bearer = BEARER.exec(authorization)?.[1];
+      const parsed = bearer === undefined ? undefined : parseToken(bearer);
+      if (parsed === undefined) throw new AppError('UNAUTHENTICATED', 'malformed bearer token');
+      const record = await deps.tokens.get(parsed.id);
+      if (record === undefined || !tokenMatches(deps.pepper, parsed.id, parsed.secret, record.hash)) {
+        throw new AppError('UNAUTHENTICATED', 'unknown token');
+      }
+      // Only a holder of the real token learns why it stopped working.
+      if (record.revokedAtMs !== undefined) throw new AppError('UNAUTHENTICATED', 'token revoked');
+      if (record.expiresAtMs !== undefined && deps.clock() >= record.expiresAtMs) {
+        throw new AppError('UNAUTHENTICATED', 'token expired');
+      }
+      const name = await orgName(record.orgId);
+      if (name === undefined) throw new AppError('UNAUTHENTICATED', 'unknown token');
+      const scopes = new Set<Scope>(record.scopes.filter(isScope));
+      return { orgId: record.orgId, orgName: name, tokenId: record.id, scopes };
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { LIMITS, SLOT_NAME_RULE, isSlotName, normaliseRegistryHost, secretTypeOf } from '@dodil/shared';
+import type { SecretType, SecretValue } from '@dodil/shared';
+import type { RandomBytes } from '../crypto/aead';
+import type { OrgKeys } from '../crypto/org-keys';
+import { openSlotValue, sealSlotValue } from '../crypto/slot-cipher';
+import { AppError } from '../errors/app-error';
+import type { OrgStore, SlotRecord, SlotStore } from '../storage/types';
+import type { Clock } from './clock';
+import { requireScope } from './context';
+import type { CallContext } from './context';
+import { decodePageToken, encodePageToken } from './page-token';
+
+/** Slot metadata as services return it (times as numbers; mappers render them). */
+export interface SlotMetadata {
+  name: string;
+  type: SecretType;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/** A slot with its value. */
+export interface SlotWithValue {
+  metadata: SlotMetadata;
+  value: SecretValue;
+}
+
+/** A page of metadata. */
+export interface SlotPage {
+  secrets: SlotMetadata[];
+  nextPageToken: string;
+}
+
+/** The SecretService rules, shared by REST, gRPC and Connect. */
+export interface SecretService {
+  create(ctx: CallContext, input: { name: string; value: SecretValue }): Promise<SlotMetadata>;
+  get(ctx: CallContext, name: string): Promise<SlotWithValue>;
+  list(ctx: CallContext, input: { pageSize?: number | undefined; pageToken: string }): Promise<SlotPage>;
+  delete(ctx: CallContext, name: string): Promise<void>;
+  /** Registry slots whose normalised server address equals `host`'s (all without `host`). */
+  findRegistry(ctx: CallContext, host: string | undefined): Promise<SlotWithValue[]>;
+}
+
+/** Dependencies of {@link createSecretService}. */
+export interface SecretServiceDeps {
+  slots: SlotStore;
+  orgs: Pick<OrgStore, 'getById'>;
+  keys: Pick<OrgKeys, 'get'>;
+  clock: Clock;
+  random: RandomBytes;
+  /** Called when a stored value fails to decrypt (tampering or a moved row); never given the value. */
+  onIntegrityFailure?: (event: { orgId: string; name: string; requestId: string }) => void;
+}
+
+function checkName(name: string): void {
+  if (!isSlotName(name)) throw new AppError('INVALID_ARGUMENT', `invalid slot name: ${SLOT_NAME_RULE}`);
+}
+
+const metadataOf = (r: Pick<SlotRecord, 'name' | 'type' | 'createdAtMs' | 'updatedAtMs'>): SlotMetadata => ({
+  name: r.name,
+  type: r.type,
+  createdAtMs: r.createdAtMs,
+  updatedAtMs: r.updatedAtMs,
+});
+
+const typeWord = (t: SecretType) => (t === 'git_secret' ? 'git' : 'registry');
+
+/** Creates the {@link SecretService}. */
+export function createSecretService(deps: SecretServiceDeps): SecretService {
+  async function reveal(ctx: CallContext, record: SlotRecord): Promise<SlotWithValue> {
+    try {
+      const dek = await deps.keys.get(record.orgId, record.keyVersion);
+      const value = openSlotValue(dek, record, record.ciphertext);
+      return { metadata: metadataOf(record), value };
+    } catch {
+      deps.onIntegrityFailure?.({ orgId: record.orgId, name: record.name, requestId: ctx.requestId });
+      throw new AppError('INTERNAL', `slot ${record.name} failed its integrity check and is not served`);
+    }
+  }
+
+  return {
+    async create(ctx, { name, value }) {
+      requireScope(ctx, 'CreateSecret');
+      checkName(name);
+      const org = await deps.orgs.getById(ctx.principal.orgId);
+      if (org === undefined) throw new AppError('UNAUTHENTICATED', 'unknown token');
+      const type = secretTypeOf(value);
+      const keyVersion = org.currentKeyVersion;
+      const dek = await deps.keys.get(org.id, keyVersion);
+      const now = deps.clock();
+      const registryHost =
+        'registrySecret' in value ? normaliseRegistryHost(value.registrySecret.serverAddress) : undefined;
+      if ('registrySecret' in value && registryHost === undefined) {
+        throw new AppError('INVALID_ARGUMENT', 'registrySecret.serverAddress is not a registry host[:port]');
+      }
+      const ciphertext = sealSlotValue(dek, { orgId: org.id, name, type, keyVersion }, value, deps.random);
+      const result = await deps.slots.upsert({
+        orgId: org.id,
+        name,
+        type,
+        registryHost,
+        keyVersion,
+        ciphertext,
+        createdAtMs: now,
+        updatedAtMs: now,
+      });
+      if (!result.ok) {
+        throw new AppError(
+          'FAILED_PRECONDITION',
+          `slot ${name} is a ${typeWord(result.existingType)} slot; delete it to change its type`,
+        );
+      }
+      return { name, type, createdAtMs: result.createdAtMs, updatedAtMs: result.updatedAtMs };
+    },
+
+    async get(ctx, name) {
+      requireScope(ctx, 'GetSecret');
+      checkName(name);
+      const record = await deps.slots.get(ctx.principal.orgId, name);
+      // A slot of another org is looked up under the caller's org, so it is simply absent.
+      if (record === undefined) throw new AppError('NOT_FOUND', `slot ${name} not found`);
+      return reveal(ctx, record);
+    },
+
+    async list(ctx, { pageSize, pageToken }) {
+      requireScope(ctx, 'ListSecrets');
+      const after = decodePageToken(pageToken);
+      const size = pageSize === undefined || pageSize <= 0 ? LIMITS.defaultPageSize : Math.min(pageSize, LIMITS.maxPageSize);
+      // Fetch one extra row to learn whether another page exists without a second query.
+      const rows = await deps.slots.list(ctx.principal.orgId, after, size + 1);
+      const page = rows.slice(0, size);
+      const last = page.at(-1);
+      return {
+        secrets: page.map(metadataOf),
+        nextPageToken: rows.length > size && last !== undefined ? encodePageToken(last.name) : '',
+      };
+    },
+
+    async delete(ctx, name) {
+      requireScope(ctx, 'DeleteSecret');
+      checkName(name);
+      await deps.slots.delete(ctx.principal.orgId, name);
+    },
+
+    async findRegistry(ctx, host) {
+      requireScope(ctx, 'GetSecret');
+      let key: string | undefined;
+      if (host !== undefined) {
+        key = normaliseRegistryHost(host);
+        if (key === undefined) throw new AppError('INVALID_ARGUMENT', 'host is not a registry host[:port]');
+      }
+      const records = await deps.slots.listRegistry(ctx.principal.orgId, key);
+      const out: SlotWithValue[] = [];
+      for (const record of records) out.push(await reveal(ctx, record));
+      return out;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Forward-only schema migrations, keyed by SQLite's `user_version`: entry i
+ * moves the schema from version i to i+1. Never edit a shipped entry; append.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE orgs (
+    id                  TEXT PRIMARY KEY,
+    name                TEXT NOT NULL UNIQUE,
+    current_key_version INTEGER NOT NULL,
+    created_at_ms       INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE org_keys (
+    org_id        TEXT NOT NULL REFERENCES orgs(id),
+    version       INTEGER NOT NULL,
+    wrapped       BLOB NOT NULL,
+    encryptions   INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (org_id, version)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE slots (
+    org_id        TEXT NOT NULL REFERENCES orgs(id),
+    name          TEXT NOT NULL,
+    type          TEXT NOT NULL CHECK (type IN ('git_secret', 'registry_secret')),
+    registry_host TEXT,
+    key_version   INTEGER NOT NULL,
+    ciphertext    BLOB NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (org_id, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX slots_by_registry_host ON slots (org_id, registry_host) WHERE registry_host IS NOT NULL;
+
+  CREATE TABLE tokens (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL REFERENCES orgs(id),
+    name          TEXT NOT NULL,
+    hash          BLOB NOT NULL,
+    scopes        TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER,
+    revoked_at_ms INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX tokens_by_org ON tokens (org_id);
+  `,
+];
+
+/** Applies every migration above the database's `user_version`, each in its own transaction. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the database schema (version ${current}) is newer than this program understands (${MIGRATIONS.length})`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    const sql = MIGRATIONS[version] ?? '';
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

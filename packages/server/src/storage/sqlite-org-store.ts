@@ -1,0 +1,94 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { MetaStore, OrgKeyRecord, OrgRecord, OrgStore } from './types';
+
+interface OrgRow {
+  id: string;
+  name: string;
+  current_key_version: number;
+  created_at_ms: number;
+}
+interface KeyRow {
+  org_id: string;
+  version: number;
+  wrapped: Buffer;
+  encryptions: number;
+  created_at_ms: number;
+}
+
+const toOrg = (row: OrgRow): OrgRecord => ({
+  id: row.id,
+  name: row.name,
+  currentKeyVersion: row.current_key_version,
+  createdAtMs: row.created_at_ms,
+});
+
+/** {@link OrgStore} on better-sqlite3. */
+export function createSqliteOrgStore(db: Database): OrgStore {
+  const insertOrg = db.prepare(
+    'INSERT INTO orgs (id, name, current_key_version, created_at_ms) VALUES (@id, @name, @currentKeyVersion, @createdAtMs)',
+  );
+  const insertKey = db.prepare(
+    `INSERT INTO org_keys (org_id, version, wrapped, encryptions, created_at_ms)
+     VALUES (@orgId, @version, @wrapped, @encryptions, @createdAtMs)`,
+  );
+  const byName = db.prepare('SELECT * FROM orgs WHERE name = ?') as Statement<[string], OrgRow>;
+  const byId = db.prepare('SELECT * FROM orgs WHERE id = ?') as Statement<[string], OrgRow>;
+  const all = db.prepare('SELECT * FROM orgs ORDER BY name') as Statement<[], OrgRow>;
+  const key = db.prepare('SELECT * FROM org_keys WHERE org_id = ? AND version = ?') as Statement<
+    [string, number],
+    KeyRow
+  >;
+  const createTx = db.transaction((org: OrgRecord, firstKey: OrgKeyRecord) => {
+    insertOrg.run(org);
+    insertKey.run({ ...firstKey, wrapped: Buffer.from(firstKey.wrapped) });
+  });
+  return {
+    async create(org, firstKey) {
+      createTx.immediate(org, firstKey);
+    },
+    async getByName(name) {
+      const row = byName.get(name);
+      return row === undefined ? undefined : toOrg(row);
+    },
+    async getById(id) {
+      const row = byId.get(id);
+      return row === undefined ? undefined : toOrg(row);
+    },
+    async list() {
+      return all.all().map(toOrg);
+    },
+    async getKey(orgId, version) {
+      const row = key.get(orgId, version);
+      return row === undefined
+        ? undefined
+        : {
+            orgId: row.org_id,
+            version: row.version,
+            wrapped: row.wrapped,
+            encryptions: row.encryptions,
+            createdAtMs: row.created_at_ms,
+          };
+    },
+  };
+}
+
+/** {@link MetaStore} on better-sqlite3. */
+export function createSqliteMetaStore(db: Database): MetaStore {
+  const get = db.prepare('SELECT value FROM meta WHERE key = ?') as Statement<[string], { value: Buffer }>;
+  const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const insertIgnore = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+  return {
+    async get(key) {
+      return get.get(key)?.value;
+    },
+    async putIfAbsent(key, value) {
+      insertIgnore.run(key, Buffer.from(value));
+      const stored = get.get(key)?.value;
+      if (stored === undefined) throw new Error(`meta key ${key} vanished`);
+      return stored;
+    },
+    async put(key, value) {
+      put.run(key, Buffer.from(value));
+    },
+  };
+}

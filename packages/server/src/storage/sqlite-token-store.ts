@@ -1,0 +1,58 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { TokenRecord, TokenStore } from './types';
+
+interface TokenRow {
+  id: string;
+  org_id: string;
+  name: string;
+  hash: Buffer;
+  scopes: string;
+  created_at_ms: number;
+  expires_at_ms: number | null;
+  revoked_at_ms: number | null;
+}
+
+const toRecord = (row: TokenRow): TokenRecord => ({
+  id: row.id,
+  orgId: row.org_id,
+  name: row.name,
+  hash: row.hash,
+  scopes: row.scopes === '' ? [] : row.scopes.split(','),
+  createdAtMs: row.created_at_ms,
+  expiresAtMs: row.expires_at_ms ?? undefined,
+  revokedAtMs: row.revoked_at_ms ?? undefined,
+});
+
+/** {@link TokenStore} on better-sqlite3. */
+export function createSqliteTokenStore(db: Database): TokenStore {
+  const insert = db.prepare(
+    `INSERT INTO tokens (id, org_id, name, hash, scopes, created_at_ms, expires_at_ms, revoked_at_ms)
+     VALUES (@id, @orgId, @name, @hash, @scopes, @createdAtMs, @expiresAtMs, NULL)`,
+  );
+  const get = db.prepare('SELECT * FROM tokens WHERE id = ?') as Statement<[string], TokenRow>;
+  const byOrg = db.prepare('SELECT * FROM tokens WHERE org_id = ? ORDER BY created_at_ms, id') as Statement<
+    [string],
+    TokenRow
+  >;
+  const revoke = db.prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL');
+  return {
+    async create(token) {
+      insert.run({
+        ...token,
+        hash: Buffer.from(token.hash),
+        scopes: token.scopes.join(','),
+        expiresAtMs: token.expiresAtMs ?? null,
+      });
+    },
+    async get(id) {
+      const row = get.get(id);
+      return row === undefined ? undefined : toRecord(row);
+    },
+    async listByOrg(orgId) {
+      return byOrg.all(orgId).map(toRecord);
+    },
+    async revoke(id, atMs) {
+      return revoke.run(atMs, id).changes > 0;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { SecretType } from '@dodil/shared';
+
+/** An organization. `id` is immutable and is what ciphertexts are bound to. */
+export interface OrgRecord {
+  id: string;
+  name: string;
+  currentKeyVersion: number;
+  createdAtMs: number;
+}
+
+/** One wrapped data key of an org. */
+export interface OrgKeyRecord {
+  orgId: string;
+  version: number;
+  wrapped: Uint8Array;
+  encryptions: number;
+  createdAtMs: number;
+}
+
+/** A stored slot: metadata in clear, the value sealed. */
+export interface SlotRecord {
+  orgId: string;
+  name: string;
+  type: SecretType;
+  /** Normalised registry host of a registry slot (lookup key for the docker helper). */
+  registryHost: string | undefined;
+  keyVersion: number;
+  ciphertext: Uint8Array;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/** Slot metadata without the sealed value. */
+export type SlotMeta = Omit<SlotRecord, 'ciphertext' | 'keyVersion' | 'registryHost'>;
+
+/** An API token: only a keyed hash of its secret part is kept. */
+export interface TokenRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  hash: Uint8Array;
+  scopes: string[];
+  createdAtMs: number;
+  expiresAtMs: number | undefined;
+  revokedAtMs: number | undefined;
+}
+
+/** Outcome of an upsert. */
+export type UpsertResult =
+  | { ok: true; createdAtMs: number; updatedAtMs: number }
+  | { ok: false; existingType: SecretType };
+
+/** Slot persistence. Async so another engine can stand behind it. */
+export interface SlotStore {
+  get(orgId: string, name: string): Promise<SlotRecord | undefined>;
+  /**
+   * Inserts or overwrites a slot, keeping `createdAtMs` of an existing one, and
+   * counts one encryption against the key that sealed it, atomically. Refuses
+   * (without writing) when a slot of another type exists.
+   */
+  upsert(record: SlotRecord): Promise<UpsertResult>;
+  /** True when a slot was deleted. */
+  delete(orgId: string, name: string): Promise<boolean>;
+  /** Metadata ordered by name, strictly after `afterName`. */
+  list(orgId: string, afterName: string, limit: number): Promise<SlotMeta[]>;
+  /** Registry slots of an org, all or those whose normalised host equals `host`, ordered by name. */
+  listRegistry(orgId: string, host: string | undefined): Promise<SlotRecord[]>;
+}
+
+/** Org and key persistence. */
+export interface OrgStore {
+  create(org: OrgRecord, firstKey: OrgKeyRecord): Promise<void>;
+  getByName(name: string): Promise<OrgRecord | undefined>;
+  getById(id: string): Promise<OrgRecord | undefined>;
+  list(): Promise<OrgRecord[]>;
+  getKey(orgId: string, version: number): Promise<OrgKeyRecord | undefined>;
+}
+
+/** Token persistence. */
+export interface TokenStore {
+  create(token: TokenRecord): Promise<void>;
+  get(id: string): Promise<TokenRecord | undefined>;
+  listByOrg(orgId: string): Promise<TokenRecord[]>;
+  /** True when a live token was revoked now. */
+  revoke(id: string, atMs: number): Promise<boolean>;
+}
+
+/** Small key/value settings (key check value, wrapped token pepper). */
+export interface MetaStore {
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, value: Uint8Array): Promise<void>;
+  /** Stores `value` unless the key exists; returns what is stored afterwards (first writer wins). */
+  putIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
+}
