@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import { homedir } from 'node:os';
+import { getAsset, isSea } from 'node:sea';
+import type { CliIo } from './cli/io';
 import { runServerCli } from './cli/run';
+import { defaultAddonCacheDeps, loadSeaSqliteBinding } from './sea/native-addon';
 
 // The only file that touches the process: argv, env, streams, signals, exit code.
 declare const __DODIL_VERSION__: string | undefined;
@@ -13,13 +17,32 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => controller.abort());
 }
 
-// No top-level await: the single-executable bundle is CommonJS.
-void runServerCli(process.argv.slice(2), {
+// Inside the single executable better-sqlite3's addon comes out of the executable itself. Loaded
+// on first use, so `--version` and `--help` never touch the cache directory.
+let seaBinding: { value: unknown } | undefined;
+const loadSeaBinding = (): unknown =>
+  (seaBinding ??= {
+    value: loadSeaSqliteBinding({
+      getAsset: (key) => getAsset(key),
+      env: process.env,
+      homeDir: homedir(),
+      cwd: process.cwd(),
+      dlopen: (module, filename) => process.dlopen(module, filename),
+      deps: defaultAddonCacheDeps(process.getuid?.(), process.pid),
+    }),
+  }).value;
+
+const io: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   signal: controller.signal,
   version,
-}).then((code) => {
+};
+// A getter, not a value: spreading or reading it early would extract the addon for every command.
+if (isSea()) Object.defineProperty(io, 'nativeBinding', { get: loadSeaBinding, enumerable: true });
+
+// No top-level await: the single-executable bundle is CommonJS.
+void runServerCli(process.argv.slice(2), io).then((code) => {
   process.exitCode = code;
 });
