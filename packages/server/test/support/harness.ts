@@ -63,6 +63,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
     databaseFile: join(dir, 'dodil.db'),
     masterKey: TEST_MASTER_KEY,
     clock,
+    onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
   });
   onTestFinished(() => runtime.close());
   const app = createApp({

@@ -1,0 +1,86 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The built server bundle (`npm run build`); built on demand so a lone test run works. */
+export function builtServer(): string {
+  const main = join(packageDir, 'dist', 'main.cjs');
+  if (!existsSync(main)) execFileSync(process.execPath, [join(packageDir, 'build.mjs')], { stdio: 'inherit' });
+  return main;
+}
+
+/** Runs `dodil-server <args>` to completion and returns its output. */
+export function runServer(args: string[], env: Record<string, string>): { code: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, [builtServer(), ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+    return { code: 0, stdout, stderr: '' };
+  } catch (err) {
+    const e = err as { status?: number; stdout?: string; stderr?: string };
+    return { code: e.status ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** A running `dodil-server start` process. */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `dodil-server start` as a process on 127.0.0.1:0 and waits for its
+ * `listening` log line (bounded). The process is killed when the test ends.
+ */
+export async function startServer(args: string[], env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [builtServer(), 'start', '--listen', '127.0.0.1:0', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 20_000);
+    const onData = () => {
+      const m = /"msg":"listening","url":"([^"]+)"/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${String(code)}:\n${out}\n${err}`));
+    });
+  });
+  return {
+    url,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
