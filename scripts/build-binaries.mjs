@@ -12,6 +12,7 @@
 //
 // Incremental: the inputs' digest is kept in dist/bin/.build-stamp.json; unchanged inputs skip
 // the slow part (copy + inject, ~5 s a binary). Flags: --force, --no-strip, --only <name>.
+import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -64,6 +65,28 @@ const targets = [
     },
     assets: () => ({}),
     useSnapshot: true,
+    // If the helper ever does something at load time that Node 20 cannot snapshot, the build
+    // says so and falls back to a code cache (slower start, same behaviour).
+    fallback: {
+      async bundle() {
+        const outFile = join(workRoot, 'dodil', 'main.cjs');
+        await build({
+          entryPoints: [join(root, 'packages/helper/src/main.ts')],
+          bundle: true,
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          define: buildInfoDefine(),
+          logLevel: 'warning',
+          legalComments: 'none',
+          minifyWhitespace: true,
+          minifySyntax: true,
+          outfile: outFile,
+        });
+        return outFile;
+      },
+      useSnapshot: false,
+    },
   },
 ];
 
@@ -121,8 +144,17 @@ async function buildTarget(target, stamp) {
   }
   const workDir = join(workRoot, target.name);
   const fresh = join(workDir, target.name);
-  makeSea({ main: mainFile, outFile: fresh, workDir, assets, useSnapshot: target.useSnapshot, strip });
-  const version = smokeTest(fresh, target.name);
+  let version;
+  try {
+    makeSea({ main: mainFile, outFile: fresh, workDir, assets, useSnapshot: target.useSnapshot, strip });
+    version = smokeTest(fresh, target.name);
+  } catch (error) {
+    if (target.fallback === undefined) throw error;
+    log(`${target.name}: startup snapshot failed, building with a code cache instead:\n${error.message}`);
+    const fallbackMain = await target.fallback.bundle();
+    makeSea({ main: fallbackMain, outFile: fresh, workDir, assets, useSnapshot: false, strip });
+    version = smokeTest(fresh, target.name);
+  }
   // rename(2) within dist/: a process running the old binary keeps its inode; new runs see the new one.
   renameSync(fresh, published);
   log(`${target.name}: ${version}, ${(statSync(published).size / 1024 / 1024).toFixed(1)} MiB${strip ? ' (stripped)' : ''}`);
