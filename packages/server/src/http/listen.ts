@@ -1,14 +1,27 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
+import type { Http2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { getRequestListener } from '@hono/node-server';
+import { createRpcListener } from '../rpc/rpc-listener';
+import type { NodeHandlerFn, RpcDeps } from '../rpc/rpc-listener';
 
 /** What {@link listen} serves and where. */
 export interface ListenOptions {
+  /** The REST app (Hono's `app.fetch`). */
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
   host: string;
   port: number;
   tls?: { cert: Buffer; key: Buffer };
+  /**
+   * Also serve dodil.ignite.v1.SecretService and gRPC reflection over gRPC,
+   * gRPC-Web and Connect on the same port, calling these services.
+   */
+  rpc?: Omit<RpcDeps, 'shutdownSignal'>;
 }
 
 /** A listening server. */
@@ -19,17 +32,109 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts the HTTP(S) listener for the app. */
+/** The first bytes of every HTTP/2 connection (RFC 9113 §3.4). */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** A connection that hasn't said which protocol it speaks by then is dropped. */
+const SNIFF_TIMEOUT_MS = 30_000;
+
+type ConnectionListener = (socket: Socket) => void;
+
+/**
+ * Takes over `event` on `server`: each connection goes either to the HTTP/2
+ * side or to the listeners the server had (Node's HTTP/1.1 handling), so that
+ * HTTP/1.1 keeps all of `http.Server`'s machinery (header and request
+ * timeouts, keep-alive, closeIdleConnections) while HTTP/2 shares the port.
+ */
+function divert(server: Server, event: 'connection' | 'secureConnection', choose: (socket: Socket, h1: () => void) => void) {
+  const h1Listeners = server.listeners(event) as ConnectionListener[];
+  server.removeAllListeners(event);
+  server.on(event, (socket: Socket) => {
+    choose(socket, () => {
+      for (const listener of h1Listeners) listener.call(server, socket);
+    });
+  });
+}
+
+/**
+ * Plain TCP: waits for the first bytes. The HTTP/2 connection preface (h2c
+ * with prior knowledge, what gRPC clients send) means HTTP/2; anything else
+ * is HTTP/1.1. The bytes read are pushed back for whichever side takes over.
+ * Node 20's `http2.createServer({ allowHTTP1 })` only falls back under TLS
+ * (ALPN), hence this.
+ */
+function sniffPreface(socket: Socket, sniffing: Set<Socket>, h2: (s: Socket) => void, h1: () => void): void {
+  let seen = Buffer.alloc(0);
+  sniffing.add(socket);
+  const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
+  const done = () => {
+    clearTimeout(timer);
+    sniffing.delete(socket);
+    socket.off('data', onData);
+    socket.off('error', onError);
+    socket.off('close', done);
+  };
+  const onError = () => {
+    done();
+    socket.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    seen = Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, H2_PREFACE.length);
+    const isH2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (isH2 && seen.length < H2_PREFACE.length) return;
+    done();
+    socket.pause();
+    socket.unshift(seen);
+    if (isH2) {
+      // The HTTP/2 session reads what is buffered itself; resuming here would race it.
+      h2(socket);
+    } else {
+      h1();
+      socket.resume();
+    }
+  };
+  socket.on('data', onData);
+  socket.on('error', onError);
+  socket.on('close', done);
+}
+
+/**
+ * Starts the one listener of the server: HTTP/1.1 and HTTP/2 on one port —
+ * h2c with prior knowledge in plaintext, ALPN (`h2`, `http/1.1`) under TLS.
+ * REST goes to the Hono app; with `rpc`, gRPC, gRPC-Web and Connect calls of
+ * SecretService and reflection go to the RPC listener first.
+ */
 export async function listen(options: ListenOptions): Promise<Listening> {
-  const server = (
-    options.tls
-      ? createAdaptorServer({
-          fetch: options.fetch,
-          createServer: createHttpsServer,
-          serverOptions: { cert: options.tls.cert, key: options.tls.key },
-        })
-      : createAdaptorServer({ fetch: options.fetch })
-  ) as Server;
+  const shutdown = new AbortController();
+  const rest = getRequestListener(options.fetch);
+  const restListener: NodeHandlerFn = (req, res) => {
+    void rest(req, res as ServerResponse);
+  };
+  const listener: NodeHandlerFn = options.rpc
+    ? createRpcListener({ ...options.rpc, shutdownSignal: shutdown.signal }, restListener)
+    : restListener;
+  const h1Handler = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
+
+  const h2 = createHttp2Server({}, (req, res) => listener(req, res));
+  const sessions = new Set<Http2Session>();
+  h2.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  const toH2 = (socket: Socket) => h2.emit('connection', socket);
+
+  const sniffing = new Set<Socket>();
+  let server: Server;
+  if (options.tls) {
+    server = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2', 'http/1.1'] }, h1Handler);
+    divert(server, 'secureConnection', (socket, h1) =>
+      (socket as TLSSocket).alpnProtocol === 'h2' ? toH2(socket) : h1(),
+    );
+  } else {
+    server = createHttpServer(h1Handler);
+    divert(server, 'connection', (socket, h1) => sniffPreface(socket, sniffing, toH2, h1));
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -43,12 +148,21 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
     close(graceMs = 10_000) {
       return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        // Open reflection streams end with UNAVAILABLE; unary calls in flight finish.
+        shutdown.abort(new ConnectError('server is shutting down', Code.Unavailable));
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          for (const session of sessions) session.destroy();
+        }, graceMs);
+        // Resolves once every connection is gone, HTTP/2 ones included (same listening socket).
         server.close(() => {
           clearTimeout(timer);
           resolve();
         });
         server.closeIdleConnections();
+        for (const socket of sniffing) socket.destroy();
+        // GOAWAY: no new streams, open ones run to completion.
+        for (const session of sessions) session.close();
       });
     },
   };

@@ -91,7 +91,14 @@ export const startCommand: Command = async (argv, io) => {
       logger,
       now: () => performance.now(),
     });
-    const server = await listen({ fetch: app.fetch, host: address.host, port: address.port, ...(tls ? { tls } : {}) });
+    const server = await listen({
+      fetch: app.fetch,
+      host: address.host,
+      port: address.port,
+      ...(tls ? { tls } : {}),
+      // gRPC, gRPC-Web and Connect on the same port, over the same services.
+      rpc: { secrets: runtime.secrets, auth: runtime.auth, logger, now: () => performance.now() },
+    });
     logger.info({ msg: 'listening', url: server.url, dataDir, dev });
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();

@@ -1,0 +1,67 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { Interceptor } from '@connectrpc/connect';
+import { grpcCodeName } from '@dodil/shared';
+import type { GrpcCodeName } from '@dodil/shared';
+import { AppError } from '../errors/app-error';
+import type { Logger } from '../http/logger';
+import { callInfoOf } from './call-info';
+
+// The numbers are gRPC's, which Connect's Code enum shares one for one.
+const CODE: Record<Exclude<GrpcCodeName, 'OK'>, Code> = {
+  CANCELLED: Code.Canceled,
+  UNKNOWN: Code.Unknown,
+  INVALID_ARGUMENT: Code.InvalidArgument,
+  DEADLINE_EXCEEDED: Code.DeadlineExceeded,
+  NOT_FOUND: Code.NotFound,
+  ALREADY_EXISTS: Code.AlreadyExists,
+  PERMISSION_DENIED: Code.PermissionDenied,
+  RESOURCE_EXHAUSTED: Code.ResourceExhausted,
+  FAILED_PRECONDITION: Code.FailedPrecondition,
+  ABORTED: Code.Aborted,
+  OUT_OF_RANGE: Code.OutOfRange,
+  UNIMPLEMENTED: Code.Unimplemented,
+  INTERNAL: Code.Internal,
+  UNAVAILABLE: Code.Unavailable,
+  DATA_LOSS: Code.DataLoss,
+  UNAUTHENTICATED: Code.Unauthenticated,
+};
+
+/** The ConnectError (gRPC status) for an AppError: same code, same message. */
+export function connectErrorOf(error: AppError): ConnectError {
+  const metadata = new Headers();
+  // Throttled callers learn when to retry, as REST's Retry-After tells them.
+  if (error.retryAfterSeconds !== undefined) metadata.set('retry-after', String(error.retryAfterSeconds));
+  return new ConnectError(error.message, CODE[error.code], metadata);
+}
+
+/**
+ * The one error mapper of the RPC protocols, as an interceptor around every
+ * SecretService handler: AppError keeps its code and message (the gRPC code of
+ * SPEC §2), a ConnectError passes, anything else becomes a generic INTERNAL
+ * whose details stay in the server log under the request id. It also records
+ * the outcome for the access log.
+ */
+export function errorMappingInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const info = callInfoOf(req.contextValues);
+    try {
+      const res = await next(req);
+      info.code = 'OK';
+      return res;
+    } catch (err) {
+      let mapped: ConnectError;
+      if (err instanceof AppError) {
+        mapped = connectErrorOf(err);
+      } else if (err instanceof ConnectError) {
+        mapped = err;
+      } else {
+        // An Error's text never holds a value in our code; it goes to the log only.
+        const e = err instanceof Error ? err : new Error(String(err));
+        logger.error({ msg: 'unhandled error', requestId: info.requestId, error: e.name, detail: e.message });
+        mapped = new ConnectError(`internal error (request id ${info.requestId})`, Code.Internal);
+      }
+      info.code = grpcCodeName(mapped.code);
+      throw mapped;
+    }
+  };
+}
