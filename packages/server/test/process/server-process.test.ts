@@ -28,8 +28,15 @@ test('the built server runs as a user would: admin commands, start, the API over
   expect(got.value).toEqual({ gitSecret: { username: 'octo', token: 'SOCKET-SECRET' } });
   expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
-  // Admin commands work on the same data dir while the server runs.
+  // Admin commands work on the same data dir while the server runs, and take effect at once.
   expect(runServer(['token', 'list', '--org', 'acme'], env).code).toBe(0);
+  expect(runServer(['org', 'create', 'beta'], env).code).toBe(0);
+  const live = runServer(['token', 'create', '--org', 'beta', '--scopes', 'ListSecrets'], env).stdout.trim();
+  const betaList = await fetch(`${server.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${live}` } });
+  expect([betaList.status, await betaList.json()]).toEqual([200, { secrets: [], nextPageToken: '' }]);
+  expect(runServer(['token', 'revoke', live.split('_')[1] ?? ''], env).code).toBe(0);
+  const revoked = await fetch(`${server.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${live}` } });
+  expect(revoked.status).toBe(401);
 
   expect(await server.stop()).toBe(0);
   expect(server.stdout()).toContain('"msg":"shutting down"');
