@@ -1,0 +1,128 @@
+// Bundles the `dodil` program into one CommonJS file, dist/dodil.cjs.
+//
+// Start-up time is the design constraint: git starts the helper for every
+// fetch/push, skopeo several times per command. So the bundle is split in two:
+//
+// - the hot part (src/main.ts: run.ts, the git and docker helpers, the API
+//   client with hand-written answer checks) is plain code;
+// - the cold part (the CLI commands and zod, the modules named in COLD) is
+//   bundled separately and embedded as a string, compiled only when a command
+//   needs it. Merely having zod's ~800 KB in the file costs ~10 ms of
+//   parsing on every start; as a string it costs ~1 ms.
+//
+// Inside the hot part, `@dodil/shared` resolves to a barrel of its zod-free
+// modules only, so a hot import of a schema fails the build instead of
+// slowing every git operation. The build also fails if zod or server code
+// reaches the hot part, or server code reaches the cold part.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sharedSrc = resolve(here, '../shared/src');
+const COLD = ['src/commands/cli.ts', 'src/wire/zod.ts'].map((p) => resolve(here, p));
+
+const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim() || 'unknown';
+} catch {
+  // not a git checkout (or no commit yet): keep "unknown"
+}
+const define = {
+  __DODIL_VERSION__: JSON.stringify(pkg.version),
+  __DODIL_COMMIT__: JSON.stringify(commit),
+};
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', define, metafile: true, logLevel: 'warning' };
+
+// shared modules that import zod, directly or through a sibling
+function zodFreeSharedModules() {
+  const files = readdirSync(sharedSrc).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'index.ts');
+  const imports = new Map(
+    files.map((f) => {
+      const text = readFileSync(join(sharedSrc, f), 'utf8');
+      const deps = [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]);
+      return [f, deps];
+    }),
+  );
+  const usesZod = (f, seen = new Set()) => {
+    if (seen.has(f)) return false;
+    seen.add(f);
+    return (imports.get(f) ?? []).some((d) => d === 'zod' || (d.startsWith('./') && usesZod(`${d.slice(2).replace(/\.ts$/, '')}.ts`, seen)));
+  };
+  return files.filter((f) => !usesZod(f));
+}
+
+function assertInputs(metafile, label, forbidden) {
+  for (const input of Object.keys(metafile.inputs)) {
+    for (const [pattern, why] of forbidden) {
+      if (pattern.test(input)) throw new Error(`${label} bundle must not contain ${input}: ${why}`);
+    }
+  }
+}
+
+// 1. The cold part, as text.
+const coldEntry = COLD.map((p) => `export * from ${JSON.stringify(p)};`).join('\n');
+const cold = await build({
+  ...common,
+  stdin: { contents: coldEntry, resolveDir: here, loader: 'ts', sourcefile: 'dodil-cold-entry.ts' },
+  write: false,
+  minify: true,
+  outfile: 'dodil-cli.cjs',
+});
+assertInputs(cold.metafile, 'cold', [[/packages\/server\/|^\.\.\/server\//, 'server code stays out of the client']]);
+const coldText = cold.outputFiles[0].text;
+
+// 2. The hot part, with the cold part embedded.
+const lite = zodFreeSharedModules();
+const splitPlugin = {
+  name: 'dodil-split',
+  setup(b) {
+    b.onResolve({ filter: /^@dodil\/shared$/ }, () => ({ path: 'shared-lite', namespace: 'dodil-shared-lite' }));
+    b.onLoad({ filter: /.*/, namespace: 'dodil-shared-lite' }, () => ({
+      contents: lite.map((f) => `export * from ${JSON.stringify(join(sharedSrc, f))};`).join('\n'),
+      loader: 'ts',
+      resolveDir: sharedSrc,
+    }));
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.pluginData === 'dodil-split') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'dodil-split' });
+      if (!COLD.includes(r.path)) return r;
+      if (args.kind !== 'dynamic-import') {
+        return { errors: [{ text: `${relative(here, r.path)} is cold code: import it with await import() only` }] };
+      }
+      return { path: 'cold', namespace: 'dodil-cold' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'dodil-cold' }, () => ({
+      contents: `// The CLI commands and zod, compiled on first use (see build.mjs).
+const code = ${JSON.stringify(coldText)};
+const wrapper = require('node:vm').runInThisContext('(function (exports, require, module) {' + code + '\\n})', { filename: 'dodil-cli.cjs' });
+const m = { exports: {} };
+wrapper(m.exports, require, m);
+module.exports = m.exports;
+`,
+      loader: 'js',
+    }));
+  },
+};
+const hot = await build({
+  ...common,
+  entryPoints: [join(here, 'src/main.ts')],
+  outfile: join(here, 'dist/dodil.cjs'),
+  banner: { js: '#!/usr/bin/env node' },
+  plugins: [splitPlugin],
+});
+assertInputs(hot.metafile, 'hot', [
+  [/node_modules\/zod\//, 'zod costs ~15 ms of start-up on every git operation'],
+  [/packages\/server\/|^\.\.\/server\//, 'server code stays out of the client'],
+]);
+chmodSync(join(here, 'dist/dodil.cjs'), 0o755);
+mkdirSync(join(here, 'dist'), { recursive: true });
+const size = (n) => `${(n / 1024).toFixed(0)} KiB`;
+const hotBytes = readFileSync(join(here, 'dist/dodil.cjs')).length;
+writeFileSync(join(here, 'dist/build-info.json'), `${JSON.stringify({ version: pkg.version, commit, hotBytes, coldBytes: coldText.length })}\n`);
+console.log(`dist/dodil.cjs ${size(hotBytes)} (cold part ${size(coldText.length)} as text), version ${pkg.version}, commit ${commit}`);

@@ -1,0 +1,65 @@
+import { createApiClient } from '../api-client';
+import { configPath, loadConfig, saveConfig } from '../config';
+import { CliError, isCliError, usageError } from '../errors';
+import { readAll } from '../io';
+import { resolveSettings } from '../settings';
+import { zodValidators } from '../wire/zod';
+import { boolFlag, stringFlag } from './argv';
+import type { Command } from './context';
+import { formatJson } from './output';
+
+const USAGE = `usage: dodil login [--url SERVER_URL] (--token TOKEN | --token-stdin) [-o json]
+
+Checks the token against the server (a ListSecrets call with pageSize=1) and
+saves URL and token in the config file (mode 0600): $DODIL_CONFIG, else
+$XDG_CONFIG_HOME/dodil/config.json, else ~/.config/dodil/config.json.
+Without --token, DODIL_TOKEN is used. Existing mappings are kept.`;
+
+/** `dodil login` */
+export const loginCommand: Command = {
+  path: ['login'],
+  summary: 'check a token and save it in the config file',
+  usage: USAGE,
+  flags: { url: { kind: 'string' }, token: { kind: 'string' }, 'token-stdin': { kind: 'boolean' } },
+  async run(ctx) {
+    if (ctx.args.positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
+    const fromStdin = boolFlag(ctx.args, 'token-stdin');
+    const flagToken = stringFlag(ctx.args, 'token') ?? ctx.global.token;
+    if (fromStdin && flagToken !== undefined) throw usageError('give --token or --token-stdin, not both');
+    const token = fromStdin
+      ? (await readAll(ctx.io.stdin(), 64 * 1024)).trim()
+      : (flagToken ?? ctx.io.env.DODIL_TOKEN);
+    if (token === undefined || token === '') throw usageError(`a token is required\n${USAGE}`);
+    if (/\s/.test(token)) throw usageError('a token has no spaces or line breaks');
+    const settings = resolveSettings({ url: stringFlag(ctx.args, 'url') ?? ctx.global.url, token }, ctx.io.env);
+    const url = settings.server.url.replace(/\/+$/, '');
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      throw usageError(`--url must be an http:// or https:// URL, not ${JSON.stringify(url)}`);
+    }
+    const client = createApiClient({ ...settings.server, url, token }, ctx.io.transport, zodValidators);
+    let note = '';
+    try {
+      await client.listSecrets({ pageSize: 1 });
+    } catch (error) {
+      // Authenticated but without ListSecrets (a CI token with only GetSecret): still a good token.
+      if (isCliError(error) && error.code === 'PERMISSION_DENIED') note = ' (the token may not list slots)';
+      else if (isCliError(error) && error.code === 'UNAUTHENTICATED') {
+        throw new CliError('UNAUTHENTICATED', `${url} rejected the token: ${error.message}`);
+      } else throw error;
+    }
+    const path = configPath(ctx.io.env);
+    const config = loadConfig(path);
+    config.url = url;
+    config.token = token;
+    saveConfig(path, config);
+    ctx.io.stdout(
+      ctx.json
+        ? formatJson({ url, configPath: path, canList: note === '' })
+        : `logged in to ${url}${note}; saved in ${path} (mode 0600)\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,145 @@
+import { createApiClient } from '../api-client';
+import { CliError, isCliError, usageError } from '../errors';
+import { readUntilBlankLine, StdinTooLargeError, type Io } from '../io';
+import { resolveSettings } from '../settings';
+import { liteValidators } from '../wire/lite';
+import { describeTarget, matchGitMapping, type GitTarget } from './mapping';
+import { formatGitCredential, isSafeValue, MAX_INPUT_BYTES, parseGitCredential, type GitCredentialRequest } from './protocol';
+
+/** Usage of the git credential helper mode. */
+export const GIT_USAGE = `usage: git-credential-dodil [--slot NAME] [--url SERVER_URL] get|store|erase
+       dodil credential git [--slot NAME] [--url SERVER_URL] get|store|erase
+
+Speaks git's credential-helper protocol. Configure it with
+  dodil setup git --url https://git.example.com --slot NAME
+which sets credential.<url>.helper to "dodil --slot NAME".
+get answers from the git slot NAME (or the slot mapped to the host in the
+client config); store and erase never change the server.`;
+
+/** Parsed helper arguments; the action is always git's last argument. */
+export interface GitArgs {
+  slot?: string;
+  url?: string;
+  action: string;
+  help: boolean;
+  ignored: string[];
+}
+
+/** Parses `[--slot NAME] [--url URL] ... ACTION`; unknown options are collected, not fatal (forward compatibility). */
+export function parseGitArgs(args: readonly string[]): GitArgs {
+  const out: GitArgs = { action: '', help: false, ignored: [] };
+  if (args.length === 0) return out;
+  const options = args.slice(0, -1);
+  const last = args[args.length - 1] ?? '';
+  if (last === '--help' || last === '-h') return { ...out, help: true };
+  out.action = last;
+  for (let i = 0; i < options.length; i++) {
+    const arg = options[i] ?? '';
+    const eq = arg.indexOf('=');
+    const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
+    if (name === '--slot' || name === '--url') {
+      const value = inline ?? options[++i];
+      if (value === undefined || value === '') throw usageError(`${name} needs a value`);
+      if (name === '--slot') out.slot = value;
+      else out.url = value;
+    } else if (name === '--help' || name === '-h') {
+      out.help = true;
+    } else {
+      out.ignored.push(arg);
+    }
+  }
+  return out;
+}
+
+/**
+ * The git helper. stdout carries protocol lines only, and only on a
+ * successful `get`; every "nothing to offer" is a {@link CliError} that the
+ * caller (run.ts) reports on stderr with exit 0, so git falls through.
+ */
+export async function runGitHelper(args: readonly string[], io: Io): Promise<number> {
+  const opts = parseGitArgs(args);
+  if (opts.help) {
+    io.stdout(`${GIT_USAGE}\n`);
+    return 0;
+  }
+  if (opts.action === '') throw usageError(`no action given\n${GIT_USAGE}`);
+  // Unknown actions must be ignored silently (git's forward-compatibility rule).
+  if (!['get', 'store', 'erase'].includes(opts.action)) return 0;
+  let request: GitCredentialRequest;
+  try {
+    request = parseGitCredential(await readUntilBlankLine(io.stdin(), MAX_INPUT_BYTES));
+  } catch (error) {
+    if (error instanceof StdinTooLargeError) throw new CliError('INVALID_ARGUMENT', `credential request refused: ${error.message}`);
+    throw error;
+  }
+  if (opts.action === 'store') return 0;
+  const target = targetOf(request);
+  if (opts.action === 'erase') {
+    if (opts.slot !== undefined && target) {
+      io.stderr(
+        `dodil: git rejected the credential for ${describeTarget(target)}; slot "${opts.slot}" was left unchanged on the server\n`,
+      );
+    }
+    return 0;
+  }
+  if (opts.ignored.length > 0) io.stderr(`dodil: ignoring unknown helper arguments: ${opts.ignored.join(' ')}\n`);
+  return get(opts, target, request, io);
+}
+
+async function get(opts: GitArgs, target: GitTarget | undefined, request: GitCredentialRequest, io: Io): Promise<number> {
+  if (!target) throw new CliError('INVALID_ARGUMENT', 'git sent no protocol and host; nothing to answer');
+  if (target.protocol !== 'https' && target.protocol !== 'http') {
+    throw new CliError('INVALID_ARGUMENT', `not answering for ${target.protocol}:// (only http and https)`);
+  }
+  const settings = resolveSettings({ url: opts.url }, io.env);
+  let slot = opts.slot;
+  if (slot === undefined) {
+    slot = matchGitMapping(settings.config.mappings.git, target)?.slot;
+    if (slot === undefined) {
+      throw new CliError(
+        'NOT_FOUND',
+        `no slot for ${describeTarget(target)}: pass --slot NAME or run \`dodil setup git --url URL --slot NAME\``,
+      );
+    }
+  }
+  const client = createApiClient(settings.server, io.transport, liteValidators);
+  let secret;
+  try {
+    secret = await client.getSecret(slot);
+  } catch (error) {
+    if (isCliError(error)) throw new CliError(error.code, `slot "${slot}": ${error.message}`);
+    throw error;
+  }
+  if (!('gitSecret' in secret.value)) {
+    throw new CliError('FAILED_PRECONDITION', `slot "${slot}" is a registry slot; git needs a git slot (--type git)`);
+  }
+  const { username, token } = secret.value.gitSecret;
+  if (username === '' || token === '' || !isSafeValue(username) || !isSafeValue(token)) {
+    throw new CliError('FAILED_PRECONDITION', `slot "${slot}" holds a value git cannot take (empty, or with CR/LF/NUL)`);
+  }
+  const asked = request.attributes.get('username');
+  if (asked !== undefined && asked !== '' && asked !== username) {
+    io.stderr(`dodil: git asked for user "${asked}"; answering with slot "${slot}", which belongs to "${username}"\n`);
+  }
+  io.stdout(formatGitCredential([['username', username], ['password', token]]));
+  return 0;
+}
+
+// protocol/host as git sends them; `url=` only comes from direct callers of the plumbing.
+function targetOf(request: GitCredentialRequest): GitTarget | undefined {
+  const protocol = request.attributes.get('protocol');
+  const host = request.attributes.get('host');
+  if (protocol !== undefined && host !== undefined) {
+    return { protocol: protocol.toLowerCase(), host, path: request.attributes.get('path') };
+  }
+  const url = request.attributes.get('url');
+  if (url === undefined) return undefined;
+  try {
+    const u = new URL(url);
+    const path = u.pathname.replace(/^\//, '');
+    return { protocol: u.protocol.replace(/:$/, ''), host: u.host, path: path === '' ? undefined : path };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,34 @@
+// The only module that touches `process`: it builds the real Io and sets the
+// exit code. Everything else is testable without a process.
+import { nodeTransport } from './http/node-transport';
+import type { Io } from './io';
+import { run } from './run';
+
+let stdoutBroken = false;
+const io: Io = {
+  stdin: () => process.stdin,
+  stdout: (text) => {
+    if (stdoutBroken) return;
+    // git runs store/erase with stdout closed; a write must not crash us.
+    process.stdout.once('error', () => {
+      stdoutBroken = true;
+    });
+    process.stdout.write(text);
+  },
+  stderr: (text) => {
+    process.stderr.write(text);
+  },
+  env: process.env,
+  transport: nodeTransport,
+  now: () => Date.now(),
+};
+
+run([process.argv[1], process.argv0], process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`dodil: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
