@@ -1,0 +1,356 @@
+#!/usr/bin/env node
+// `npm run bench`: measures, in one run on this machine, the limit (bare Hono hello-world), the
+// SecretService over REST at three store sizes, the credential helper's start-up against
+// `node -e 0`, and the server's memory and start-up. Prints a table and writes JSON
+// (bench/results/latest.json by default). See docs/performance.md.
+//
+//   node bench/run.mjs [--smoke] [--out FILE] [--rounds N] [--seconds S] [--connections C]
+//                      [--loadgen wrk|autocannon] [--helper-runs N] [--skip-helper] [--keep]
+//
+// --smoke: tiny stores, 1 s loads, one round and one helper call, so CI can check nothing rotted.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildBench } from './lib/build.mjs';
+import { helperCommands, timeCommands } from './lib/helper.mjs';
+import { detectLoadGenerator, runLoad } from './lib/load.mjs';
+import { canPin, memoryOf, pinSelf, startServer } from './lib/procs.mjs';
+import { median, round, table } from './lib/stats.mjs';
+
+const repo = dirname(dirname(fileURLToPath(import.meta.url)));
+const cacheDir = join(repo, 'bench/.cache');
+const { values: opt } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    connections: { type: 'string', default: '32' },
+    loadgen: { type: 'string' },
+    'helper-runs': { type: 'string' },
+    'skip-helper': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const smoke = opt.smoke;
+const rounds = Number(opt.rounds ?? (smoke ? 1 : 3));
+const seconds = Number(opt.seconds ?? (smoke ? 1 : 5));
+const connections = Number(opt.connections);
+const helperRuns = Number(opt['helper-runs'] ?? (smoke ? 1 : 20));
+const outFile = opt.out ?? join(repo, 'bench/results', smoke ? 'smoke.json' : 'latest.json');
+const generator = opt.loadgen ?? detectLoadGenerator();
+// A fixed master key for bench stores only (they hold fake credentials).
+const MASTER_KEY = Buffer.alloc(32, 0x42).toString('base64');
+
+const STORES = smoke
+  ? { '1k': [2, 5], '10k': [4, 5], '1M': [8, 25] }
+  : { '1k': [10, 100], '10k': [100, 100], '1M': [1000, 1000] };
+
+const log = (text) => process.stderr.write(`${text}\n`);
+
+// Bump when the generator's output changes in a way the source hash below can't see.
+const STORE_FORMAT = 1;
+const FORMAT_SOURCES = [
+  'bench/lib/generate-store.ts',
+  'packages/server/src/storage/migrations.ts',
+  'packages/server/src/crypto/aead.ts',
+  'packages/server/src/crypto/slot-cipher.ts',
+  'packages/server/src/crypto/api-token.ts',
+  'packages/server/src/crypto/master-key.ts',
+  'packages/server/src/crypto/org-keys.ts',
+];
+
+function formatHash() {
+  const h = createHash('sha256').update(`format ${STORE_FORMAT}\n`);
+  for (const f of FORMAT_SOURCES) {
+    const file = join(repo, f);
+    h.update(`${f}\n`).update(existsSync(file) ? readFileSync(file) : '');
+  }
+  return h.digest('hex').slice(0, 12);
+}
+
+/** A generated store (cached under bench/.cache/stores unless --smoke), copied into `runDir/name`. */
+function prepareStore(name, [orgs, perOrg], generatorBundle, runDir) {
+  const dataDir = join(runDir, name);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const gen = (dir) => {
+    const started = performance.now();
+    const r = spawnSync(process.execPath, [generatorBundle, dir, String(orgs), String(perOrg)], {
+      env: { ...process.env, DODIL_MASTER_KEY: MASTER_KEY },
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`store generation failed: ${r.stderr}`);
+    return (performance.now() - started) / 1000;
+  };
+  let generatedSeconds;
+  let cached = false;
+  if (smoke) {
+    generatedSeconds = gen(dataDir);
+  } else {
+    const dir = join(cacheDir, 'stores', `${formatHash()}-${orgs}x${perOrg}`);
+    if (existsSync(join(dir, 'tokens.json'))) {
+      cached = true;
+    } else {
+      log(`generating the ${name} store (${orgs} orgs × ${perOrg} slots) into ${dir} …`);
+      const tmp = `${dir}.tmp-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(tmp, { recursive: true, mode: 0o700 });
+      generatedSeconds = gen(tmp);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    }
+    copyFileSync(join(dir, 'dodil.db'), join(dataDir, 'dodil.db'));
+    copyFileSync(join(dir, 'tokens.json'), join(dataDir, 'tokens.json'));
+  }
+  const { tokens } = JSON.parse(readFileSync(join(dataDir, 'tokens.json'), 'utf8'));
+  const tokensFile = join(runDir, `${name}.tokens`);
+  writeFileSync(tokensFile, tokens.map((t) => t.token).join('\n') + '\n', { mode: 0o600 });
+  return { name, dataDir, orgs, perOrg, slots: orgs * perOrg, tokens, tokensFile, cached, generatedSeconds };
+}
+
+function startDodil(bundle, store, runDir, tag, cpu) {
+  return startServer({
+    argv: [bundle, 'start', '--data-dir', store.dataDir, '--listen', '127.0.0.1:0'],
+    env: { DODIL_MASTER_KEY: MASTER_KEY },
+    logFile: join(runDir, `${store.name}-${tag}.log`),
+    cpu,
+  });
+}
+
+async function main() {
+  const pinned = canPin() && pinSelf(1);
+  const serverCpu = pinned ? 0 : undefined;
+  const runDir = join(cacheDir, `run-${process.pid}`);
+  mkdirSync(runDir, { recursive: true });
+  const started = Date.now();
+  const commit = spawnSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['-C', repo, 'status', '--porcelain', '--', 'packages', 'bench'], {
+    encoding: 'utf8',
+  }).stdout.trim() !== '';
+  log(`bench: ${smoke ? 'SMOKE ' : ''}load generator ${generator}, ${connections} connections, ${rounds}×${seconds}s, ` +
+    (pinned ? 'pinned (server core 0, load/helper core 1)' : 'NOT pinned (taskset unavailable)'));
+
+  const servers = [];
+  try {
+    const bundles = await buildBench(repo, cacheDir);
+    const stores = Object.fromEntries(
+      Object.entries(STORES).map(([name, size]) => [name, prepareStore(name, size, bundles.generate, runDir)]),
+    );
+
+    // Start-up, spawn → /readyz 200, on fresh processes (alternating store sizes).
+    const startup = { '10k': [], '1M': [] };
+    for (let i = 0; i < (smoke ? 1 : 5); i++) {
+      for (const name of ['10k', '1M']) {
+        const s = await startDodil(bundles.server, stores[name], runDir, `startup${i}`, serverCpu);
+        startup[name].push(s.startupMs);
+        await s.stop();
+      }
+    }
+
+    const hello = await startServer({
+      argv: [join(repo, 'bench/servers/hello.mjs')],
+      logFile: join(runDir, 'hello.log'),
+      cpu: serverCpu,
+      readyPath: '/',
+    });
+    servers.push(hello);
+    const live = {};
+    for (const name of Object.keys(stores)) {
+      live[name] = await startDodil(bundles.server, stores[name], runDir, 'load', serverCpu);
+      servers.push(live[name]);
+    }
+
+    const scenarios = [
+      { id: 'hello', label: 'hello (bare Hono, the limit)', server: hello, mode: 'hello' },
+      { id: 'get', label: 'GetSecret @10k', server: live['10k'], mode: 'get', store: stores['10k'] },
+      { id: 'list', label: 'ListSecrets page 100 @10k', server: live['10k'], mode: 'list', store: stores['10k'] },
+      { id: 'create', label: 'CreateSecret (upsert) @10k', server: live['10k'], mode: 'create', store: stores['10k'] },
+      { id: 'get-1k', label: 'GetSecret @1k', server: live['1k'], mode: 'get', store: stores['1k'] },
+      { id: 'get-1m', label: 'GetSecret @1M', server: live['1M'], mode: 'get', store: stores['1M'] },
+    ];
+    const load = (s, secs) =>
+      runLoad({
+        generator,
+        url: s.server.url,
+        mode: s.mode,
+        tokensFile: s.store?.tokensFile,
+        perOrg: s.store?.perOrg ?? 1,
+        connections,
+        seconds: secs,
+        serverPid: s.server.pid,
+      });
+    if (!smoke) {
+      log('warming up (JIT, page cache) …');
+      for (const s of scenarios) if (s.mode !== 'create') await load(s, 2);
+    }
+    const results = new Map(scenarios.map((s) => [s.id, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const s of scenarios) {
+        const res = await load(s, seconds);
+        results.get(s.id).push(res);
+        log(`  round ${r + 1}/${rounds} ${s.label.padEnd(28)} ${round(res.rps)} req/s p99 ${round(res.p99ms, 2)} ms` +
+          (res.errors ? `  ERRORS ${JSON.stringify(res.errorDetail)}` : ''));
+      }
+    }
+    const memory = { '10k': memoryOf(live['10k'].pid), '1M': memoryOf(live['1M'].pid) };
+
+    const summarise = (s) => {
+      const runs = results.get(s.id);
+      return {
+        id: s.id,
+        label: s.label,
+        slots: s.store?.slots,
+        rps: median(runs.map((x) => x.rps)),
+        p50ms: median(runs.map((x) => x.p50ms)),
+        p99ms: median(runs.map((x) => x.p99ms)),
+        serverCpu: median(runs.map((x) => x.serverCpuShare)),
+        errors: runs.reduce((a, x) => a + x.errors, 0),
+        runs: runs.map((x) => round(x.rps)),
+      };
+    };
+    const http = scenarios.map(summarise);
+    const byId = Object.fromEntries(http.map((h) => [h.id, h]));
+    for (const h of http) h.ratioToHello = h.rps / byId.hello.rps;
+
+    let helper = [];
+    let helperFound = {};
+    if (!opt['skip-helper']) {
+      const first = stores['10k'].tokens[0];
+      const { commands, found } = helperCommands({
+        repo,
+        workDir: join(runDir, 'helper'),
+        serverUrl: live['10k'].url,
+        token: first.token,
+        slot: 'slot-000001',
+        registryHost: 'ghcr.io',
+      });
+      helperFound = found;
+      log(`timing the helper (${helperRuns} runs each, interleaved) …`);
+      helper = timeCommands(commands, helperRuns);
+    }
+    const nodeE0 = helper.find((h) => h.id === 'helper.node-e0')?.medianMs;
+
+    const startupRows = Object.entries(startup).map(([name, ms]) => ({
+      id: `startup-${name.toLowerCase()}`,
+      label: `dodil-server start → /readyz 200 @${name}`,
+      medianMs: median(ms),
+      ratio: nodeE0 ? median(ms) / nodeE0 : null,
+      runs: ms.length,
+    }));
+    const scale = byId['get-1m'].rps / byId['get-1k'].rps;
+    const gitFill = ['sea', 'bundle']
+      .map((k) => helper.find((h) => h.id === `helper.git-fill-${k}` && h.ratio !== undefined))
+      .find(Boolean);
+    const goals = [
+      { id: 'goal.get-vs-hello', text: 'GetSecret ≥ 40% of bare Hono hello', value: byId.get.ratioToHello, target: 0.4, cmp: '>=' },
+      { id: 'goal.get-p99', text: 'GetSecret p99 ≤ 5 ms at 32 connections', value: byId.get.p99ms, target: 5, cmp: '<=' },
+      { id: 'goal.scale', text: 'GetSecret @1M ≥ 85% of @1k', value: scale, target: 0.85, cmp: '>=' },
+      {
+        id: 'goal.helper',
+        text: `git credential fill ≤ 1.25× node -e 0 (${gitFill ? gitFill.id.replace('helper.git-fill-', '') : 'no helper build'})`,
+        value: gitFill?.ratio ?? null,
+        target: 1.25,
+        cmp: '<=',
+      },
+      { id: 'goal.rss', text: 'server RSS ≤ 100 MB under load (@10k)', value: memory['10k'].rssMiB, target: 100, cmp: '<=' },
+    ].map((g) => ({ ...g, pass: g.value === null ? null : g.cmp === '>=' ? g.value >= g.target : g.value <= g.target }));
+
+    const result = {
+      meta: {
+        date: new Date(started).toISOString(),
+        mode: smoke ? 'smoke' : 'full',
+        commit,
+        dirtyTree: dirty,
+        node: process.version,
+        cpu: cpus()[0]?.model,
+        cores: cpus().length,
+        loadavgAtStart: loadavg().map((x) => round(x, 2)),
+        loadGenerator: generator,
+        pinned,
+        connections,
+        rounds,
+        secondsPerRun: seconds,
+        helperRuns,
+        helperBuilds: helperFound,
+        stores: Object.fromEntries(
+          Object.values(stores).map((s) => [
+            s.name,
+            { orgs: s.orgs, slotsPerOrg: s.perOrg, slots: s.slots, cached: s.cached, generatedSeconds: s.generatedSeconds },
+          ]),
+        ),
+        elapsedSeconds: Math.round((Date.now() - started) / 1000),
+      },
+      http,
+      scale: { id: 'scale', label: 'GetSecret @1M / @1k', ratio: scale },
+      helper,
+      memory: { id: 'rss', after: 'all load rounds', ...memory },
+      startup: startupRows,
+      goals,
+    };
+    mkdirSync(dirname(outFile), { recursive: true });
+    writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${render(result)}\nwritten: ${outFile}\n`);
+  } finally {
+    for (const s of servers) await s.stop();
+    if (!opt.keep) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–');
+const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '–');
+
+function render(r) {
+  const m = r.meta;
+  const head = [
+    `dodil bench ${m.mode} — ${m.date} — commit ${m.commit}${m.dirtyTree ? ' (+uncommitted changes)' : ''}`,
+    `node ${m.node}, ${m.cores}× ${m.cpu}, load avg at start ${m.loadavgAtStart.join(' ')}`,
+    `load generator: ${m.loadGenerator}, ${m.connections} connections, median of ${m.rounds} alternating runs × ${m.secondsPerRun} s; ` +
+      (m.pinned ? 'taskset: server on core 0, load generator and helpers on core 1' : 'NOT pinned (no taskset)'),
+  ].join('\n');
+  const httpTable = table([
+    ['HTTP', 'req/s', 'p50 ms', 'p99 ms', 'vs hello', 'server CPU', 'errors', 'runs req/s'],
+    ...r.http.map((h) => [
+      h.label,
+      fmt(h.rps),
+      fmt(h.p50ms, 2),
+      fmt(h.p99ms, 2),
+      pct(h.ratioToHello),
+      pct(h.serverCpu),
+      h.errors,
+      h.runs.join(' '),
+    ]),
+    [r.scale.label, '', '', '', pct(r.scale.ratio), '', '', ''],
+  ]);
+  const helperTable = r.helper.length
+    ? table([
+        ['helper (fresh process each)', 'median ms', '× node -e 0', 'runs'],
+        ...r.helper.map((h) => (h.error ? [h.label, 'FAILED', h.error, ''] : [h.label, fmt(h.medianMs, 1), fmt(h.ratio, 2), h.runs])),
+      ])
+    : 'helper: skipped';
+  const mem = (x) => `rss ${fmt(x.rssMiB, 1)} MiB (peak ${fmt(x.hwmMiB, 1)}, anon ${fmt(x.anonMiB, 1)})`;
+  const other = table([
+    ['server', 'value'],
+    ['memory after load @10k', mem(r.memory['10k'])],
+    ['memory after load @1M', mem(r.memory['1M'])],
+    ...r.startup.map((s) => [s.label, `${fmt(s.medianMs, 1)} ms (${fmt(s.ratio, 2)}× node -e 0)`]),
+  ]);
+  const goals = table([
+    ['goal', 'measured', 'target', 'met'],
+    ...r.goals.map((g) => [
+      g.text,
+      g.value === null ? '–' : g.id === 'goal.rss' ? `${fmt(g.value, 1)} MiB` : g.id === 'goal.get-p99' ? `${fmt(g.value, 2)} ms` : g.target < 1 ? pct(g.value) : `${fmt(g.value, 2)}×`,
+      `${g.cmp} ${g.target < 1 ? pct(g.target) : g.target}`,
+      g.pass === null ? 'n/a' : g.pass ? 'yes' : 'NO',
+    ]),
+  ]);
+  return [head, httpTable, helperTable, other, goals].join('\n\n');
+}
+
+main().catch((err) => {
+  log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+});
