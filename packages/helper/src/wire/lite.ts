@@ -83,7 +83,7 @@ export const liteValidators: WireValidators = {
   errorBody(data): ErrorBody | undefined {
     if (!isRec(data)) return undefined;
     const { code, message } = data;
-    if (typeof code !== 'number' || !Number.isInteger(code) || typeof message !== 'string') return undefined;
+    if (typeof code !== 'number' || !Number.isSafeInteger(code) || typeof message !== 'string') return undefined;
     const details = data.details === undefined ? [] : data.details;
     if (!Array.isArray(details)) return undefined;
     return { code, message, details: [...details] };
