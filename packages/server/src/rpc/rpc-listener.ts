@@ -18,6 +18,7 @@ import type { ClientAddressOf } from '../http/middleware';
 import { limitRequestBody } from './body-limit';
 import { withCallInfo } from './call-info';
 import { sanitizeConnectError } from './decode-errors';
+import { withSpecGrpcMessage } from './grpc-message';
 import type { RpcCallInfo } from './call-info';
 import { indexDescriptors } from './descriptor-index';
 import { reflectionV1, reflectionV1alpha } from './reflection-service';
@@ -131,6 +132,7 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
     handler(uReq)
       // Failed before our handler ran: the decoder's text may quote input.
       .then((uRes) => (info.code === undefined ? sanitizeConnectError(uRes) : uRes))
+      .then(withSpecGrpcMessage)
       .then((uRes) => {
         answered = uRes;
         return universalResponseToNodeResponse(uRes, res);
