@@ -117,6 +117,7 @@ async function describeSlot(ctx: CommandContext, slot: string, want: 'git' | 're
     const type = 'gitSecret' in secret.value ? 'git' : 'registry';
     return type === want ? `slot exists (type ${type})` : `slot exists but is a ${type} slot; the helper refuses it`;
   } catch (error) {
+    if (isCliError(error) && error.code === 'NOT_FOUND') return 'slot does not exist on the server; the helper will answer nothing';
     if (isCliError(error)) return `not checked: ${error.message}`;
     throw error;
   }

@@ -1,0 +1,201 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { errorBody, fakeTransport, gitSlot, registrySlot, runWith, tempDir } from '../helpers';
+
+function world() {
+  const dir = tempDir();
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  for (const name of ['git-credential-dodil', 'docker-credential-dodil']) {
+    writeFileSync(join(bin, name), '#!/bin/sh\n');
+    chmodSync(join(bin, name), 0o755);
+  }
+  const env = {
+    HOME: dir,
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    GIT_CONFIG_GLOBAL: join(dir, 'gitconfig'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    DOCKER_CONFIG: join(dir, 'docker'),
+    DODIL_CONFIG: join(dir, 'dodil.json'),
+    DODIL_URL: 'http://dodil.test',
+    DODIL_TOKEN: 't',
+  };
+  const git = (...args: string[]) => execFileSync('git', args, { env, encoding: 'utf8' });
+  return { dir, env, git };
+}
+
+const slots = fakeTransport((req) => {
+  const name = decodeURIComponent(req.url.split('/').pop() ?? '');
+  if (req.url.includes('registry-secrets')) {
+    return { status: 200, json: { secrets: [registrySlot('hub', 'u', 'p', ''), registrySlot('q1', 'u', 'p', 'quay.io'), registrySlot('q2', 'u', 'p', 'quay.io')] } };
+  }
+  if (name === 'gh') return { status: 200, json: gitSlot('gh', 'alice', 't') };
+  if (name === 'reg') return { status: 200, json: registrySlot('reg', 'u', 'p', 'ghcr.io') };
+  return { status: 404, json: errorBody(5, `slot ${name} not found`) };
+}).transport;
+
+describe('dodil setup git', () => {
+  it('adds credential.<url>.helper, keeps other helpers, is idempotent, replaces only our own entry', async () => {
+    const w = world();
+    w.git('config', '--global', '--add', 'credential.https://git.example.com.helper', 'cache');
+    let r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
+    expect(r).toEqual({ code: 0, stdout: 'git config --global credential.https://git.example.com.helper = "dodil --slot gh": added\n', stderr: '' });
+    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot gh\n');
+
+    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
+    expect(r.stdout).toMatch(/: unchanged\n$/);
+    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot gh\n');
+
+    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'other', '-o', 'json'], { env: w.env, transport: slots });
+    expect(JSON.parse(r.stdout)).toEqual({
+      key: 'credential.https://git.example.com.helper',
+      value: 'dodil --slot other',
+      change: 'replaced',
+      previous: ['dodil --slot gh'],
+    });
+    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot other\n');
+  });
+
+  it('warns when git-credential-dodil is not on PATH', async () => {
+    const w = world();
+    const r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'gh'], { env: { ...w.env, PATH: '/usr/bin:/bin' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/git-credential-dodil is not on PATH/);
+  });
+
+  it.each([
+    [['setup', 'git', '--slot', 'gh'], /--url and --slot are required/],
+    [['setup', 'git', '--url', 'git.example.com', '--slot', 'gh'], /--url must be an http/],
+    [['setup', 'git', '--url', 'https://h', '--slot', 'no way'], /invalid slot name/],
+  ])('%j → 2', async (argv, message) => {
+    const w = world();
+    const r = await runWith(argv, { env: w.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('dodil setup docker', () => {
+  it('writes credHelpers and the mapping, keeps the rest, is idempotent', async () => {
+    const w = world();
+    mkdirSync(w.env.DOCKER_CONFIG);
+    const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
+    writeFileSync(dockerFile, JSON.stringify({ auths: { 'x.io': { auth: 'abc' } }, credsStore: 'desktop', credHelpers: { 'gcr.io': 'gcloud' } }));
+    chmodSync(dockerFile, 0o640);
+    let r = await runWith(['setup', 'docker', 'https://GHCR.io/v2/', '--slot', 'reg'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `${dockerFile}: credHelpers["ghcr.io"] = "dodil": added\n${w.env.DODIL_CONFIG}: mappings.docker["ghcr.io"] = "reg": added\n`,
+    );
+    expect(JSON.parse(readFileSync(dockerFile, 'utf8'))).toEqual({
+      auths: { 'x.io': { auth: 'abc' } },
+      credsStore: 'desktop',
+      credHelpers: { 'gcr.io': 'gcloud', 'ghcr.io': 'dodil' },
+    });
+    expect(statSync(dockerFile).mode & 0o777).toBe(0o640);
+    expect(JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')).mappings.docker).toEqual({ 'ghcr.io': 'reg' });
+    expect(statSync(w.env.DODIL_CONFIG).mode & 0o777).toBe(0o600);
+
+    const before = readFileSync(dockerFile, 'utf8');
+    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
+    expect(r.stdout.match(/: unchanged/g)).toHaveLength(2);
+    expect(readFileSync(dockerFile, 'utf8')).toBe(before);
+  });
+
+  it('Docker Hub gets both keys; a new config.json is 0600', async () => {
+    const w = world();
+    const r = await runWith(['setup', 'docker', 'docker.io', '--slot', 'hub', '-o', 'json'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
+    expect(JSON.parse(readFileSync(dockerFile, 'utf8')).credHelpers).toEqual({ 'https://index.docker.io/v1/': 'dodil', 'docker.io': 'dodil' });
+    expect(statSync(dockerFile).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(r.stdout).changes.map((c: { change: string }) => c.change)).toEqual(['added', 'added', 'added']);
+    expect(r.stderr).toMatch(/slot hub does not exist yet; create it with: dodil ignite secret create hub --type registry --username USER --password-stdin\n/);
+  });
+
+  it('remapping a registry replaces other spellings of it', async () => {
+    const w = world();
+    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { docker: { 'https://quay.io': 'old', 'ghcr.io': 'keep' } } }));
+    const r = await runWith(['setup', 'docker', 'quay.io:443', '--slot', 'q1'], { env: w.env, transport: slots });
+    expect(r.stdout).toMatch(/mappings.docker\["quay.io"\] = "q1": changed/);
+    expect(JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')).mappings.docker).toEqual({ 'ghcr.io': 'keep', 'quay.io': 'q1' });
+  });
+
+  it('warns about a git slot', async () => {
+    const w = world();
+    const r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'gh'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/slot gh is a git slot/);
+  });
+
+  it('refuses to touch a broken docker config (exit 1, file unchanged)', async () => {
+    const w = world();
+    mkdirSync(w.env.DOCKER_CONFIG);
+    writeFileSync(join(w.env.DOCKER_CONFIG, 'config.json'), '{broken');
+    const r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is not valid JSON; fix it first/);
+    expect(readFileSync(join(w.env.DOCKER_CONFIG, 'config.json'), 'utf8')).toBe('{broken');
+  });
+
+  it.each([
+    [['setup', 'docker', '--slot', 'x'], /REGISTRY and --slot are required/],
+    [['setup', 'docker', 'user@host', '--slot', 'x'], /is not a registry host/],
+  ])('%j → 2', async (argv, message) => {
+    const r = await runWith(argv, { env: world().env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('dodil resolve', () => {
+  it('git: the helper entry in git config', async () => {
+    const w = world();
+    await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
+    const r = await runWith(['resolve', 'https://git.example.com/acme/x.git'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'git https://git.example.com\n  slot:   gh\n  why:    git config credential.helper for this URL is "dodil --slot gh"\n  server: slot exists (type git)\n',
+    );
+    expect(r.stdout).not.toMatch(/alice|\bt\b/);
+  });
+
+  it('git: a client-config mapping, and a path mapping that needs useHttpPath', async () => {
+    const w = world();
+    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { git: [{ url: 'https://h.example/acme', slot: 'reg' }, { url: 'g.example', slot: 'gh' }] } }));
+    let r = await runWith(['resolve', 'https://g.example/x.git', '-o', 'json'], { env: w.env, transport: slots });
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'git', slot: 'gh', server: 'slot exists (type git)' });
+    r = await runWith(['resolve', 'https://h.example/acme/x.git'], { env: w.env, transport: slots });
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(/credential.useHttpPath true/);
+  });
+
+  it('git: a registry slot is reported as refused', async () => {
+    const w = world();
+    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { git: [{ url: 'g.example', slot: 'reg' }] } }));
+    const r = await runWith(['resolve', 'https://g.example/x.git'], { env: w.env, transport: slots });
+    expect(r.stdout).toMatch(/is a registry slot; the helper refuses it/);
+  });
+
+  it.each([
+    ['https://index.docker.io/v1/', 0, /slot:   hub/],
+    ['registry-1.docker.io', 0, /only registry slot whose server address is docker\.io/],
+    ['quay.io', 5, /several registry slots match: q1, q2/],
+    ['nothing.example', 5, /credentials not found/],
+  ])('docker %s', async (input, code, out) => {
+    const r = await runWith(['resolve', input], { env: world().env, transport: slots });
+    expect(r.code).toBe(code);
+    expect(r.stdout).toMatch(out);
+    expect(r.stdout).not.toMatch(/\bp\b/);
+  });
+
+  it('docker: a mapping, forced with --docker for an https URL', async () => {
+    const w = world();
+    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { docker: { 'ghcr.io': 'reg' } } }));
+    const r = await runWith(['resolve', '--docker', 'https://ghcr.io/'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/docker ghcr.io\n  slot:   reg\n  why:    mapping in .*\n  server: slot exists \(type registry\)/);
+  });
+});
