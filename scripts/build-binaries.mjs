@@ -2,7 +2,7 @@
 // `npm run build:binaries`: single executables that run without Node.js installed.
 //   dist/bin/dodil-server            the server (better-sqlite3's addon travels inside, see
 //                                    packages/server/src/sea/native-addon.ts)
-//   dist/bin/dodil                   the CLI and credential helper (V8 startup snapshot)
+//   dist/bin/dodil                   the CLI and credential helper
 //   dist/bin/git-credential-dodil    symlink to dodil
 //   dist/bin/docker-credential-dodil symlink to dodil
 //
@@ -11,8 +11,7 @@
 // `node --experimental-sea-config` → copy of this `node` → postject. Same OS/arch as the builder.
 //
 // Incremental: the inputs' digest is kept in dist/bin/.build-stamp.json; unchanged inputs skip
-// the slow part (copy + inject, ~5 s a binary). Flags: --force, --no-strip, --only <name>.
-import { build } from 'esbuild';
+// the slow part (copy + inject, ~3 s a binary). Flags: --force, --no-strip, --only <name>.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { buildInfoDefine } from './sea/build-info.mjs';
 import { withLock } from './sea/build-lock.mjs';
 import { haveStrip, makeSea } from './sea/make-sea.mjs';
-import { bundleForSnapshot } from './sea/snapshot-bundle.mjs';
+import { bundleForSea } from './sea/sea-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'bin');
@@ -39,56 +38,54 @@ const only = onlyIndex === -1 ? undefined : args[onlyIndex + 1];
 
 const log = (line) => process.stderr.write(`build-binaries: ${line}\n`);
 
-/** The executables: how to make each one's CommonJS input, and its SEA settings. */
-const targets = [
-  {
-    name: 'dodil-server',
-    async bundle() {
-      // Rebuilt every time (esbuild, well under a second) so a binary is never older than its source.
-      run(process.execPath, [join(root, 'packages/server/build.mjs'), '--sea-only'], 'bundle the server');
-      return join(root, 'packages/server/dist/sea/main.cjs');
-    },
-    assets: () => ({ [SQLITE_ADDON_ASSET]: sqliteAddonPath() }),
-    useSnapshot: false,
+/** The server; better-sqlite3's addon rides along as an SEA asset. */
+const serverTarget = {
+  name: 'dodil-server',
+  async bundle() {
+    // Rebuilt every time (esbuild, well under a second) so a binary is never older than its source.
+    run(process.execPath, [join(root, 'packages/server/build.mjs'), '--sea-only'], 'bundle the server');
+    return join(root, 'packages/server/dist/sea/main.cjs');
   },
-  {
-    name: 'dodil',
-    async bundle() {
-      const outFile = join(workRoot, 'dodil', 'snapshot-main.cjs');
-      await bundleForSnapshot({
-        mainFile: join(root, 'packages/helper/src/main.ts'),
-        outFile,
-        define: buildInfoDefine(),
-        absWorkingDir: root,
-      });
-      return outFile;
-    },
-    assets: () => ({}),
-    useSnapshot: true,
-    // If the helper ever does something at load time that Node 20 cannot snapshot, the build
-    // says so and falls back to a code cache (slower start, same behaviour).
-    fallback: {
-      async bundle() {
-        const outFile = join(workRoot, 'dodil', 'main.cjs');
-        await build({
-          entryPoints: [join(root, 'packages/helper/src/main.ts')],
-          bundle: true,
-          platform: 'node',
-          format: 'cjs',
-          target: 'node20',
-          define: buildInfoDefine(),
-          logLevel: 'warning',
-          legalComments: 'none',
-          minifyWhitespace: true,
-          minifySyntax: true,
-          outfile: outFile,
-        });
-        return outFile;
-      },
-      useSnapshot: false,
-    },
+  assets: () => ({ [SQLITE_ADDON_ASSET]: sqliteAddonPath() }),
+};
+
+/**
+ * The helper: the helper engineer's bundle (packages/helper/build.mjs: a hot path without zod,
+ * the CLI as text compiled on demand), passed through esbuild once more only to bundle its lazy
+ * `import('node:https')`. With a code cache. A V8 startup snapshot (`useSnapshot`) was tried and
+ * measured slower here (the hot path is already small; the snapshot's heap is not), and Node 20
+ * refuses to start a snapshot under V8 flags it was not built with, so a user's
+ * `NODE_OPTIONS=--max-old-space-size=…` would break every git and docker operation.
+ */
+const helperTarget = {
+  name: 'dodil',
+  async bundle() {
+    const input = join(root, 'packages/helper/dist/dodil.cjs');
+    // Built only when missing: rewriting it here could race tests that are running it.
+    if (!existsSync(input)) run(process.execPath, [join(root, 'packages/helper/build.mjs')], 'bundle the helper');
+    warnIfStale(input, ['packages/helper/src', 'packages/shared/src']);
+    const outFile = join(workRoot, 'dodil', 'main.cjs');
+    await bundleForSea({ mainFile: input, outFile, absWorkingDir: root });
+    return outFile;
   },
-];
+  assets: () => ({}),
+};
+
+/** The executables, each with how to make its CommonJS input and which assets go in. */
+const targets = [serverTarget, helperTarget];
+
+/** The newest source file under `dirs` is newer than `file`: say so (the caller still builds). */
+function warnIfStale(file, dirs) {
+  const built = statSync(file).mtimeMs;
+  const newest = Math.max(...dirs.flatMap((dir) => listFiles(join(root, dir))).map((f) => statSync(f).mtimeMs));
+  if (newest > built) log(`warning: ${file} is older than its sources; run \`npm run build\` (npm run build:binaries does)`);
+}
+
+function listFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}
 
 function sqliteAddonPath() {
   const path = join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
@@ -107,7 +104,7 @@ function run(command, commandArgs, what) {
 function digestOf(target, mainFile, assets) {
   const hash = createHash('sha256');
   const node = statSync(process.execPath);
-  hash.update(JSON.stringify({ node: process.version, execPath: process.execPath, size: node.size, mtime: node.mtimeMs, strip, snapshot: target.useSnapshot }));
+  hash.update(JSON.stringify({ node: process.version, execPath: process.execPath, size: node.size, mtime: node.mtimeMs, strip }));
   hash.update(readFileSync(mainFile));
   for (const [key, path] of Object.entries(assets)) hash.update(key).update(readFileSync(path));
   for (const file of [fileURLToPath(import.meta.url), ...readdirSync(join(root, 'scripts/sea')).map((f) => join(root, 'scripts/sea', f))]) {
@@ -144,17 +141,8 @@ async function buildTarget(target, stamp) {
   }
   const workDir = join(workRoot, target.name);
   const fresh = join(workDir, target.name);
-  let version;
-  try {
-    makeSea({ main: mainFile, outFile: fresh, workDir, assets, useSnapshot: target.useSnapshot, strip });
-    version = smokeTest(fresh, target.name);
-  } catch (error) {
-    if (target.fallback === undefined) throw error;
-    log(`${target.name}: startup snapshot failed, building with a code cache instead:\n${error.message}`);
-    const fallbackMain = await target.fallback.bundle();
-    makeSea({ main: fallbackMain, outFile: fresh, workDir, assets, useSnapshot: false, strip });
-    version = smokeTest(fresh, target.name);
-  }
+  makeSea({ main: mainFile, outFile: fresh, workDir, assets, strip });
+  const version = smokeTest(fresh, target.name);
   // rename(2) within dist/: a process running the old binary keeps its inode; new runs see the new one.
   renameSync(fresh, published);
   log(`${target.name}: ${version}, ${(statSync(published).size / 1024 / 1024).toFixed(1)} MiB${strip ? ' (stripped)' : ''}`);

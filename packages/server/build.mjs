@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildInfoDefine } from '../../scripts/sea/build-info.mjs';
+import { assertSeaLoadable } from '../../scripts/sea/bundle-checks.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -39,7 +40,7 @@ const common = {
 // --sea-only: scripts/build-binaries.mjs refreshes its own input without rewriting dist/main.cjs
 // under tests that may be running it.
 const seaOnly = process.argv.includes('--sea-only');
-await Promise.all([
+const [, sea] = await Promise.all([
   seaOnly
     ? undefined
     : build({
@@ -55,5 +56,7 @@ await Promise.all([
     // No source map: the executable could not read it; names are kept for readable stack traces.
     minifyWhitespace: true,
     minifySyntax: true,
+    metafile: true,
   }),
 ]);
+assertSeaLoadable(sea.metafile, 'packages/server/dist/sea/main.cjs');
