@@ -186,9 +186,13 @@ export function serviceCtor(pkg: grpc.GrpcObject, path: string): grpc.ServiceCli
 }
 
 /** gRPC over HTTP/2 cleartext (h2c prior knowledge) with @grpc/grpc-js. */
-export function grpcDriver(w: World, credentials = grpc.credentials.createInsecure(), target = w.target): Driver {
+export function grpcDriver(
+  w: World,
+  credentials = grpc.credentials.createInsecure(),
+  channelOptions: grpc.ChannelOptions = {},
+): Driver {
   const Ctor = serviceCtor(loadSecretProto(), 'dodil.ignite.v1.SecretService');
-  const client = new Ctor(target, credentials);
+  const client = new Ctor(w.target, credentials, channelOptions);
   onTestFinished(() => client.close());
   const deadline = () => ({ deadline: Date.now() + 10_000 });
 
