@@ -17,6 +17,12 @@ import { createSqliteMetaStore, createSqliteOrgStore } from './storage/sqlite-or
 import { createSqliteSlotStore } from './storage/sqlite-slot-store';
 import { createSqliteTokenStore } from './storage/sqlite-token-store';
 import type { MetaStore, OrgStore, SlotStore, TokenStore } from './storage/types';
+import type { AuditLog } from './audit/audit-log';
+import type { KeyStore } from './storage/sqlite-key-store';
+import type { KeyBudget } from './ops/key-budget';
+import type { KeyGuard } from './ops/key-guard';
+import { secureServices } from './ops/secure-services';
+import type { SecurityOptions } from './ops/secure-services';
 
 /** What {@link openRuntime} needs. */
 export interface RuntimeOptions {
@@ -26,6 +32,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   random?: RandomBytes;
   onIntegrityFailure?: SecretServiceDeps['onIntegrityFailure'];
+  /** Audit, throttling, key budget and key guard settings (defaults in docs/security.md). */
+  security?: SecurityOptions;
 }
 
 /** An open data directory: database, keys and the services on top. */
@@ -39,6 +47,12 @@ export interface Runtime {
   secrets: SecretService;
   auth: AuthService;
   admin: AdminService;
+  /** The HMAC-chained audit log every service call writes to. */
+  audit: AuditLog;
+  /** Key rotation SQL (synchronous, transaction-scoped). */
+  keys: KeyStore;
+  budget: KeyBudget;
+  guard: KeyGuard;
   /** True while the database answers and the keys are usable (readiness). */
   isReady(): Promise<boolean>;
   close(): void;
@@ -75,6 +89,29 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     const orgs = createSqliteOrgStore(db);
     const tokens = createSqliteTokenStore(db);
     const orgKeys = new OrgKeys(master, orgs, random);
+    // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
+    db.pragma('secure_delete = ON');
+    const secured = await secureServices({
+      db,
+      meta,
+      master,
+      orgKeys,
+      clock,
+      random,
+      options: options.security ?? {},
+      makeSecrets: (inWriteTransaction) =>
+        createSecretService({
+          slots,
+          orgs,
+          keys: orgKeys,
+          clock,
+          random,
+          inWriteTransaction,
+          ...(options.onIntegrityFailure ? { onIntegrityFailure: options.onIntegrityFailure } : {}),
+        }),
+      auth: createAuthService({ tokens, orgs, pepper, clock }),
+      admin: createAdminService({ orgs, tokens, keys: orgKeys, pepper, clock, random }),
+    });
     return {
       db,
       stores: { slots, orgs, tokens, meta },
@@ -82,26 +119,20 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       orgKeys,
       clock,
       random,
-      secrets: createSecretService({
-        slots,
-        orgs,
-        keys: orgKeys,
-        clock,
-        random,
-        ...(options.onIntegrityFailure ? { onIntegrityFailure: options.onIntegrityFailure } : {}),
-      }),
-      auth: createAuthService({ tokens, orgs, pepper, clock }),
-      admin: createAdminService({ orgs, tokens, keys: orgKeys, pepper, clock, random }),
+      ...secured,
       async isReady() {
         try {
           const stored = await meta.get(KEY_CHECK_META);
-          return stored !== undefined && master.matches(stored);
+          return stored !== undefined && master.matches(stored) && secured.guard.verifyNow();
         } catch {
           return false;
         }
       },
       close() {
-        if (db.open) db.close();
+        if (!db.open) return;
+        // Entries waiting for their group commit are written (and their callers answered) first.
+        secured.audit.flush();
+        db.close();
       },
     };
   } catch (err) {

@@ -62,7 +62,7 @@ export function accessLog(logger: Logger, now: () => number): MiddlewareHandler<
 /** Authenticates the bearer token and leaves the principal for the handlers. */
 export function authenticate(auth: Pick<AuthService, 'authenticate'>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = await auth.authenticate(c.req.header('authorization'), c.get('clientAddress'));
+    const principal = await auth.authenticate(c.req.header('authorization'), c.get('clientAddress'), c.get('requestId'));
     c.set('principal', principal);
     c.set('logOrg', principal.orgName);
     await next();

@@ -8,8 +8,11 @@ import type { Principal } from './context';
 
 /** Authenticates bearer tokens; every protocol calls this one. */
 export interface AuthService {
-  /** The principal of a valid `Authorization` header value; throws UNAUTHENTICATED otherwise. */
-  authenticate(authorization: string | undefined, clientAddress: string): Promise<Principal>;
+  /**
+   * The principal of a valid `Authorization` header value; throws UNAUTHENTICATED otherwise
+   * (RESOURCE_EXHAUSTED once an address has failed too often). `requestId` goes into the audit log.
+   */
+  authenticate(authorization: string | undefined, clientAddress: string, requestId?: string): Promise<Principal>;
 }
 
 /** Dependencies of {@link createAuthService}. */

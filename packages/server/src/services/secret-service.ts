@@ -40,6 +40,15 @@ export interface SecretService {
   findRegistry(ctx: CallContext, host: string | undefined): Promise<SlotWithValue[]>;
 }
 
+/** A slot write about to commit (what an in-transaction effect is told). */
+export interface SlotWrite {
+  action: 'CreateSecret' | 'DeleteSecret';
+  orgId: string;
+  name: string;
+  /** The data key version that sealed the value (CreateSecret only). */
+  keyVersion: number | undefined;
+}
+
 /** Dependencies of {@link createSecretService}. */
 export interface SecretServiceDeps {
   slots: SlotStore;
@@ -49,6 +58,11 @@ export interface SecretServiceDeps {
   random: RandomBytes;
   /** Called when a stored value fails to decrypt (tampering or a moved row); never given the value. */
   onIntegrityFailure?: (event: { orgId: string; name: string; requestId: string }) => void;
+  /**
+   * Runs inside a successful write's transaction (the audit entry and the
+   * key-usage check commit with the write); throwing rolls the write back.
+   */
+  inWriteTransaction?: (ctx: CallContext, write: SlotWrite) => void;
 }
 
 function checkName(name: string): void {
@@ -66,12 +80,25 @@ const typeWord = (t: SecretType) => (t === 'git_secret' ? 'git' : 'registry');
 
 /** Creates the {@link SecretService}. */
 export function createSecretService(deps: SecretServiceDeps): SecretService {
+  async function open(record: SlotRecord): Promise<SlotWithValue> {
+    const dek = await deps.keys.get(record.orgId, record.keyVersion);
+    return { metadata: metadataOf(record), value: openSlotValue(dek, record, record.ciphertext) };
+  }
+
   async function reveal(ctx: CallContext, record: SlotRecord): Promise<SlotWithValue> {
     try {
-      const dek = await deps.keys.get(record.orgId, record.keyVersion);
-      const value = openSlotValue(dek, record, record.ciphertext);
-      return { metadata: metadataOf(record), value };
+      return await open(record);
     } catch {
+      // A key rotation in another process may have re-encrypted the row and dropped its old key
+      // between our two reads; a fresh read of a changed row is served, anything else is refused.
+      let fresh: SlotRecord | undefined | null = null; // null: could not re-read
+      try {
+        fresh = await deps.slots.get(record.orgId, record.name);
+        if (fresh !== undefined && fresh.keyVersion !== record.keyVersion) return await open(fresh);
+      } catch {
+        // fall through to the integrity failure below
+      }
+      if (fresh === undefined) throw new AppError('NOT_FOUND', `slot ${record.name} not found`);
       deps.onIntegrityFailure?.({ orgId: record.orgId, name: record.name, requestId: ctx.requestId });
       throw new AppError('INTERNAL', `slot ${record.name} failed its integrity check and is not served`);
     }
@@ -93,16 +120,12 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
         throw new AppError('INVALID_ARGUMENT', 'registrySecret.serverAddress is not a registry host[:port]');
       }
       const ciphertext = sealSlotValue(dek, { orgId: org.id, name, type, keyVersion }, value, deps.random);
-      const result = await deps.slots.upsert({
-        orgId: org.id,
-        name,
-        type,
-        registryHost,
-        keyVersion,
-        ciphertext,
-        createdAtMs: now,
-        updatedAtMs: now,
-      });
+      const hook = deps.inWriteTransaction;
+      const write: SlotWrite = { action: 'CreateSecret', orgId: org.id, name, keyVersion };
+      const result = await deps.slots.upsert(
+        { orgId: org.id, name, type, registryHost, keyVersion, ciphertext, createdAtMs: now, updatedAtMs: now },
+        hook && (() => hook(ctx, write)),
+      );
       if (!result.ok) {
         throw new AppError(
           'FAILED_PRECONDITION',
@@ -138,7 +161,9 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
     async delete(ctx, name) {
       requireScope(ctx, 'DeleteSecret');
       checkName(name);
-      await deps.slots.delete(ctx.principal.orgId, name);
+      const hook = deps.inWriteTransaction;
+      const write: SlotWrite = { action: 'DeleteSecret', orgId: ctx.principal.orgId, name, keyVersion: undefined };
+      await deps.slots.delete(ctx.principal.orgId, name, hook && (() => hook(ctx, write)));
     },
 
     async findRegistry(ctx, host) {

@@ -52,6 +52,25 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX tokens_by_org ON tokens (org_id);
   `,
+  // 2: the HMAC-chained audit log (src/audit). `seq` is the chain position, 1..N with no gaps;
+  // `mac` = HMAC(audit key, previous mac ‖ canonical entry). Never a value or a token in here.
+  `
+  CREATE TABLE audit_log (
+    seq            INTEGER PRIMARY KEY,
+    time_ms        INTEGER NOT NULL,
+    request_id     TEXT NOT NULL,
+    token_id       TEXT,
+    org_id         TEXT,
+    org            TEXT,
+    action         TEXT NOT NULL,
+    slot           TEXT,
+    code           TEXT NOT NULL,
+    client_address TEXT NOT NULL,
+    detail         TEXT,
+    mac            BLOB NOT NULL
+  );
+  CREATE INDEX audit_by_org ON audit_log (org, seq);
+  `,
 ];
 
 /** Applies every migration above the database's `user_version`, each in its own transaction. */

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SecretType } from '@dodil/shared';
-import type { SlotMeta, SlotRecord, SlotStore, UpsertResult } from './types';
+import type { InTransaction, SlotMeta, SlotRecord, SlotStore, UpsertResult } from './types';
 
 interface SlotRow {
   org_id: string;
@@ -57,7 +57,7 @@ export function createSqliteSlotStore(db: Database): SlotStore {
     `SELECT * FROM slots WHERE org_id = ? AND registry_host = ? ORDER BY name`,
   ) as Statement<[string, string], SlotRow>;
 
-  const upsertTx = db.transaction((record: SlotRecord): UpsertResult => {
+  const upsertTx = db.transaction((record: SlotRecord, inTransaction: InTransaction | undefined): UpsertResult => {
     const row = upsertStmt.get({
       ...record,
       registryHost: record.registryHost ?? null,
@@ -68,7 +68,13 @@ export function createSqliteSlotStore(db: Database): SlotStore {
       return { ok: false, existingType: existing?.type ?? record.type };
     }
     countStmt.run(record.orgId, record.keyVersion);
+    inTransaction?.();
     return { ok: true, createdAtMs: row.created_at_ms, updatedAtMs: row.updated_at_ms };
+  });
+  const deleteTx = db.transaction((orgId: string, name: string, inTransaction: InTransaction): boolean => {
+    const deleted = deleteStmt.run(orgId, name).changes > 0;
+    inTransaction();
+    return deleted;
   });
 
   return {
@@ -76,10 +82,11 @@ export function createSqliteSlotStore(db: Database): SlotStore {
       const row = getStmt.get(orgId, name);
       return row === undefined ? undefined : toRecord(row);
     },
-    async upsert(record) {
-      return upsertTx.immediate(record);
+    async upsert(record, inTransaction) {
+      return upsertTx.immediate(record, inTransaction);
     },
-    async delete(orgId, name) {
+    async delete(orgId, name, inTransaction) {
+      if (inTransaction !== undefined) return deleteTx.immediate(orgId, name, inTransaction);
       return deleteStmt.run(orgId, name).changes > 0;
     },
     async list(orgId, afterName, limit): Promise<SlotMeta[]> {

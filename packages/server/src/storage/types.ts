@@ -50,6 +50,13 @@ export type UpsertResult =
   | { ok: true; createdAtMs: number; updatedAtMs: number }
   | { ok: false; existingType: SecretType };
 
+/**
+ * Work that must commit or roll back together with a slot write (its audit
+ * entry, the key-usage check). Runs synchronously inside the write's
+ * transaction, after the write succeeded; throwing rolls the write back.
+ */
+export type InTransaction = () => void;
+
 /** Slot persistence. Async so another engine can stand behind it. */
 export interface SlotStore {
   get(orgId: string, name: string): Promise<SlotRecord | undefined>;
@@ -58,9 +65,9 @@ export interface SlotStore {
    * counts one encryption against the key that sealed it, atomically. Refuses
    * (without writing) when a slot of another type exists.
    */
-  upsert(record: SlotRecord): Promise<UpsertResult>;
+  upsert(record: SlotRecord, inTransaction?: InTransaction): Promise<UpsertResult>;
   /** True when a slot was deleted. */
-  delete(orgId: string, name: string): Promise<boolean>;
+  delete(orgId: string, name: string, inTransaction?: InTransaction): Promise<boolean>;
   /** Metadata ordered by name, strictly after `afterName`. */
   list(orgId: string, afterName: string, limit: number): Promise<SlotMeta[]>;
   /** Registry slots of an org, all or those whose normalised host equals `host`, ordered by name. */

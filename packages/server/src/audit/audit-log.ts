@@ -1,0 +1,118 @@
+import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
+import type { AuditEntry, AuditEntryInput } from './audit-entry';
+import { verifyAuditChain } from './audit-verify';
+import type { AuditVerifyResult } from './audit-verify';
+import type { AuditStore } from '../storage/sqlite-audit-store';
+
+/** The audit log could not be appended to; the caller must fail closed. */
+export class AuditUnavailableError extends Error {
+  override readonly name = 'AuditUnavailableError';
+}
+
+/** The HMAC-chained, fail-closed audit log. */
+export interface AuditLog {
+  /**
+   * Appends an entry with group commit: entries recorded in the same event
+   * loop turn share one transaction (one fsync). Resolves once the entry is
+   * durable; rejects with {@link AuditUnavailableError} when it can't be.
+   */
+  record(entry: AuditEntryInput): Promise<void>;
+  /** Appends now, inside the caller's open write transaction (commits or rolls back with it). */
+  appendInTransaction(entry: AuditEntryInput): void;
+  /** Writes pending entries now (before closing the database). */
+  flush(): void;
+  verify(): AuditVerifyResult;
+  /** The newest `limit` entries, oldest first. */
+  list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
+}
+
+/** Dependencies of {@link createAuditLog}. */
+export interface AuditLogDeps {
+  store: AuditStore;
+  /** The 32-byte audit key (random, stored wrapped by the master key). */
+  key: Uint8Array;
+  /** Defers the batch commit to the end of this event loop turn; `setImmediate` by default. */
+  schedule?: (flush: () => void) => void;
+}
+
+interface Pending {
+  entry: AuditEntryInput;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Creates the {@link AuditLog} over a store. */
+export function createAuditLog(deps: AuditLogDeps): AuditLog {
+  const { store, key } = deps;
+  const schedule = deps.schedule ?? ((fn: () => void) => void setImmediate(fn));
+  let pending: Pending[] = [];
+  let scheduled = false;
+
+  // Must run inside a write transaction. The head is re-read each time because
+  // the admin CLI appends to the same chain from another process.
+  function appendLocked(entries: readonly AuditEntryInput[]): void {
+    const stored = store.readHead();
+    const head = stored === undefined ? undefined : decodeHead(key, stored);
+    if (head === undefined) throw new AuditUnavailableError('the audit head is missing or forged');
+    const last = store.last();
+    // Refuse to extend a log whose tail doesn't match its head: appending would launder a cut.
+    if ((last?.seq ?? 0) !== head.count || !Buffer.from(last?.mac ?? GENESIS_MAC).equals(Buffer.from(head.lastMac))) {
+      throw new AuditUnavailableError('the audit log does not match its head; run `dodil-server audit verify`');
+    }
+    let prev: Uint8Array = head.lastMac;
+    let seq = head.count;
+    for (const entry of entries) {
+      seq += 1;
+      const mac = entryMac(key, prev, seq, entry);
+      store.insert({ ...entry, seq, mac });
+      prev = mac;
+    }
+    store.writeHead(encodeHead(key, { count: seq, lastMac: prev }));
+  }
+
+  function flush(): void {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    try {
+      store.transaction(() => appendLocked(batch.map((p) => p.entry)));
+    } catch (err) {
+      const failure =
+        err instanceof AuditUnavailableError ? err : new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    for (const p of batch) p.resolve();
+  }
+
+  return {
+    record(entry) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ entry, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          schedule(flush);
+        }
+      });
+    },
+    appendInTransaction(entry) {
+      try {
+        appendLocked([entry]);
+      } catch (err) {
+        if (err instanceof AuditUnavailableError) throw err;
+        throw new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
+      }
+    },
+    flush,
+    verify() {
+      return store.snapshot(() => verifyAuditChain(key, store.iterate(), store.readHead()));
+    },
+    list: (filter) => store.list(filter),
+  };
+}
+
+/** The head of an empty chain, written when the log is created. */
+export function initialHead(key: Uint8Array): Buffer {
+  return encodeHead(key, { count: 0, lastMac: GENESIS_MAC });
+}

@@ -1,0 +1,57 @@
+import type { RandomBytes } from '../crypto/aead';
+import type { MasterKey } from '../crypto/master-key';
+import type { AuditStore } from '../storage/sqlite-audit-store';
+import type { MetaStore } from '../storage/types';
+import { createAuditLog, initialHead } from './audit-log';
+import type { AuditLog } from './audit-log';
+
+/** Meta key of the audit key, stored wrapped by the master key (so it is re-wrapped by rotate-master). */
+export const AUDIT_KEY_META = 'audit_key';
+/** Wrap purpose of the audit key. */
+export const AUDIT_KEY_PURPOSE = ['audit-key'] as const;
+
+/** What {@link openAuditLog} needs. */
+export interface OpenAuditLogDeps {
+  meta: Pick<MetaStore, 'putIfAbsent'>;
+  store: AuditStore;
+  master: MasterKey;
+  random: RandomBytes;
+  clock: () => number;
+  /** Whether the store already holds orgs (a chain started late is said so in its first entry). */
+  hasOrgs: () => boolean;
+  schedule?: (flush: () => void) => void;
+}
+
+/**
+ * Loads (or creates) the audit key and the chain head. The key is random and
+ * wrapped by the master key: "keyed from the master key" without being
+ * derived from it, so rotate-master re-wraps it and old entries stay
+ * verifiable. A chain that starts on a store that already has orgs records
+ * that fact first, so wiping the whole log (key, head and entries) shows.
+ */
+export async function openAuditLog(deps: OpenAuditLogDeps): Promise<AuditLog> {
+  const { master, random } = deps;
+  const wrapped = await deps.meta.putIfAbsent(AUDIT_KEY_META, master.wrap(random(32), AUDIT_KEY_PURPOSE, random));
+  const key = master.unwrap(wrapped, AUDIT_KEY_PURPOSE);
+  const log = createAuditLog({ store: deps.store, key, ...(deps.schedule ? { schedule: deps.schedule } : {}) });
+  deps.store.transaction(() => {
+    // Only a brand-new chain gets a head; a missing head next to entries is tampering, left for verify.
+    if (deps.store.readHead() !== undefined || deps.store.last() !== undefined) return;
+    deps.store.writeHead(initialHead(key));
+    if (deps.hasOrgs()) {
+      log.appendInTransaction({
+        timeMs: deps.clock(),
+        requestId: 'audit-init',
+        tokenId: undefined,
+        orgId: undefined,
+        org: undefined,
+        action: 'audit.init',
+        slot: undefined,
+        code: 'OK',
+        clientAddress: 'local',
+        detail: 'audit chain started on a store that already holds orgs',
+      });
+    }
+  });
+  return log;
+}

@@ -1,0 +1,73 @@
+import { GENESIS_MAC, decodeHead, entryMac } from './audit-entry';
+import type { AuditEntry, AuditHead } from './audit-entry';
+
+/** Outcome of checking the chain. */
+export type AuditVerifyResult =
+  | { ok: true; count: number; head: AuditHead }
+  | {
+      ok: false;
+      /** Chain position of the first entry that fails (or is missing). */
+      firstBroken: number;
+      reason: string;
+      /** Entries that verified before the break. */
+      verified: number;
+    };
+
+/**
+ * Walks the chain in order and recomputes every MAC. Edits and reorders break
+ * an entry's MAC; deletions leave a gap in `seq` or break the next MAC;
+ * a cut tail leaves the log shorter than its head says (the head carries its
+ * own MAC, so it can't be rewound without the audit key).
+ */
+export function verifyAuditChain(
+  key: Uint8Array,
+  entries: Iterable<AuditEntry>,
+  storedHead: Uint8Array | undefined,
+): AuditVerifyResult {
+  let prev: Uint8Array = GENESIS_MAC;
+  let expected = 1;
+  for (const e of entries) {
+    if (e.seq !== expected) {
+      return e.seq > expected
+        ? { ok: false, firstBroken: expected, verified: expected - 1, reason: `entry ${expected} is missing (deleted)` }
+        : { ok: false, firstBroken: e.seq, verified: expected - 1, reason: `entry ${e.seq} is out of order` };
+    }
+    const mac = entryMac(key, prev, e.seq, e);
+    if (!mac.equals(e.mac)) {
+      return {
+        ok: false,
+        firstBroken: e.seq,
+        verified: e.seq - 1,
+        reason: `entry ${e.seq} does not match its MAC (edited, reordered, or an entry before it was removed)`,
+      };
+    }
+    prev = e.mac;
+    expected++;
+  }
+  const count = expected - 1;
+  const head = storedHead === undefined ? undefined : decodeHead(key, storedHead);
+  if (head === undefined) {
+    return {
+      ok: false,
+      firstBroken: count + 1,
+      verified: count,
+      reason: storedHead === undefined ? 'the audit head record is missing' : 'the audit head record is forged or corrupt',
+    };
+  }
+  if (head.count !== count || !Buffer.from(head.lastMac).equals(Buffer.from(prev))) {
+    return head.count > count
+      ? {
+          ok: false,
+          firstBroken: count + 1,
+          verified: count,
+          reason: `the log ends at entry ${count} but its head records ${head.count}: entries ${count + 1}..${head.count} were removed`,
+        }
+      : {
+          ok: false,
+          firstBroken: head.count + 1,
+          verified: head.count,
+          reason: `entries after ${head.count} are not covered by the head (added outside the server)`,
+        };
+  }
+  return { ok: true, count, head };
+}

@@ -1,0 +1,91 @@
+import { AppError } from '../errors/app-error';
+import type { MasterKey } from '../crypto/master-key';
+import type { SecretService } from '../services/secret-service';
+
+/** Refusal once the master key this server holds no longer opens the store. */
+const sealedError = () =>
+  new AppError('UNAVAILABLE', 'the master key was rotated; restart the server with the new master key');
+
+/** Notices a master key rotation made by another process and stops serving. */
+export interface KeyGuard {
+  /** Throws UNAVAILABLE once sealed; re-reads the stored key check value at most once per interval. */
+  check(): void;
+  /** Re-reads the key check value now; false (and sealed for good) when it isn't ours. */
+  verifyNow(): boolean;
+}
+
+/** Dependencies of {@link createKeyGuard}. */
+export interface KeyGuardDeps {
+  master: MasterKey;
+  /** The stored key check value (a synchronous read). */
+  readCheckValue: () => Uint8Array | undefined;
+  /** Drops cached data keys when sealing. */
+  forgetKeys: () => void;
+  /** Monotonic milliseconds (not the wall clock, which tests freeze). */
+  now: () => number;
+  intervalMs?: number;
+  onSealed?: () => void;
+}
+
+/**
+ * A server keeps unwrapped data keys in memory, so after `keys rotate-master`
+ * in another process it could go on serving with the old master key. The
+ * guard re-reads the key check value (one indexed read) at most every
+ * `intervalMs` on the request path; once it differs, the server seals itself:
+ * cached keys are dropped, every call is refused and /readyz answers 503.
+ */
+export function createKeyGuard(deps: KeyGuardDeps): KeyGuard {
+  const interval = deps.intervalMs ?? 1000;
+  let sealed = false;
+  let lastCheck = -Infinity;
+
+  function verifyNow(): boolean {
+    if (sealed) return false;
+    lastCheck = deps.now();
+    let stored: Uint8Array | undefined;
+    try {
+      stored = deps.readCheckValue();
+    } catch {
+      return true; // a database hiccup is not a key change; the call itself will fail if it persists
+    }
+    if (stored !== undefined && deps.master.matches(stored)) return true;
+    sealed = true;
+    deps.forgetKeys();
+    deps.onSealed?.();
+    return false;
+  }
+
+  return {
+    check() {
+      if (sealed) throw sealedError();
+      if (deps.now() - lastCheck >= interval && !verifyNow()) throw sealedError();
+    },
+    verifyNow,
+  };
+}
+
+/** A SecretService that refuses every call once the guard has sealed the server. */
+export function createKeyGuardedSecretService(inner: SecretService, guard: KeyGuard): SecretService {
+  return {
+    async create(ctx, input) {
+      guard.check();
+      return inner.create(ctx, input);
+    },
+    async get(ctx, name) {
+      guard.check();
+      return inner.get(ctx, name);
+    },
+    async list(ctx, input) {
+      guard.check();
+      return inner.list(ctx, input);
+    },
+    async delete(ctx, name) {
+      guard.check();
+      return inner.delete(ctx, name);
+    },
+    async findRegistry(ctx, host) {
+      guard.check();
+      return inner.findRegistry(ctx, host);
+    },
+  };
+}

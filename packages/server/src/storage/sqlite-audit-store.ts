@@ -1,0 +1,119 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { AuditEntry } from '../audit/audit-entry';
+
+/** Meta key of the audit chain head (count, last MAC, head MAC). */
+export const AUDIT_HEAD_META = 'audit_head';
+
+/**
+ * Audit log persistence. Unlike the other stores it is synchronous on
+ * purpose: entries are appended inside other transactions (a slot write and
+ * its audit entry commit together), and better-sqlite3 transactions can't
+ * span an `await`.
+ */
+export interface AuditStore {
+  /** Runs `fn` in an IMMEDIATE write transaction, or inside the enclosing one. */
+  transaction<T>(fn: () => T): T;
+  /** Runs `fn` in a read transaction (one consistent snapshot; writers are not blocked under WAL). */
+  snapshot<T>(fn: () => T): T;
+  /** Seq and MAC of the last entry, `undefined` for an empty log. */
+  last(): { seq: number; mac: Uint8Array } | undefined;
+  insert(entry: AuditEntry): void;
+  readHead(): Uint8Array | undefined;
+  writeHead(value: Uint8Array): void;
+  /** Every entry in chain order, streamed (for verify). */
+  iterate(): IterableIterator<AuditEntry>;
+  /** The newest `limit` entries (of one org when given), oldest first. */
+  list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
+}
+
+interface AuditRow {
+  seq: number;
+  time_ms: number;
+  request_id: string;
+  token_id: string | null;
+  org_id: string | null;
+  org: string | null;
+  action: string;
+  slot: string | null;
+  code: string;
+  client_address: string;
+  detail: string | null;
+  mac: Buffer;
+}
+
+const toEntry = (r: AuditRow): AuditEntry => ({
+  seq: r.seq,
+  timeMs: r.time_ms,
+  requestId: r.request_id,
+  tokenId: r.token_id ?? undefined,
+  orgId: r.org_id ?? undefined,
+  org: r.org ?? undefined,
+  action: r.action,
+  slot: r.slot ?? undefined,
+  code: r.code,
+  clientAddress: r.client_address,
+  detail: r.detail ?? undefined,
+  mac: r.mac,
+});
+
+/** {@link AuditStore} on better-sqlite3. */
+export function createSqliteAuditStore(db: Database): AuditStore {
+  const insert = db.prepare(
+    `INSERT INTO audit_log (seq, time_ms, request_id, token_id, org_id, org, action, slot, code, client_address, detail, mac)
+     VALUES (@seq, @timeMs, @requestId, @tokenId, @orgId, @org, @action, @slot, @code, @clientAddress, @detail, @mac)`,
+  );
+  const last = db.prepare('SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1') as Statement<
+    [],
+    { seq: number; mac: Buffer }
+  >;
+  const getHead = db.prepare('SELECT value FROM meta WHERE key = ?') as Statement<[string], { value: Buffer }>;
+  const putHead = db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  );
+  const all = db.prepare('SELECT * FROM audit_log ORDER BY seq') as Statement<[], AuditRow>;
+  const newest = db.prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?') as Statement<[number], AuditRow>;
+  const newestOfOrg = db.prepare('SELECT * FROM audit_log WHERE org = ? ORDER BY seq DESC LIMIT ?') as Statement<
+    [string, number],
+    AuditRow
+  >;
+  return {
+    transaction(fn) {
+      return db.transaction(fn).immediate();
+    },
+    snapshot(fn) {
+      return db.transaction(fn).deferred();
+    },
+    last() {
+      return last.get();
+    },
+    insert(e) {
+      insert.run({
+        seq: e.seq,
+        timeMs: e.timeMs,
+        requestId: e.requestId,
+        tokenId: e.tokenId ?? null,
+        orgId: e.orgId ?? null,
+        org: e.org ?? null,
+        action: e.action,
+        slot: e.slot ?? null,
+        code: e.code,
+        clientAddress: e.clientAddress,
+        detail: e.detail ?? null,
+        mac: Buffer.from(e.mac),
+      });
+    },
+    readHead() {
+      return getHead.get(AUDIT_HEAD_META)?.value;
+    },
+    writeHead(value) {
+      putHead.run(AUDIT_HEAD_META, Buffer.from(value));
+    },
+    *iterate() {
+      for (const row of all.iterate()) yield toEntry(row);
+    },
+    list({ org, limit }) {
+      const rows = org === undefined ? newest.all(limit) : newestOfOrg.all(org, limit);
+      return rows.reverse().map(toEntry);
+    },
+  };
+}
