@@ -15,7 +15,7 @@
 // slowing every git operation. The build also fails if zod or server code
 // reaches the hot part, or server code reaches the cold part.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -25,16 +25,21 @@ const sharedSrc = resolve(here, '../shared/src');
 const COLD = ['src/commands/cli.ts', 'src/wire/zod.ts'].map((p) => resolve(here, p));
 
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
-let commit = 'unknown';
-try {
-  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] })
-    .toString()
-    .trim() || 'unknown';
-} catch {
-  // not a git checkout (or no commit yet): keep "unknown"
+// Same rules as scripts/sea/build-info.mjs (the single executables): DODIL_BUILD_VERSION /
+// DODIL_BUILD_COMMIT override; otherwise the package version and git's short hash (+ -dirty).
+const version = process.env.DODIL_BUILD_VERSION || pkg.version;
+let commit = process.env.DODIL_BUILD_COMMIT || 'unknown';
+if (!process.env.DODIL_BUILD_COMMIT) {
+  const git = (args) => execFileSync('git', args, { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const hash = git(['rev-parse', '--short=12', 'HEAD']);
+    commit = git(['status', '--porcelain', '--untracked-files=no']) === '' ? hash : `${hash}-dirty`;
+  } catch {
+    // not a git checkout (or no commit yet): keep "unknown"
+  }
 }
 const define = {
-  __DODIL_VERSION__: JSON.stringify(pkg.version),
+  __DODIL_VERSION__: JSON.stringify(version),
   __DODIL_COMMIT__: JSON.stringify(commit),
 };
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', define, metafile: true, logLevel: 'warning' };
@@ -109,10 +114,12 @@ module.exports = m.exports;
     }));
   },
 };
+const outFile = join(here, 'dist/dodil.cjs');
 const hot = await build({
   ...common,
   entryPoints: [join(here, 'src/main.ts')],
-  outfile: join(here, 'dist/dodil.cjs'),
+  outfile: outFile,
+  write: false,
   banner: { js: '#!/usr/bin/env node' },
   plugins: [splitPlugin],
 });
@@ -120,9 +127,13 @@ assertInputs(hot.metafile, 'hot', [
   [/node_modules\/zod\//, 'zod costs ~15 ms of start-up on every git operation'],
   [/packages\/server\/|^\.\.\/server\//, 'server code stays out of the client'],
 ]);
-chmodSync(join(here, 'dist/dodil.cjs'), 0o755);
+// Written atomically: tests and git may be running the previous bundle right now.
 mkdirSync(join(here, 'dist'), { recursive: true });
+const tmp = `${outFile}.${process.pid}.tmp`;
+writeFileSync(tmp, hot.outputFiles[0].contents, { mode: 0o755 });
+chmodSync(tmp, 0o755);
+renameSync(tmp, outFile);
 const size = (n) => `${(n / 1024).toFixed(0)} KiB`;
 const hotBytes = readFileSync(join(here, 'dist/dodil.cjs')).length;
-writeFileSync(join(here, 'dist/build-info.json'), `${JSON.stringify({ version: pkg.version, commit, hotBytes, coldBytes: coldText.length })}\n`);
-console.log(`dist/dodil.cjs ${size(hotBytes)} (cold part ${size(coldText.length)} as text), version ${pkg.version}, commit ${commit}`);
+writeFileSync(join(here, 'dist/build-info.json'), `${JSON.stringify({ version, commit, hotBytes, coldBytes: coldText.length })}\n`);
+console.log(`dist/dodil.cjs ${size(hotBytes)} (cold part ${size(coldText.length)} as text), version ${version}, commit ${commit}`);
