@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError } from '../config';
 
 /**
  * Inside the single executable there is no `node_modules`, so better-sqlite3's compiled addon
@@ -39,10 +40,11 @@ export interface AddonCacheDeps {
   readonly tempSuffix: () => string;
 }
 
-/** The start-up failures of the addon cache; `main.ts` prints the message as one line. */
-export class NativeAddonError extends Error {
-  override readonly name = 'NativeAddonError';
-}
+/**
+ * A failure of the addon cache. It is the operator's to fix (permissions, a changed file), so it
+ * is a {@link ConfigError}: the CLI prints the message as one line and exits 2.
+ */
+export class NativeAddonError extends ConfigError {}
 
 /** Lower-case hex sha256 of `bytes`. */
 export function sha256Hex(bytes: Uint8Array): string {

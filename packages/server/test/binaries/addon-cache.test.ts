@@ -57,8 +57,8 @@ describe('native addon cache of dodil-server', () => {
 
     const refused = await run(['org', 'create', 'other']);
 
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/cached native addon .*better_sqlite3-[0-9a-f]{64}\.node does not match/);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^dodil-server org: cached native addon .*better_sqlite3-[0-9a-f]{64}\.node does not match/);
     expect(refused.stderr).toMatch(/refusing to load it\. Delete the file/);
     expect(refused.stderr).not.toMatch(/\n\s+at /);
     // Refused, not repaired: the operator decides.
@@ -75,8 +75,8 @@ describe('native addon cache of dodil-server', () => {
       cwd: world.dir,
     });
 
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/native addon cache .* is open to other users \(mode 755\); run chmod 700/);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^dodil-server org: native addon cache .* is open to other users \(mode 755\); run chmod 700/);
     expect(readdirSync(world.cacheDir)).toEqual([]);
   });
 
