@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { GrpcCode } from '@dodil/shared';
 import {
@@ -76,12 +77,39 @@ export function createReflectionSession(index: DescriptorIndex): (query: Reflect
   };
 }
 
+/**
+ * The requests of a stream until the call is aborted (client gone, deadline,
+ * server shutdown), then the abort reason as a status. A reflection stream
+ * waits on its client most of the time; without this, shutdown would wait for
+ * every idle grpcurl session to hang up by itself.
+ */
+async function* untilAborted<T>(requests: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const it = requests[Symbol.asyncIterator]();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(ConnectError.from(signal.reason, Code.Unavailable));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  // The race below observes it; this keeps an unobserved rejection quiet.
+  aborted.catch(() => {});
+  try {
+    for (;;) {
+      const r = await Promise.race([it.next(), aborted]);
+      if (r.done === true) return;
+      yield r.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /** grpc.reflection.v1.ServerReflection over `index`. */
 export function reflectionV1(index: DescriptorIndex): ServiceImpl<typeof ReflectionV1> {
   return {
-    async *serverReflectionInfo(requests) {
+    async *serverReflectionInfo(requests, ctx) {
       const answer = createReflectionSession(index);
-      for await (const req of requests) {
+      for await (const req of untilAborted(requests, ctx.signal)) {
         yield create(ResponseV1, { validHost: req.host, originalRequest: req, messageResponse: answer(req.messageRequest) });
       }
     },
@@ -91,9 +119,9 @@ export function reflectionV1(index: DescriptorIndex): ServiceImpl<typeof Reflect
 /** grpc.reflection.v1alpha.ServerReflection over `index` (older clients, grpcurl before 1.9). */
 export function reflectionV1alpha(index: DescriptorIndex): ServiceImpl<typeof ReflectionV1alpha> {
   return {
-    async *serverReflectionInfo(requests) {
+    async *serverReflectionInfo(requests, ctx) {
       const answer = createReflectionSession(index);
-      for await (const req of requests) {
+      for await (const req of untilAborted(requests, ctx.signal)) {
         yield create(ResponseV1alpha, {
           validHost: req.host,
           originalRequest: req,

@@ -43,7 +43,11 @@ function parseAs<T>(schema: z.ZodType<T>, input: unknown): T {
 export function createSecretRpcService(deps: SecretRpcDeps): ServiceImpl<typeof SecretService> {
   async function callContext(hctx: HandlerContext): Promise<CallContext> {
     const info = callInfoOf(hctx.values);
-    const principal = await deps.auth.authenticate(hctx.requestHeader.get('authorization') ?? undefined, info.clientAddress);
+    const principal = await deps.auth.authenticate(
+      hctx.requestHeader.get('authorization') ?? undefined,
+      info.clientAddress,
+      info.requestId,
+    );
     info.org = principal.orgName;
     return { principal, requestId: info.requestId, clientAddress: info.clientAddress };
   }

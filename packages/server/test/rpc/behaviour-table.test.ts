@@ -25,6 +25,8 @@ describe.each(PROTOCOLS)('SecretService over %s', (protocol) => {
     if (protocol !== 'grpc') expect(out.httpStatus).toBe(c.http?.[protocol] ?? httpStatusFor(c.code));
     // Every answer, errors included, carries the request id the log has.
     expect(out.meta['x-request-id']).toMatch(/^[A-Za-z0-9._:-]{1,64}$/);
+    // A throttled caller learns when to come back, on every protocol.
+    if (c.code === 'RESOURCE_EXHAUSTED') expect(out.meta['retry-after']).toMatch(/^[1-9]\d*$/);
     // Nothing a client sent as a credential comes back in an error.
     if (c.code !== 'OK') expect(out.message).not.toMatch(/ghp_testtoken|reg-pass/);
   });

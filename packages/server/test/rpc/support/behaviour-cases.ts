@@ -1,5 +1,6 @@
 import { SCOPES, SLOT_NAME_RULE } from '@dodil/shared';
 import type { GrpcCodeName, Scope } from '@dodil/shared';
+import { DEFAULT_FAILURE_LIMITS } from '../../../src/throttle/failure-limiter';
 import { gitValue, registryValue } from '../../support/harness';
 import { bearer } from './drivers';
 import type { Driver, Outcome, Protocol } from './drivers';
@@ -234,6 +235,15 @@ export const BEHAVIOUR_CASES: readonly BehaviourCase[] = [
     },
     code: 'UNAUTHENTICATED',
     message: /^token expired$/,
+  },
+  {
+    name: 'repeated failed authentication from one address is RESOURCE_EXHAUSTED, even for a valid token',
+    run: async (w, d) => {
+      for (let i = 0; i < DEFAULT_FAILURE_LIMITS.maxFailures; i++) await d.list(bearer('not-a-token'), {});
+      return d.list(bearer(await all(w)), {});
+    },
+    code: 'RESOURCE_EXHAUSTED',
+    message: /^too many failed authentications from this address; retry in \d+s$/,
   },
   ...SCOPES.map(
     (scope): BehaviourCase => ({
