@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureBinaries, installOutsideCheckout } from './support/binaries';
@@ -6,6 +6,7 @@ import type { Install } from './support/binaries';
 import { runProcess, startServer } from './support/processes';
 import type { RunningServer } from './support/processes';
 import { newWorld } from './support/world';
+import type { World } from './support/world';
 
 // better-sqlite3's addon leaves the executable once, into a private content-addressed cache,
 // and is verified before every load (packages/server/src/sea/native-addon.ts).
@@ -18,6 +19,21 @@ beforeAll(() => {
 afterAll(() => install.remove());
 
 const ADDON_FILE = /^better_sqlite3-[0-9a-f]{64}\.node$/;
+
+/**
+ * An unprivileged identity: `nobody` when the tests run as root (CI does), else ourselves.
+ * Hands it the world's home and data dir, and lets it reach the copied executables.
+ */
+function unprivileged(world: World): { uid: number; gid: number } {
+  const uid = process.getuid?.() ?? 0;
+  if (uid !== 0) return { uid, gid: process.getgid?.() ?? uid };
+  const nobody = { uid: 65534, gid: 65534 };
+  chmodSync(install.root, 0o755);
+  chmodSync(world.dir, 0o755);
+  mkdirSync(world.dataDir, { mode: 0o700 });
+  for (const dir of [world.home, world.dataDir]) chownSync(dir, nobody.uid, nobody.gid);
+  return nobody;
+}
 
 describe('native addon cache of dodil-server', () => {
   test('two servers starting at once on an empty cache both come up and share one file', async () => {
@@ -96,5 +112,38 @@ describe('native addon cache of dodil-server', () => {
     });
     expect(viaXdg.status).toBe(0);
     expect(readdirSync(join(xdg, 'dodil'))).toEqual([expect.stringMatching(ADDON_FILE)]);
+  });
+
+  test('as an unprivileged user the addon goes to its own ~/.cache/dodil, owned by it', async () => {
+    const world = newWorld(install);
+    const as = unprivileged(world);
+    const { DODIL_CACHE_DIR: _unused, ...withoutCacheDir } = world.env();
+
+    const result = await runProcess(join(install.binDir, 'dodil-server'), ['org', 'create', 'acme'], {
+      env: withoutCacheDir,
+      cwd: world.dir,
+      as,
+    });
+
+    expect(result.status, result.stderr).toBe(0);
+    const cacheDir = join(world.home, '.cache', 'dodil');
+    expect(statSync(cacheDir)).toMatchObject({ uid: as.uid });
+    expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
+    const [file] = readdirSync(cacheDir);
+    expect(statSync(join(cacheDir, file ?? ''))).toMatchObject({ uid: as.uid });
+  });
+
+  test("a cache directory owned by another user is refused (here: root's /)", async () => {
+    const world = newWorld(install);
+    const as = unprivileged(world);
+
+    const refused = await runProcess(join(install.binDir, 'dodil-server'), ['org', 'create', 'acme'], {
+      env: world.env({ DODIL_CACHE_DIR: '/' }),
+      cwd: world.dir,
+      as,
+    });
+
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^dodil-server org: native addon cache \/ belongs to uid 0, not to us \(uid \d+\); refusing/);
   });
 });

@@ -16,12 +16,19 @@ export interface RunOptions {
   readonly cwd: string;
   readonly input?: string;
   readonly timeoutMs?: number;
+  /** Run as this user and group (the test must be root to switch). */
+  readonly as?: { readonly uid: number; readonly gid: number };
 }
 
 /** Runs a program to completion; killed (and reported as such) past its time limit. */
 export function runProcess(file: string, args: readonly string[], options: RunOptions): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.as === undefined ? {} : { uid: options.as.uid, gid: options.as.gid }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
