@@ -22,6 +22,8 @@ export interface AuditLog {
   /** Writes pending entries now (before closing the database). */
   flush(): void;
   verify(): AuditVerifyResult;
+  /** MAC of entry `seq` (to compare with an anchor the operator recorded elsewhere). */
+  macAt(seq: number): Uint8Array | undefined;
   /** The newest `limit` entries, oldest first. */
   list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
 }
@@ -108,6 +110,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     verify() {
       return store.snapshot(() => verifyAuditChain(key, store.iterate(), store.readHead()));
     },
+    macAt: (seq) => store.macAt(seq),
     list: (filter) => store.list(filter),
   };
 }

@@ -2,7 +2,11 @@ import { AppError } from '../errors/app-error';
 import { ConfigError } from '../config';
 import { WrongMasterKeyError } from '../runtime';
 import { exitCodeFor } from '@dodil/shared';
+import { auditCommand } from './commands/audit';
+import { backupCommand } from './commands/backup';
+import { keysCommand } from './commands/keys';
 import { orgCommand } from './commands/org';
+import { restoreCommand } from './commands/restore';
 import { startCommand } from './commands/start';
 import { tokenCommand } from './commands/token';
 import type { CliIo, Command } from './io';
@@ -14,6 +18,11 @@ commands:
   org create <org>      create an organization
   token create|list|revoke
                         manage API tokens
+  keys rotate-master|rotate-org
+                        re-wrap all keys under a new master key; re-encrypt an org under a new data key
+  audit verify|list     check the HMAC-chained audit log; show entries
+  backup <file>         consistent copy of the store while it serves
+  restore <file>        restore a backup into an empty data dir
   --version             print version and commit
 
 Every command takes --data-dir (DODIL_DATA_DIR, default ./data) and the master key settings
@@ -24,6 +33,10 @@ export const COMMANDS: Record<string, Command> = {
   start: startCommand,
   org: orgCommand,
   token: tokenCommand,
+  keys: keysCommand,
+  audit: auditCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 /**

@@ -17,6 +17,8 @@ export interface AuditStore {
   snapshot<T>(fn: () => T): T;
   /** Seq and MAC of the last entry, `undefined` for an empty log. */
   last(): { seq: number; mac: Uint8Array } | undefined;
+  /** MAC of entry `seq`, `undefined` when there is none. */
+  macAt(seq: number): Uint8Array | undefined;
   insert(entry: AuditEntry): void;
   readHead(): Uint8Array | undefined;
   writeHead(value: Uint8Array): void;
@@ -66,6 +68,7 @@ export function createSqliteAuditStore(db: Database): AuditStore {
     [],
     { seq: number; mac: Buffer }
   >;
+  const macAt = db.prepare('SELECT mac FROM audit_log WHERE seq = ?') as Statement<[number], { mac: Buffer }>;
   const getHead = db.prepare('SELECT value FROM meta WHERE key = ?') as Statement<[string], { value: Buffer }>;
   const putHead = db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -85,6 +88,9 @@ export function createSqliteAuditStore(db: Database): AuditStore {
     },
     last() {
       return last.get();
+    },
+    macAt(seq) {
+      return macAt.get(seq)?.mac;
     },
     insert(e) {
       insert.run({
@@ -116,4 +122,19 @@ export function createSqliteAuditStore(db: Database): AuditStore {
       return rows.reverse().map(toEntry);
     },
   };
+}
+
+/**
+ * Moves a broken chain aside into `audit_log_archive_<ms>` (kept as evidence)
+ * and empties the live log and its head, so a new chain can start. Returns the
+ * archive table's name.
+ */
+export function archiveAuditChain(db: Database, nowMs: number): string {
+  const table = `audit_log_archive_${Math.trunc(nowMs)}`;
+  db.transaction(() => {
+    db.exec(`CREATE TABLE ${table} AS SELECT * FROM audit_log`);
+    db.exec('DELETE FROM audit_log');
+    db.prepare('DELETE FROM meta WHERE key = ?').run(AUDIT_HEAD_META);
+  }).immediate();
+  return table;
 }

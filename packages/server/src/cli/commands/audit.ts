@@ -1,0 +1,142 @@
+import { ConfigError } from '../../config';
+import type { AuditEntry } from '../../audit/audit-entry';
+import type { AuditVerifyResult } from '../../audit/audit-verify';
+import { adminEntry } from '../../audit/audited-admin-service';
+import type { Runtime } from '../../runtime';
+import { archiveAuditChain } from '../../storage/sqlite-audit-store';
+import { COMMON_OPTIONS, openForAdmin, parseFlags } from '../common-options';
+import type { CliIo, Command } from '../io';
+
+const HELP = `usage:
+  dodil-server audit verify [--anchor SEQ:MAC]
+  dodil-server audit list [--org ORG] [--limit N] [-o json]
+  dodil-server audit restart-chain
+(each also takes --data-dir DIR and the master key settings)
+
+verify recomputes the HMAC chain and exits 1 naming the first broken entry when an entry was
+edited, reordered or deleted, or the log was cut. On success it prints the head as SEQ:MAC;
+keep that line elsewhere and pass it later as --anchor to prove the log still extends it.
+list prints the newest N entries (default 100), oldest first. Entries never hold values or tokens.
+A server refuses requests while its audit log is broken (fail closed). restart-chain, only on a
+broken log, moves it into an archive table (kept as evidence) and starts a new chain whose first
+entries say so.`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  anchor: { type: 'string' },
+  org: { type: 'string' },
+  limit: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} as const;
+
+// Entries hold caller-influenced text (request ids, addresses); keep the terminal safe.
+const printable = (text: string | undefined) => (text ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+
+function asJson(e: AuditEntry) {
+  return {
+    seq: e.seq,
+    time: new Date(e.timeMs).toISOString(),
+    action: e.action,
+    code: e.code,
+    org: e.org ?? null,
+    slot: e.slot ?? null,
+    tokenId: e.tokenId ?? null,
+    clientAddress: e.clientAddress,
+    requestId: e.requestId,
+    detail: e.detail ?? null,
+    mac: Buffer.from(e.mac).toString('hex'),
+  };
+}
+
+function table(entries: AuditEntry[]): string {
+  const rows = [['SEQ', 'TIME', 'ACTION', 'CODE', 'ORG', 'SLOT', 'TOKEN', 'CLIENT', 'REQUEST', 'DETAIL']];
+  for (const e of entries) {
+    rows.push(
+      [String(e.seq), new Date(e.timeMs).toISOString(), e.action, e.code, e.org, e.slot, e.tokenId, e.clientAddress, e.requestId, e.detail].map(
+        (cell) => printable(cell),
+      ),
+    );
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => `${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`).join('');
+}
+
+function parseAnchor(text: string): { seq: number; mac: string } {
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/i.exec(text.trim());
+  if (!m?.[1] || !m[2] || Number(m[1]) < 1) throw new ConfigError('--anchor is SEQ:MAC as printed by `audit verify`');
+  return { seq: Number(m[1]), mac: m[2].toLowerCase() };
+}
+
+async function restartChain(
+  runtime: Runtime,
+  result: AuditVerifyResult,
+  values: Parameters<typeof openForAdmin>[0],
+  io: CliIo,
+): Promise<number> {
+  if (result.ok) {
+    io.stderr(`the audit log verifies (${result.count} entries); nothing to restart\n`);
+    return 9;
+  }
+  const table = archiveAuditChain(runtime.db, runtime.clock());
+  runtime.close();
+  const fresh = await openForAdmin(values, io);
+  try {
+    await fresh.audit.record(
+      adminEntry(fresh.clock, 'audit.restart-chain', {
+        detail: `previous chain broken at entry ${result.firstBroken} (${result.reason}); kept in table ${table}`,
+      }),
+    );
+  } finally {
+    fresh.close();
+  }
+  io.stderr(`moved the broken chain to table ${table} and started a new one\n`);
+  return 0;
+}
+
+/** `dodil-server audit verify|list|restart-chain`. */
+export const auditCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (values.help) {
+    io.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const [action, ...rest] = positionals;
+  if ((action !== 'verify' && action !== 'list' && action !== 'restart-chain') || rest.length > 0) {
+    throw new ConfigError(HELP);
+  }
+  if (values.output !== undefined && values.output !== 'json') throw new ConfigError('-o takes only json');
+  const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor);
+  let limit = 100;
+  if (values.limit !== undefined) {
+    if (!/^\d{1,9}$/.test(values.limit) || Number(values.limit) < 1) throw new ConfigError('--limit is a positive number');
+    limit = Number(values.limit);
+  }
+  const runtime = await openForAdmin(values, io);
+  try {
+    if (action === 'list') {
+      const entries = runtime.audit.list({ org: values.org, limit });
+      io.stdout(values.output === 'json' ? `${JSON.stringify(entries.map(asJson), null, 2)}\n` : table(entries));
+      return 0;
+    }
+    const result = runtime.audit.verify();
+    if (action === 'restart-chain') return await restartChain(runtime, result, values, io);
+    if (!result.ok) {
+      io.stderr(`audit log BROKEN at entry ${result.firstBroken}: ${result.reason} (${result.verified} entries before it verify)\n`);
+      return 1;
+    }
+    if (anchor !== undefined) {
+      const mac = runtime.audit.macAt(anchor.seq);
+      if (mac === undefined || Buffer.from(mac).toString('hex') !== anchor.mac) {
+        io.stderr(
+          `audit log BROKEN at entry ${anchor.seq}: it does not match the anchor (the log was rolled back or replaced)\n`,
+        );
+        return 1;
+      }
+    }
+    io.stdout(`${result.count}:${Buffer.from(result.head.lastMac).toString('hex')}\n`);
+    io.stderr(`audit log OK: ${result.count} entries verify${anchor ? `, and it extends anchor ${anchor.seq}` : ''}\n`);
+    return 0;
+  } finally {
+    runtime.close();
+  }
+};

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../config';
+import { parseMasterKey } from '../../crypto/master-key';
+import { rotateMasterKey } from '../../ops/master-key-rotation';
+import { rotateOrgKey } from '../../ops/org-key-rotation';
+import type { OrgRotationReport } from '../../ops/org-key-rotation';
+import { COMMON_OPTIONS, openForAdmin, parseFlags } from '../common-options';
+import type { Command } from '../io';
+
+const HELP = `usage:
+  dodil-server keys rotate-master --new-master-key-file F
+  dodil-server keys rotate-org (<org> | --all) [--keep-old] [--batch-size N]
+(each also takes --data-dir DIR and the current master key: DODIL_MASTER_KEY, DODIL_MASTER_KEY_FILE,
+ --master-key-file F or --dev)
+
+rotate-master re-wraps every org data key and server key under the new master key in one
+transaction; afterwards only the new key opens the data dir, and running servers stop serving
+(503) until restarted with it. rotate-org gives an org a new data key, re-encrypts its slots
+online in small transactions, then drops key versions no slot uses (unless --keep-old).
+After a suspected master key leak run both: rotate-master, then rotate-org --all.`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  'new-master-key-file': { type: 'string' },
+  all: { type: 'boolean' },
+  'keep-old': { type: 'boolean' },
+  'batch-size': { type: 'string' },
+} as const;
+
+function readNewKey(file: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`cannot read new master key file ${file}`);
+  }
+  try {
+    return parseMasterKey(text, `new master key file ${file}`);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function batchSizeOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1) throw new ConfigError('--batch-size is a number from 1 to 99999');
+  return Number(text);
+}
+
+const describe = (r: OrgRotationReport) =>
+  `org ${r.org}: data key version ${r.fromVersion} -> ${r.toVersion}, re-encrypted ${r.reencrypted} slots` +
+  (r.dropped.length > 0 ? `, dropped versions ${r.dropped.join(',')}` : '');
+
+/** `dodil-server keys rotate-master|rotate-org`. */
+export const keysCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (values.help) {
+    io.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const [action, ...rest] = positionals;
+  if (action === 'rotate-master') {
+    const file = values['new-master-key-file'];
+    if (file === undefined || rest.length > 0) throw new ConfigError(HELP);
+    const newKey = readNewKey(file);
+    const runtime = await openForAdmin(values, io);
+    try {
+      const report = rotateMasterKey(runtime, newKey);
+      io.stderr(
+        `re-wrapped ${report.orgKeys} org data keys and ${report.serverKeys} server keys under the new master key.\n` +
+          'Only the new key opens this data dir now; restart running servers with it (they refuse to serve meanwhile).\n',
+      );
+      return 0;
+    } finally {
+      runtime.close();
+    }
+  }
+  if (action !== 'rotate-org' || (values.all ? rest.length !== 0 : rest.length !== 1)) throw new ConfigError(HELP);
+  const batchSize = batchSizeOf(values['batch-size']);
+  const runtime = await openForAdmin(values, io);
+  try {
+    const orgs = values.all ? (await runtime.stores.orgs.list()).map((o) => o.name) : rest;
+    let failed = 0;
+    for (const org of orgs) {
+      const report = await rotateOrgKey(runtime, org, {
+        dropOld: !(values['keep-old'] ?? false),
+        ...(batchSize === undefined ? {} : { batchSize }),
+      });
+      io.stderr(`${describe(report)}\n`);
+      if (report.unreadable.length > 0) {
+        failed += report.unreadable.length;
+        io.stderr(
+          `  ${report.unreadable.length} slots failed their integrity check and keep their old key: ${report.unreadable.join(', ')}\n`,
+        );
+      }
+    }
+    return failed > 0 ? 10 : 0;
+  } finally {
+    runtime.close();
+  }
+};

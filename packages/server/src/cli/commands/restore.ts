@@ -1,0 +1,72 @@
+import { join, resolve } from 'node:path';
+import { adminEntry } from '../../audit/audited-admin-service';
+import { ConfigError, DEV_KEY_FILE, ensureDataDir, resolveMasterKey } from '../../config';
+import { checkBackup, restoreInto } from '../../ops/backup';
+import { DATABASE_FILE, openDatabase } from '../../storage/database';
+import { archiveAuditChain } from '../../storage/sqlite-audit-store';
+import { COMMON_OPTIONS, dataDirOf, openForAdmin, parseFlags } from '../common-options';
+import type { Command } from '../io';
+
+const HELP = `usage: dodil-server restore <file> [--data-dir DIR] [--master-key-file F | --dev] [--accept-broken-audit]
+
+Restores a backup into an EMPTY data dir (it refuses otherwise). Before copying it checks the
+file with SQLite's integrity check, that the master key given opens it, and its audit chain
+(a broken chain is refused unless --accept-broken-audit, which keeps the broken chain in an
+archive table and starts a new one). Then start the server on that dir.`;
+
+const OPTIONS = { ...COMMON_OPTIONS, 'accept-broken-audit': { type: 'boolean' } } as const;
+
+/** `dodil-server restore <file>`. */
+export const restoreCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (values.help) {
+    io.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const [file, ...rest] = positionals;
+  if (file === undefined || file === '' || rest.length > 0) throw new ConfigError(HELP);
+  const source = resolve(file);
+  const dataDir = dataDirOf(values['data-dir'], io);
+  const dev = values.dev ?? false;
+  const { key } = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: false });
+  const binding = { nativeBinding: io.nativeBinding };
+
+  const check = checkBackup(source, key, binding);
+  if (!check.audit.ok) {
+    io.stderr(`the backup's audit log is broken at entry ${check.audit.firstBroken}: ${check.audit.reason}\n`);
+    if (!(values['accept-broken-audit'] ?? false)) {
+      io.stderr('refusing to restore it; pass --accept-broken-audit to restore anyway\n');
+      return 1;
+    }
+  }
+  ensureDataDir(dataDir);
+  // With --dev the key file lives in the data dir, so that one file may already be there.
+  await restoreInto(source, dataDir, dev ? [DEV_KEY_FILE] : [], binding);
+  let archived: string | undefined;
+  if (!check.audit.ok) {
+    const db = openDatabase(join(dataDir, DATABASE_FILE), binding);
+    try {
+      archived = archiveAuditChain(db, Date.now());
+    } finally {
+      db.close();
+    }
+  }
+
+  const runtime = await openForAdmin(values, io);
+  try {
+    await runtime.audit.record(
+      adminEntry(runtime.clock, 'restore', {
+        detail:
+          `from ${source}: ${check.orgs} orgs, ${check.slots} slots` +
+          (check.audit.ok ? '' : `; its audit chain was broken at entry ${check.audit.firstBroken}, kept in ${archived}`),
+      }),
+    );
+  } finally {
+    runtime.close();
+  }
+  io.stderr(
+    `restored ${check.orgs} orgs and ${check.slots} slots into ${dataDir}` +
+      `${check.audit.ok ? ` (audit chain of ${check.audit.count} entries verifies)` : ''}; start the server on it\n`,
+  );
+  return 0;
+};

@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { onTestFinished } from 'vitest';
+import { runServerCli } from '../../src/cli/run';
+import { TEST_MASTER_KEY } from '../support/harness';
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repoRoot = join(packageDir, '..', '..');
+
+/** TEST_MASTER_KEY as DODIL_MASTER_KEY wants it. */
+export const TEST_KEY_B64 = Buffer.from(TEST_MASTER_KEY).toString('base64');
+
+/** Runs a server subcommand in-process and captures its output. */
+export async function cli(args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runServerCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env: { DODIL_MASTER_KEY: TEST_KEY_B64, ...env },
+    signal: new AbortController().signal,
+    version: 'test',
+  });
+  return { code, stdout, stderr };
+}
+
+/**
+ * Bundles the server from the current sources (a stale dist/ would test old
+ * code) into a temp dir; better-sqlite3 stays external and is found through
+ * NODE_PATH. Starting the bundle takes a fraction of tsx's start-up time,
+ * which matters when a test starts the server twenty times.
+ */
+export async function buildServerBundle(): Promise<{ file: string; remove: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'dodil-bundle-'));
+  const file = join(dir, 'main.cjs');
+  await build({
+    entryPoints: [join(packageDir, 'src/main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: file,
+    external: ['better-sqlite3'],
+    logLevel: 'error',
+  });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const childEnv = (env: Record<string, string>) => ({
+  PATH: process.env.PATH ?? '',
+  NODE_PATH: join(repoRoot, 'node_modules'),
+  DODIL_MASTER_KEY: TEST_KEY_B64,
+  ...env,
+});
+
+/** Runs the bundle to completion without blocking the event loop (tests serve HTTP meanwhile). */
+export function runBundle(
+  bundle: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bundle, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A `start` process of the bundle. */
+export interface BundleServer {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+  output: () => string;
+}
+
+/** Starts `start --listen 127.0.0.1:0` and waits (bounded) for its `listening` line. */
+export async function startBundle(bundle: string, dataDir: string, env: Record<string, string> = {}): Promise<BundleServer> {
+  const child = spawn(process.execPath, [bundle, 'start', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
+    const onData = () => {
+      const m = /"msg":"listening","url":"([^"]+)"/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early:\n${out}`));
+    });
+  });
+  return { url, child, exited, output: () => out };
+}
+
+/** A small deterministic PRNG (mulberry32) so process-level tests replay the same schedule. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
