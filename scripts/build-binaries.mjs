@@ -107,7 +107,8 @@ function digestOf(target, mainFile, assets) {
   hash.update(JSON.stringify({ node: process.version, execPath: process.execPath, size: node.size, mtime: node.mtimeMs, strip }));
   hash.update(readFileSync(mainFile));
   for (const [key, path] of Object.entries(assets)) hash.update(key).update(readFileSync(path));
-  for (const file of [fileURLToPath(import.meta.url), ...readdirSync(join(root, 'scripts/sea')).map((f) => join(root, 'scripts/sea', f))]) {
+  const scripts = ['build-info.mjs', 'build-lock.mjs', 'bundle-checks.mjs', 'make-sea.mjs', 'sea-bundle.mjs'];
+  for (const file of [fileURLToPath(import.meta.url), ...scripts.map((f) => join(root, 'scripts/sea', f))]) {
     hash.update(readFileSync(file));
   }
   return hash.digest('hex');
@@ -158,6 +159,16 @@ function linkHelpers() {
   }
 }
 
+// SEA assets and node:sea.getAsset arrived in Node 20.12; the package says >= 20.19 anyway.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 12)) {
+  log(`Node ${process.versions.node} is too old to build single executables; use Node 20.19 or newer`);
+  process.exit(1);
+}
+if (only !== undefined && !targets.some((target) => target.name === only)) {
+  log(`--only takes one of: ${targets.map((target) => target.name).join(', ')}`);
+  process.exit(2);
+}
 mkdirSync(outDir, { recursive: true });
 await withLock(
   join(root, 'dist', '.build-binaries.lock'),

@@ -57,6 +57,8 @@ try {
     ['git-credential-dodil --slot gh get', join(binDir, 'git-credential-dodil'), ['--slot', 'gh', 'get'], gitInput],
     ['docker-credential-dodil get', join(binDir, 'docker-credential-dodil'), ['get'], 'ghcr.io'],
     ['dodil-server --version', server, ['--version'], ''],
+    // An admin command: extracts nothing (cached) but verifies and loads the addon, opens the db.
+    ['dodil-server token list --org bench', server, ['token', 'list', '--org', 'bench'], ''],
     ...extras.flatMap(([name, path]) => [
       [`${name} --version`, path, ['--version'], ''],
       [`${name} credential git --slot gh get`, path, ['credential', 'git', '--slot', 'gh', 'get'], gitInput],
