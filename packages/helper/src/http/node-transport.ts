@@ -1,15 +1,18 @@
-import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { TransportError, type HttpRequest, type HttpResponse } from './transport';
+import { parseHttpResponse } from './http1';
 
 // The biggest answer we accept: a registry-secrets list of 1000 slots with
 // 16 KiB passwords fits; anything larger is not our server.
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
- * A {@link Transport} on `node:http`/`node:https`. Not global fetch: loading
- * undici costs tens of milliseconds, and git starts this program for every
- * operation. Each request uses its own connection (no keep-alive), so an
- * idle socket never keeps the process alive.
+ * A {@link Transport} speaking HTTP/1.1 over one `node:net` (or `node:tls`)
+ * connection, closed after the answer. Not global fetch, which loads undici
+ * for tens of milliseconds, and not even `node:http`: in a fresh process its
+ * client costs ~5 ms of CPU more than this (measured, docs/helper.md), and git
+ * starts us for every fetch and push. One request, `Connection: close`, the
+ * body read to the end: all the HTTP we need.
  */
 export async function nodeTransport(request: HttpRequest): Promise<HttpResponse> {
   let url: URL;
@@ -18,67 +21,86 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
   } catch {
     throw new TransportError('unreachable', `invalid server URL ${JSON.stringify(request.url)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+  const tlsWanted = url.protocol === 'https:';
+  if (!tlsWanted && url.protocol !== 'http:') {
     throw new TransportError('unreachable', `server URL must be http:// or https://, not ${url.protocol}//`);
   }
-  // Loaded on first use: https pulls in TLS, which plain-http setups never need.
-  const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const where = `${url.protocol}//${url.host}`;
+  const head = requestHead(request, url);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(url.port || (tlsWanted ? 443 : 80));
+  // TLS is loaded only for https servers.
+  const socket: Socket = tlsWanted
+    ? (await import('node:tls')).connect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host })
+    : (await import('node:net')).connect({ host, port });
+
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
-    const timers: NodeJS.Timeout[] = [];
-    const finish = (error: TransportError | undefined, response?: HttpResponse) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error: TransportError | undefined) => {
       if (settled) return;
       settled = true;
-      for (const t of timers) clearTimeout(t);
+      clearTimeout(total);
+      clearTimeout(connect);
+      socket.destroy();
       if (error) {
-        req.destroy();
         reject(error);
-      } else if (response) {
-        resolve(response);
+        return;
+      }
+      try {
+        resolve(parseHttpResponse(Buffer.concat(chunks)));
+      } catch (e) {
+        reject(new TransportError('protocol', `unreadable answer from ${where}: ${e instanceof Error ? e.message : 'error'}`));
       }
     };
-    const where = `${url.protocol}//${url.host}`;
-    const headers: Record<string, string | number> = { ...request.headers, connection: 'close' };
-    if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-    const req = mod.request(url, { method: request.method, headers, agent: false });
-    timers.push(
-      setTimeout(
-        () => finish(new TransportError('timeout', `no answer from ${where} within ${request.timeoutMs} ms`)),
-        request.timeoutMs,
-      ),
+    const total = setTimeout(
+      () => finish(new TransportError('timeout', `no answer from ${where} within ${request.timeoutMs} ms`)),
+      request.timeoutMs,
     );
-    req.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      const t = setTimeout(
-        () => finish(new TransportError('unreachable', `cannot connect to ${where} within ${request.connectTimeoutMs} ms`)),
-        request.connectTimeoutMs,
-      );
-      timers.push(t);
-      socket.once('connect', () => clearTimeout(t));
+    const connect = setTimeout(
+      () => finish(new TransportError('unreachable', `cannot connect to ${where} within ${request.connectTimeoutMs} ms`)),
+      request.connectTimeoutMs,
+    );
+    socket.once(tlsWanted ? 'secureConnect' : 'connect', () => {
+      clearTimeout(connect);
+      // write, not end: a half-closed socket makes node's HTTP server abort the request.
+      // `Connection: close` has the server close once it has answered.
+      socket.write(head);
     });
-    req.on('error', (error: NodeJS.ErrnoException) => {
+    socket.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        finish(new TransportError('protocol', `answer from ${where} is larger than ${MAX_RESPONSE_BYTES} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? 'error';
-      finish(new TransportError('unreachable', `cannot reach server at ${where}: ${code}`));
+      // TLS problems say what is wrong (expired, self-signed, wrong host), never a secret.
+      const detail = code.startsWith('ERR_TLS') || code.includes('CERT') ? `${code}: ${error.message}` : code;
+      finish(new TransportError('unreachable', `cannot reach server at ${where}: ${detail}`));
     });
-    req.on('response', (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) {
-          finish(new TransportError('protocol', `answer from ${where} is larger than ${MAX_RESPONSE_BYTES} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      const broken = () => finish(new TransportError('unreachable', `connection to ${where} broke mid-answer`));
-      res.on('error', broken);
-      // after 'end' this is a no-op: the exchange has already settled
-      res.on('close', broken);
-      res.on('end', () =>
-        finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-    });
-    req.end(request.body);
+    socket.on('end', () => finish(undefined));
+    socket.on('close', () => finish(undefined));
   });
+}
+
+// The request bytes. Header values with CR or LF are refused: a token from an
+// environment variable must never be able to add a header line.
+function requestHead(request: HttpRequest, url: URL): Buffer {
+  const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+  const headers: Array<[string, string]> = [['host', url.host], ...Object.entries(request.headers)];
+  if (body !== undefined) headers.push(['content-length', String(body.length)]);
+  headers.push(['connection', 'close']);
+  let text = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  for (const [name, value] of headers) {
+    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
+      throw new TransportError('protocol', `header ${name} contains a line break`);
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  const headBytes = Buffer.from(`${text}\r\n`, 'utf8');
+  return body === undefined ? headBytes : Buffer.concat([headBytes, body]);
 }

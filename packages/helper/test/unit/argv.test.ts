@@ -61,7 +61,7 @@ describe('parseGitArgs', () => {
     [['--help'], { action: '', help: true }],
     [[], { action: '' }],
   ])('%j', (args, expected) => {
-    expect(parseGitArgs(args)).toEqual({ action: '', help: false, ignored: [], ...expected });
+    expect(parseGitArgs(args)).toEqual({ help: false, ignored: [], ...expected });
   });
 
   it('--slot without a value is a usage error', () => {
