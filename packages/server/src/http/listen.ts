@@ -36,6 +36,8 @@ export interface Listening {
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 /** A connection that hasn't said which protocol it speaks by then is dropped. */
 const SNIFF_TIMEOUT_MS = 30_000;
+/** An HTTP/2 connection silent this long gets GOAWAY (clients reconnect on their next call). */
+const H2_IDLE_MS = 120_000;
 
 type ConnectionListener = (socket: Socket) => void;
 
@@ -116,6 +118,7 @@ export async function listen(options: ListenOptions): Promise<Listening> {
   const h1Handler = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
 
   const h2 = createHttp2Server({}, (req, res) => listener(req, res));
+  h2.setTimeout(H2_IDLE_MS);
   const sessions = new Set<Http2Session>();
   h2.on('session', (session) => {
     sessions.add(session);

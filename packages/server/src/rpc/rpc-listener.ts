@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createConnectRouter, createContextValues } from '@connectrpc/connect';
-import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
+import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from '@connectrpc/connect/protocol';
 import {
   compressionBrotli,
   compressionGzip,
@@ -81,11 +81,13 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
     readMaxBytes: LIMITS.bodyBytes,
     // REST refuses unknown fields; Connect JSON does the same (binary keeps proto's rules).
     jsonOptions: { ignoreUnknownFields: false },
-    ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
-  })
+  });
+  // Shutdown ends the long-lived reflection streams; unary calls in flight just finish.
+  const streams = deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {};
+  router
     .service(SecretService, createSecretRpcService(deps), { interceptors: [errorMappingInterceptor(deps.logger)] })
-    .service(ReflectionV1, reflectionV1(index))
-    .service(ReflectionV1alpha, reflectionV1alpha(index));
+    .service(ReflectionV1, reflectionV1(index), streams)
+    .service(ReflectionV1alpha, reflectionV1alpha(index), streams);
   const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
 
   return (req, res) => {
@@ -118,7 +120,7 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
       });
     });
 
-    let uReq;
+    let uReq: UniversalServerRequest;
     try {
       uReq = universalRequestFromNodeRequest(req, res, undefined, withCallInfo(createContextValues(), info));
     } catch {
