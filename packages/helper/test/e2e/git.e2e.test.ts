@@ -27,7 +27,7 @@ async function gitServer(dir: string, password: string, port = 0) {
   const proc = startProcess(process.execPath, [
     join(fixtures, 'git-http-server.cjs'), '--root', srv, '--user', 'alice', '--pass', password,
     '--host', '127.0.0.1', '--port', String(port), '--port-file', portFile, '--log', log,
-  ]);
+  ], { logFile: join(dir, 'git-server.out') });
   await waitFor('the git server', () => existsSync(portFile) && readFileSync(portFile, 'utf8') !== '');
   const p = Number(readFileSync(portFile, 'utf8'));
   const base = `http://127.0.0.1:${p}`;
@@ -35,7 +35,8 @@ async function gitServer(dir: string, password: string, port = 0) {
   return { proc, port: p, base, url: `${base}/repo.git`, log: () => (existsSync(log) ? readFileSync(log, 'utf8') : '') };
 }
 
-describe('git clone through the dodil helper', () => {
+// Generous: each test starts real servers, and CI shares two cores with the unit tests.
+describe('git clone through the dodil helper', { timeout: 120_000 }, () => {
   it('clones with credential.helper "dodil --slot gh-clone" set by `dodil setup git`', async () => {
     const w = await world();
     const git = await gitServer(w.dir, 'tok-1');

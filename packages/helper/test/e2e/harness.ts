@@ -1,7 +1,7 @@
 // End-to-end world: the real server (spawned), the built bundle behind the names git and docker
 // look for, and real clients isolated from this machine's configuration.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,14 +55,17 @@ export interface Started {
   output(): string;
 }
 
-/** Starts a process and stops it (by PID, TERM then KILL) when the test ends. */
-export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Started {
-  const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+/**
+ * Starts a process and stops it (by PID, TERM then KILL) when the test ends. Its output goes to a
+ * file, not a pipe: the tests block in spawnSync while clients run, and a full pipe would stall
+ * the server they talk to.
+ */
+export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logFile: string }): Started {
+  const fd = openSync(opts.logFile, 'a');
+  const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
   onTestFinished(() => stopProcess(child));
-  return { child, output: () => out };
+  return { child, output: () => (existsSync(opts.logFile) ? readFileSync(opts.logFile, 'utf8') : '') };
 }
 
 /** Ends one process we started, by its PID. */
@@ -111,8 +114,9 @@ export async function startDodilServer(dir: string): Promise<DodilServer> {
   const dataDir = join(dir, 'data');
   const { output } = startProcess(process.execPath, ['--import', 'tsx', serverMain, 'start', '--dev', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
     env: { ...process.env, DODIL_MASTER_KEY: '', DODIL_MASTER_KEY_FILE: '' },
+    logFile: join(dir, 'dodil-server.log'),
   });
-  await waitFor('the dodil server', () => /"msg":"listening","url":"[^"]+"/.test(output()) && /DODIL_TOKEN=\S+/.test(output()), 300);
+  await waitFor('the dodil server', () => /"msg":"listening","url":"[^"]+"/.test(output()) && /DODIL_TOKEN=\S+/.test(output()), 600);
   const url = /"msg":"listening","url":"([^"]+)"/.exec(output())?.[1] ?? '';
   const devToken = /DODIL_TOKEN=(\S+)/.exec(output())?.[1] ?? '';
   const admin = (args: string[]) =>

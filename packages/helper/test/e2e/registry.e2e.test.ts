@@ -20,7 +20,7 @@ async function registry(dir: string, password: string | undefined) {
     join(dir, 'registry.yml'),
     `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'registry-data')}\nhttp:\n  addr: ${host}\n  secret: e2e-only-not-a-secret\n${auth}`,
   );
-  startProcess('docker-registry', ['serve', join(dir, 'registry.yml')]);
+  startProcess('docker-registry', ['serve', join(dir, 'registry.yml')], { logFile: join(dir, 'registry.log') });
   const want = password === undefined ? 200 : 401;
   await waitFor(`registry on ${host}`, async () => (await statusOf(`http://${host}/v2/`)) === want);
   return host;
@@ -42,7 +42,8 @@ function dockerConfig(env: NodeJS.ProcessEnv, config: unknown) {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
 }
 
-describe('registry clients through docker-credential-dodil', () => {
+// Generous: each test starts real servers, and CI shares two cores with the unit tests.
+describe('registry clients through docker-credential-dodil', { timeout: 120_000 }, () => {
   it('skopeo push and inspect through credHelpers written by `dodil setup docker`', async () => {
     const w = await world();
     const reg = await registry(w.dir, 'reg-pw');
