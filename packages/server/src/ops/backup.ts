@@ -1,4 +1,15 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -75,6 +86,18 @@ export async function backupDatabase(db: Database, file: string, binding: Sqlite
   return { bytes: statSync(file).size };
 }
 
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+function hasSqliteHeader(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(SQLITE_HEADER);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** What a checked backup holds. */
 export interface BackupCheck {
   orgs: number;
@@ -88,6 +111,7 @@ export interface BackupCheck {
  */
 export function checkBackup(file: string, masterKey: Uint8Array, binding: SqliteBinding): BackupCheck {
   if (!existsSync(file)) throw new AppError('NOT_FOUND', `no backup file ${file}`);
+  if (!hasSqliteHeader(file)) throw new AppError('INVALID_ARGUMENT', `${file} is not a dodil backup (not a SQLite file)`);
   let db: Database;
   try {
     db = openPlain(file, binding, true);

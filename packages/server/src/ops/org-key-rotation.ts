@@ -70,6 +70,7 @@ export async function rotateOrgKey(
   });
 
   let reencrypted = 0;
+  let stalls = 0;
   const unreadable = new Set<string>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     let after = '';
@@ -77,37 +78,49 @@ export async function rotateOrgKey(
       // Keys are unwrapped outside the transaction (OrgKeys is async); a version born since is
       // picked up on the next round.
       const deks = new Map<number, Uint8Array>();
-      for (const v of deps.keys.versions(org.id)) deks.set(v, await deps.orgKeys.get(org.id, v));
+      for (const v of deps.keys.versions(org.id)) {
+        try {
+          deks.set(v, await deps.orgKeys.get(org.id, v));
+        } catch {
+          // A key that doesn't unwrap: its slots are reported unreadable below.
+        }
+      }
       const batch = deps.keys.transaction(() => {
         // The current version can move on under us (the key budget); always seal under the newest.
         const target = deps.keys.orgById(org.id)?.currentKeyVersion ?? toVersion;
         const dek = deks.get(target);
         if (dek === undefined) return { last: after, sealed: 0 };
-        const rows = deps.keys.slotsNotAt(org.id, target, after, batchSize);
+        // Rows at the rotation's version or newer are fresh already; only older ones are re-sealed.
+        const rows = deps.keys.slotsBelow(org.id, toVersion, after, batchSize);
         let sealed = 0;
+        let last: string | undefined;
         for (const row of rows) {
           const old = deks.get(row.keyVersion);
-          if (old === undefined) continue; // a brand-new version; the next pass sees it
           let value;
           try {
+            if (old === undefined) throw new Error('its data key is missing');
             value = openSlotValue(old, row, row.ciphertext);
           } catch {
             unreadable.add(row.name);
+            last = row.name;
             continue;
           }
           const binding = { orgId: row.orgId, name: row.name, type: row.type, keyVersion: target };
           deps.keys.reseal(row.orgId, row.name, target, sealSlotValue(dek, binding, value, deps.random));
+          deps.keys.countEncryptions(org.id, target, 1);
           sealed++;
-        }
-        if (sealed > 0) {
-          deps.keys.countEncryptions(org.id, target, sealed);
+          last = row.name;
+          // Counted seal by seal, so re-encrypting a large org can't run a key past its budget:
+          // when the budget moves the org to a newer key, this batch ends and the next uses it.
           deps.budget.afterSeal(org.id, target);
+          if (deps.keys.orgById(org.id)?.currentKeyVersion !== target) break;
         }
-        return { last: rows.at(-1)?.name, sealed };
+        return { last, sealed };
       });
       reencrypted += batch.sealed;
       if (batch.last === undefined) break;
       if (batch.last === after && batch.sealed === 0) {
+        if (++stalls > 100) throw new Error('the current data key of the org does not unwrap');
         await pause();
         continue;
       }
@@ -115,8 +128,7 @@ export async function rotateOrgKey(
       await pause();
     }
     // Writes that raced the switch may have landed on an old version; another pass picks them up.
-    const current = deps.keys.orgById(org.id)?.currentKeyVersion ?? toVersion;
-    if (deps.keys.countSlotsNotAt(org.id, current) <= unreadable.size) break;
+    if (deps.keys.countSlotsBelow(org.id, toVersion) <= unreadable.size) break;
   }
 
   let dropped: number[] = [];

@@ -23,9 +23,9 @@ export interface KeyStore {
   countEncryptions(orgId: string, version: number, n: number): void;
   allKeys(): OrgKeyRecord[];
   updateWrapped(orgId: string, version: number, wrapped: Uint8Array): void;
-  /** Slots of an org not sealed under `version`, by name after `afterName`. */
-  slotsNotAt(orgId: string, version: number, afterName: string, limit: number): SlotRecord[];
-  countSlotsNotAt(orgId: string, version: number): number;
+  /** Slots of an org sealed under a version older than `version`, by name after `afterName`. */
+  slotsBelow(orgId: string, version: number, afterName: string, limit: number): SlotRecord[];
+  countSlotsBelow(orgId: string, version: number): number;
   /** Replaces a slot's ciphertext and key version (not its timestamps: a re-seal is not an update). */
   reseal(orgId: string, name: string, version: number, ciphertext: Uint8Array): void;
   /** Deletes key versions other than `keep` that no slot uses; returns the versions dropped. */
@@ -92,10 +92,10 @@ export function createSqliteKeyStore(db: Database): KeyStore {
   const count = db.prepare('UPDATE org_keys SET encryptions = encryptions + ? WHERE org_id = ? AND version = ?');
   const allKeys = db.prepare('SELECT * FROM org_keys ORDER BY org_id, version') as Statement<[], KeyRow>;
   const updateWrapped = db.prepare('UPDATE org_keys SET wrapped = ? WHERE org_id = ? AND version = ?');
-  const slotsNotAt = db.prepare(
-    'SELECT * FROM slots WHERE org_id = ? AND key_version != ? AND name > ? ORDER BY name LIMIT ?',
+  const slotsBelow = db.prepare(
+    'SELECT * FROM slots WHERE org_id = ? AND key_version < ? AND name > ? ORDER BY name LIMIT ?',
   ) as Statement<[string, number, string, number], SlotRow>;
-  const countNotAt = db.prepare('SELECT count(*) AS n FROM slots WHERE org_id = ? AND key_version != ?') as Statement<
+  const countBelow = db.prepare('SELECT count(*) AS n FROM slots WHERE org_id = ? AND key_version < ?') as Statement<
     [string, number],
     { n: number }
   >;
@@ -136,8 +136,8 @@ export function createSqliteKeyStore(db: Database): KeyStore {
         createdAtMs: r.created_at_ms,
       })),
     updateWrapped: (orgId, version, wrapped) => void updateWrapped.run(Buffer.from(wrapped), orgId, version),
-    slotsNotAt: (orgId, version, afterName, limit) =>
-      slotsNotAt.all(orgId, version, afterName, limit).map((r) => ({
+    slotsBelow: (orgId, version, afterName, limit) =>
+      slotsBelow.all(orgId, version, afterName, limit).map((r) => ({
         orgId: r.org_id,
         name: r.name,
         type: r.type,
@@ -147,7 +147,7 @@ export function createSqliteKeyStore(db: Database): KeyStore {
         createdAtMs: r.created_at_ms,
         updatedAtMs: r.updated_at_ms,
       })),
-    countSlotsNotAt: (orgId, version) => countNotAt.get(orgId, version)?.n ?? 0,
+    countSlotsBelow: (orgId, version) => countBelow.get(orgId, version)?.n ?? 0,
     reseal: (orgId, name, version, ciphertext) => void reseal.run(version, Buffer.from(ciphertext), orgId, name),
     dropUnused: (orgId, keep) => dropUnused.all(orgId, keep).map((r) => r.version),
     getMeta: (key) => getMeta.get(key)?.value,

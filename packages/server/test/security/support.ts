@@ -6,8 +6,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { onTestFinished } from 'vitest';
+import { SCOPES } from '@dodil/shared';
+import type { SecretValue } from '@dodil/shared';
+import { createApp } from '../../src/app';
 import { runServerCli } from '../../src/cli/run';
-import { TEST_MASTER_KEY } from '../support/harness';
+import { listen } from '../../src/http/listen';
+import { silentLogger } from '../../src/http/logger';
+import type { SecurityOptions } from '../../src/ops/secure-services';
+import { openRuntime } from '../../src/runtime';
+import { TEST_MASTER_KEY, tempDir } from '../support/harness';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const repoRoot = join(packageDir, '..', '..');
@@ -128,5 +135,35 @@ export function seededRandom(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A runtime on a fresh data dir with org acme, served over real HTTP on 127.0.0.1:0. */
+export async function servedWorld(security: SecurityOptions = {}, dir = tempDir(), masterKey: Uint8Array = TEST_MASTER_KEY) {
+  const runtime = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey, security });
+  const close: Array<() => Promise<void> | void> = [() => runtime.close()];
+  if ((await runtime.stores.orgs.getByName('acme')) === undefined) await runtime.admin.createOrg('acme');
+  const { token } = await runtime.admin.createToken({ org: 'acme', scopes: SCOPES });
+  const app = createApp({ secrets: runtime.secrets, auth: runtime.auth, isReady: () => runtime.isReady(), logger: silentLogger });
+  const server = await listen({ fetch: app.fetch, host: '127.0.0.1', port: 0 });
+  close.unshift(() => server.close(1000));
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  return {
+    dir,
+    runtime,
+    url: server.url,
+    headers,
+    async put(name: string, value: SecretValue) {
+      const res = await fetch(`${server.url}/v1/ignite/secrets`, { method: 'POST', headers, body: JSON.stringify({ name, value }) });
+      return res.status;
+    },
+    async get(name: string) {
+      const res = await fetch(`${server.url}/v1/ignite/secrets/${name}`, { headers });
+      const text = await res.text();
+      return { status: res.status, text, value: res.status === 200 ? (JSON.parse(text) as { value: SecretValue }).value : undefined };
+    },
+    async close() {
+      for (const c of close) await c();
+    },
   };
 }
