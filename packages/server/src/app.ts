@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { LIMITS } from '@dodil/shared';
 import { AppError } from './errors/app-error';
 import type { AppEnv } from './http/app-env';
+import { bodyLimit } from './http/body-limit';
 import { createErrorHandler, errorResponse } from './http/error-body';
 import type { Logger } from './http/logger';
 import { accessLog, authenticate, clientAddress, requestId, socketClientAddress } from './http/middleware';
