@@ -1,4 +1,4 @@
-import { gcm } from '@noble/ciphers/aes.js';
+import { GcmKey } from './gcm-key';
 
 /** Source of randomness; tests may pass a deterministic one. */
 export type RandomBytes = (length: number) => Uint8Array;
@@ -6,6 +6,19 @@ export type RandomBytes = (length: number) => Uint8Array;
 const FORMAT_V1 = 0x01;
 const NONCE_BYTES = 12;
 const KEY_BYTES = 32;
+
+// One GcmKey (expanded AES key + GHASH table) per key buffer, for as long as the buffer lives:
+// OrgKeys hands out the same Uint8Array for a data key every time, so its context is built once.
+// A WeakMap never keeps a key alive, and `matches` catches a buffer rewritten in place.
+const contexts = new WeakMap<Uint8Array, GcmKey>();
+function gcmKey(key: Uint8Array): GcmKey {
+  let ctx = contexts.get(key);
+  if (ctx === undefined || !ctx.matches(key)) {
+    ctx = new GcmKey(key);
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
 
 /**
  * AES-256-GCM with a 96-bit random nonce (NIST SP 800-38D §8.2.2). The output
@@ -15,7 +28,7 @@ const KEY_BYTES = 32;
 export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, random: RandomBytes): Uint8Array {
   if (key.length !== KEY_BYTES) throw new Error('AES-256-GCM needs a 32-byte key');
   const nonce = random(NONCE_BYTES);
-  const body = gcm(key, nonce, aad).encrypt(plaintext);
+  const body = gcmKey(key).seal(nonce, aad, plaintext);
   const out = new Uint8Array(1 + NONCE_BYTES + body.length);
   out[0] = FORMAT_V1;
   out.set(nonce, 1);
@@ -34,7 +47,7 @@ export function open(key: Uint8Array, blob: Uint8Array, aad: Uint8Array): Uint8A
   if (blob.length < 1 + NONCE_BYTES + 16 || blob[0] !== FORMAT_V1) throw new OpenError('unknown ciphertext format');
   const nonce = blob.subarray(1, 1 + NONCE_BYTES);
   try {
-    return gcm(key, nonce, aad).decrypt(blob.subarray(1 + NONCE_BYTES));
+    return gcmKey(key).open(nonce, aad, blob.subarray(1 + NONCE_BYTES));
   } catch {
     throw new OpenError('ciphertext does not authenticate');
   }
