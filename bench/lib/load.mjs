@@ -55,6 +55,8 @@ export async function runLoad({ generator, url, mode, tokensFile, perOrg = 1, co
     errors,
     errorDetail: raw.errors,
     serverCpuShare: serverCpu / secondsRun,
+    // CPU time the server spent per answered request: steadier than req/s on a shared machine.
+    cpuUsPerRequest: raw.requests > 0 ? (serverCpu / raw.requests) * 1e6 : NaN,
     coreBusy: busy,
   };
 }
