@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { createSecretRequestSchema, listSecretsQuerySchema } from '@dodil/shared';
+import type { z } from 'zod';
 import {
   CreateSecretResponseSchema,
   DeleteSecretResponseSchema,
@@ -8,7 +9,6 @@ import {
   ListSecretsResponseSchema,
 } from '../gen/dodil/ignite/v1/secret_pb';
 import type { SecretService } from '../gen/dodil/ignite/v1/secret_pb';
-import type { z } from 'zod';
 import { AppError } from '../errors/app-error';
 import { validationHook } from '../http/validation-hook';
 import type { AuthService } from '../services/auth-service';
