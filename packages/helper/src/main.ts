@@ -3,10 +3,11 @@
 import { nodeTransport } from './http/node-transport';
 import type { Io } from './io';
 import { run } from './run';
+import { readFd } from './stdin-fd';
 
 let stdoutBroken = false;
 const io: Io = {
-  stdin: () => process.stdin,
+  stdin: () => readFd(0, () => process.stdin),
   stdout: (text) => {
     if (stdoutBroken) return;
     // git runs store/erase with stdout closed; a write must not crash us.

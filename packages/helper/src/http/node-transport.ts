@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { TransportError, type HttpRequest, type HttpResponse } from './transport';
 import { parseHttpResponse } from './http1';
 
@@ -32,7 +32,7 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
   // TLS is loaded only for https servers.
   const socket: Socket = tlsWanted
     ? (await import('node:tls')).connect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host })
-    : (await import('node:net')).connect({ host, port });
+    : netConnect({ host, port });
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
