@@ -6,14 +6,18 @@ import type { Logger } from './logger';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** A caller's request id when it is sane (1–64 of `A-Za-z0-9._:-`), else a new one; every protocol uses this. */
+export function acceptRequestId(incoming: string | undefined, newId: () => string): string {
+  return incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : newId();
+}
+
 /**
  * Gives every request an id (a caller's sane `x-request-id` is kept, anything
  * else replaced) and echoes it on the response, errors included.
  */
 export function requestId(newId: () => string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const id = incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : newId();
+    const id = acceptRequestId(c.req.header('x-request-id'), newId);
     c.set('requestId', id);
     c.header('x-request-id', id);
     await next();

@@ -13,7 +13,7 @@ import { SecretService } from '../gen/dodil/ignite/v1/secret_pb';
 import { ServerReflection as ReflectionV1 } from '../gen/grpc/reflection/v1/reflection_pb';
 import { ServerReflection as ReflectionV1alpha } from '../gen/grpc/reflection/v1alpha/reflection_pb';
 import type { Logger } from '../http/logger';
-import { socketClientAddress } from '../http/middleware';
+import { acceptRequestId, socketClientAddress } from '../http/middleware';
 import type { ClientAddressOf } from '../http/middleware';
 import { limitRequestBody } from './body-limit';
 import { withCallInfo } from './call-info';
@@ -42,7 +42,6 @@ export interface RpcDeps extends SecretRpcDeps {
 }
 
 // Same rule as the REST app's request-id middleware: keep a caller's sane id.
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 function protocolOf(contentType: string | undefined): 'grpc' | 'grpc-web' | 'connect' {
   if (contentType?.startsWith('application/grpc-web') === true) return 'grpc-web';
@@ -100,7 +99,7 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
     const started = now();
     const incomingId = req.headers['x-request-id'];
     const info: RpcCallInfo = {
-      requestId: typeof incomingId === 'string' && SAFE_REQUEST_ID.test(incomingId) ? incomingId : newRequestId(),
+      requestId: acceptRequestId(typeof incomingId === 'string' ? incomingId : undefined, newRequestId),
       clientAddress: clientAddressOf({ incoming: req, outgoing: res }),
       org: undefined,
       code: undefined,
