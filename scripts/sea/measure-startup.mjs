@@ -33,17 +33,18 @@ const must = (file, argv, input = '', extraEnv = {}) => {
   return r.stdout;
 };
 
-must(server, ['org', 'create', 'bench']);
-const token = must(server, ['token', 'create', '--org', 'bench', '--scopes', 'CreateSecret,GetSecret,ListSecrets,DeleteSecret']).trim();
-const child = spawn(server, ['start', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-let log = '';
-child.stdout.setEncoding('utf8').on('data', (c) => (log += c));
-let url;
-for (let i = 0; i < 200 && url === undefined; i += 1) {
-  url = /"msg":"listening","url":"([^"]+)"/.exec(log)?.[1];
-  await sleep(25);
-}
+let child;
 try {
+  must(server, ['org', 'create', 'bench']);
+  const token = must(server, ['token', 'create', '--org', 'bench', '--scopes', 'CreateSecret,GetSecret,ListSecrets,DeleteSecret']).trim();
+  child = spawn(server, ['start', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  let log = '';
+  child.stdout.setEncoding('utf8').on('data', (c) => (log += c));
+  let url;
+  for (let i = 0; i < 200 && url === undefined; i += 1) {
+    url = /"msg":"listening","url":"([^"]+)"/.exec(log)?.[1];
+    await sleep(25);
+  }
   if (url === undefined) throw new Error('server did not start');
   const clientEnv = { DODIL_URL: url, DODIL_TOKEN: token };
   const dodil = join(binDir, 'dodil');
@@ -83,7 +84,10 @@ try {
     console.log(`${name.padEnd(44)} median ${m.toFixed(1).padStart(6)} ms  mean ${mean(times[k]).toFixed(1).padStart(6)} ms  ×${(m / base).toFixed(2)}`);
   });
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('close', r));
+  if (child !== undefined && child.exitCode === null) {
+    const closed = new Promise((r) => child.once('close', r));
+    child.kill('SIGTERM');
+    await closed;
+  }
   rmSync(dir, { recursive: true, force: true });
 }
