@@ -3,10 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fixtures, requireTools, sh, startProcess, statusOf, waitFor, world } from './harness';
 
-beforeAll(() => requireTools('git', 'node'));
+// In beforeEach, not beforeAll: a missing tool fails every test instead of skipping it.
+beforeEach(() => requireTools('git', 'node'));
 
 /** A bare repo with one commit behind git-http-server.js (Basic auth alice/<password>). */
 async function gitServer(dir: string, password: string, port = 0) {

@@ -3,10 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fixtures, freePort, requireTools, sh, startProcess, statusOf, waitFor, world } from './harness';
 
-beforeAll(() => requireTools('docker-registry', 'htpasswd', 'skopeo', 'docker'));
+// In beforeEach, not beforeAll: a missing tool fails every test instead of skipping it.
+beforeEach(() => requireTools('docker-registry', 'htpasswd', 'skopeo', 'docker'));
 
 const NOT_FOUND = 'credentials not found in native keychain';
 
