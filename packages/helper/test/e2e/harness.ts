@@ -20,7 +20,7 @@ export function requireTools(...tools: string[]): void {
   const missing = tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
   if (missing.length > 0) {
     throw new Error(
-      `e2e tools missing: ${missing.join(', ')}. Install them: bash /work/shared/e2e/install-deps.sh ` +
+      `e2e tools missing: ${missing.join(', ')}. Install them as root: bash scripts/install-e2e-deps.sh ` +
         '(apt-get install -y --no-install-recommends docker-registry apache2-utils skopeo; docker CLI from the image)',
     );
   }
