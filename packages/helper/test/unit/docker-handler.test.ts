@@ -228,6 +228,25 @@ describe('docker helper store / erase / list / version', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ Username: 'alice' });
   });
 
+  it('hostile stdin on every action: exit 0 or 1, one stdout line at most, never an internal error', async () => {
+    const e = env({ '127.0.0.1:5000': 'local' });
+    const arb = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.json({ maxDepth: 2 }),
+      fc.record({ ServerURL: fc.oneof(fc.string(), fc.constant('127.0.0.1:5000'), fc.integer()), Username: fc.oneof(fc.string(), fc.constant(null)), Secret: fc.oneof(fc.string(), fc.boolean()) }).map((o) => JSON.stringify(o)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('get', 'store', 'erase', 'list'), arb, async (action, stdin) => {
+        const r = await docker([action], stdin, e);
+        expect([0, 1]).toContain(r.code);
+        expect(r.stdout.split('\n').filter(Boolean).length).toBeLessThanOrEqual(1);
+        expect(r.stdout).not.toMatch(/internal error/);
+        if (action !== 'get') expect(r.stdout).not.toMatch(/-pw/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('the config file stays untouched by every action', async () => {
     const e = env({ '127.0.0.1:5000': 'local' });
     const before = readFileSync(e.DODIL_CONFIG, 'utf8');
