@@ -71,6 +71,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_by_org ON audit_log (org, seq);
   `,
+  // 3: every audited request paid for that index; only `audit list --org` (an operator's scan) used it.
+  `
+  DROP INDEX IF EXISTS audit_by_org;
+  `,
 ];
 
 /** Applies every migration above the database's `user_version`, each in its own transaction. */
