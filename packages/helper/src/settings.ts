@@ -37,6 +37,10 @@ export function resolveSettings(
     [env.DODIL_TOKEN, 'env'],
     [config.token, 'config'],
   ) ?? [undefined, 'none'];
+  checkUrl(url, urlSource);
+  if (token !== undefined && /[\s\0-\x1f\x7f]/.test(token)) {
+    throw usageError(`the token from ${tokenSource === 'flag' ? '--token' : tokenSource === 'env' ? 'DODIL_TOKEN' : path} contains spaces or control characters`);
+  }
   const timeoutMs = parseTimeout(env.DODIL_TIMEOUT_MS);
   return {
     server: { url, token, timeoutMs, connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, timeoutMs) },
@@ -50,6 +54,20 @@ export function resolveSettings(
 function pick<S>(...candidates: Array<[string | undefined, S]>): [string, S] | undefined {
   for (const [value, source] of candidates) if (value !== undefined && value !== '') return [value, source];
   return undefined;
+}
+
+function checkUrl(url: string, source: ClientSettings['urlSource']): void {
+  let ok = false;
+  try {
+    const parsed = new URL(url);
+    ok = (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    const where = source === 'flag' ? '--url' : source === 'env' ? 'DODIL_URL' : 'the config file url';
+    throw usageError(`${where} must be an http:// or https:// URL such as ${DEFAULT_URL}, not ${JSON.stringify(url)}`);
+  }
 }
 
 function parseTimeout(raw: string | undefined): number {

@@ -195,6 +195,18 @@ describe('exit codes', () => {
     expect(r.code).toBe(2);
   });
 
+  it.each([
+    [{ DODIL_URL: 'localhost:8700' }, /DODIL_URL must be an http:\/\/ or https:\/\/ URL/],
+    [{ DODIL_URL: 'ftp://x' }, /DODIL_URL must be/],
+    [{ DODIL_TOKEN: 'a\r\nX-Evil: 1' }, /the token from DODIL_TOKEN contains spaces or control characters/],
+  ])('bad client settings %j → 2, no request', async (extra, message) => {
+    const s = await api();
+    const r = await runWith(['ignite', 'secret', 'list'], { env: { ...s.env, ...extra } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(s.requests).toHaveLength(0);
+  });
+
   it('a broken config file → 1, naming the file', async () => {
     const s = await api();
     writeFileSync(s.env.DODIL_CONFIG, '[]');
