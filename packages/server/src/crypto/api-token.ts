@@ -30,16 +30,37 @@ export function parseToken(token: string): { id: string; secret: string } | unde
 }
 
 /**
- * The stored form of a token: HMAC-SHA256 under a server pepper. A stolen
- * database alone can neither use nor check tokens, and the hash is cheap
- * enough for the helper's hot path (unlike a password hash).
+ * What a token's stored hash also vouches for. Someone who can write the
+ * database file (but lacks the master key, hence the pepper) can't move a
+ * token to another org, widen its scopes or lift its expiry: the hash stops
+ * matching.
  */
-export function hashToken(pepper: Uint8Array, id: string, secret: string): Uint8Array {
-  return createHmac('sha256', pepper).update(`${id}:${secret}`).digest();
+export interface TokenBinding {
+  orgId: string;
+  scopes: readonly string[];
+  expiresAtMs: number | undefined;
 }
 
-/** Constant-time comparison of a presented token against its stored hash. */
-export function tokenMatches(pepper: Uint8Array, id: string, secret: string, stored: Uint8Array): boolean {
-  const presented = hashToken(pepper, id, secret);
+/**
+ * The stored form of a token: HMAC-SHA256 under a server pepper over the
+ * token and its binding. A stolen database alone can neither use nor check
+ * tokens, and the hash is cheap enough for the helper's hot path (unlike a
+ * password hash).
+ */
+export function hashToken(pepper: Uint8Array, id: string, secret: string, binding: TokenBinding): Uint8Array {
+  return createHmac('sha256', pepper)
+    .update(`dodil.token.v2\0${id}:${secret}\0${binding.orgId}\0${binding.scopes.join(',')}\0${binding.expiresAtMs ?? '-'}`)
+    .digest();
+}
+
+/** Constant-time comparison of a presented token against its stored hash and binding. */
+export function tokenMatches(
+  pepper: Uint8Array,
+  id: string,
+  secret: string,
+  binding: TokenBinding,
+  stored: Uint8Array,
+): boolean {
+  const presented = hashToken(pepper, id, secret, binding);
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }

@@ -79,14 +79,19 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
       }
       const minted = mintToken(deps.random);
       const now = deps.clock();
+      const binding = {
+        orgId: org.id,
+        scopes: [...new Set(scopes)],
+        expiresAtMs: expiresInMs === undefined ? undefined : now + expiresInMs,
+      };
       await deps.tokens.create({
         id: minted.id,
-        orgId: org.id,
+        orgId: binding.orgId,
         name,
-        hash: hashToken(deps.pepper, minted.id, minted.secret),
-        scopes: [...new Set(scopes)],
+        hash: hashToken(deps.pepper, minted.id, minted.secret, binding),
+        scopes: binding.scopes,
         createdAtMs: now,
-        expiresAtMs: expiresInMs === undefined ? undefined : now + expiresInMs,
+        expiresAtMs: binding.expiresAtMs,
         revokedAtMs: undefined,
       });
       return { id: minted.id, token: minted.token };

@@ -47,7 +47,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const parsed = bearer === undefined ? undefined : parseToken(bearer);
       if (parsed === undefined) throw new AppError('UNAUTHENTICATED', 'malformed bearer token');
       const record = await deps.tokens.get(parsed.id);
-      if (record === undefined || !tokenMatches(deps.pepper, parsed.id, parsed.secret, record.hash)) {
+      if (record === undefined || !tokenMatches(deps.pepper, parsed.id, parsed.secret, record, record.hash)) {
         throw new AppError('UNAUTHENTICATED', 'unknown token');
       }
       // Only a holder of the real token learns why it stopped working.

@@ -119,3 +119,24 @@ describe('rows moved or edited in the database file are refused, never served', 
     expect((await h.call('GET', '/v1/ignite/secrets/same', { token: w.b })).json.value).toEqual(gitValue('b', 'FIXED'));
   });
 });
+
+describe('token rows edited in the database file stop working', () => {
+  const tokenEdits: Array<[string, string]> = [
+    ['moved to another org', "UPDATE tokens SET org_id = (SELECT id FROM orgs WHERE name = 'org-b') WHERE id = ?"],
+    ['given more scopes', "UPDATE tokens SET scopes = 'CreateSecret,GetSecret,ListSecrets,DeleteSecret' WHERE id = ?"],
+    ['its expiry lifted', 'UPDATE tokens SET expires_at_ms = NULL WHERE id = ?'],
+    ['its expiry moved', 'UPDATE tokens SET expires_at_ms = expires_at_ms + 86400000 WHERE id = ?'],
+  ];
+
+  test.each(tokenEdits)('a token %s is refused as unknown', async (_label, sql) => {
+    const h = await makeHarness();
+    await h.token('org-b');
+    const token = await h.token('org-a', ['GetSecret'], { expiresInMs: 3_600_000 });
+    expect((await h.call('GET', '/v1/ignite/secrets/x', { token })).status).toBe(404);
+    const db = new BetterSqlite3(join(h.dir, 'dodil.db'));
+    db.prepare(sql).run(token.split('_')[1]);
+    db.close();
+    const res = await h.call('GET', '/v1/ignite/secrets/x', { token });
+    expect([res.status, res.json.message]).toEqual([401, 'unknown token']);
+  });
+});
