@@ -175,7 +175,17 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
       }
       const records = await deps.slots.listRegistry(ctx.principal.orgId, key);
       const out: SlotWithValue[] = [];
-      for (const record of records) out.push(await reveal(ctx, record));
+      for (const record of records) {
+        const slot = await reveal(ctx, record);
+        // The lookup key is kept in clear; the sealed address must agree with it, or an edited
+        // row could hand one registry's credentials to another host.
+        const sealedHost = 'registrySecret' in slot.value ? normaliseRegistryHost(slot.value.registrySecret.serverAddress) : undefined;
+        if (sealedHost !== record.registryHost) {
+          deps.onIntegrityFailure?.({ orgId: record.orgId, name: record.name, requestId: ctx.requestId });
+          throw new AppError('INTERNAL', `slot ${record.name} failed its integrity check and is not served`);
+        }
+        out.push(slot);
+      }
       return out;
     },
   };

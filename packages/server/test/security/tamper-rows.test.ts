@@ -140,3 +140,16 @@ describe('token rows edited in the database file stop working', () => {
     expect([res.status, res.json.message]).toEqual([401, 'unknown token']);
   });
 });
+
+test("a registry slot's clear lookup host edited in the file: its credentials go to no other host", async () => {
+  const h = await makeHarness();
+  const token = await h.token('org-a');
+  const body = { name: 'ghcr', value: { registrySecret: { username: 'bot', password: 'GHCR-ONLY', serverAddress: 'ghcr.io' } } };
+  expect((await h.call('POST', '/v1/ignite/secrets', { token, body })).status).toBe(200);
+  const db = new BetterSqlite3(join(h.dir, 'dodil.db'));
+  db.prepare("UPDATE slots SET registry_host = 'evil.example' WHERE name = 'ghcr'").run();
+  db.close();
+  const res = await h.call('GET', '/v1/ignite/registry-secrets?host=evil.example', { token });
+  expect(res.status).toBe(500);
+  expect(res.text).not.toContain('GHCR-ONLY');
+});
