@@ -15,6 +15,17 @@ export const bundle = join(helperRoot, 'dist/dodil.cjs');
 export const fixtures = join(here, 'fixtures');
 const serverMain = join(repoRoot, 'packages/server/src/main.ts');
 
+/**
+ * With DODIL_BIN_DIR set (the `helper-binaries` vitest project), the same suite runs against the
+ * single executables (`dodil-server`, `dodil`) instead of the sources and the bundle.
+ */
+const binDir = process.env.DODIL_BIN_DIR;
+
+/** How to run `dodil-server`: the executable, or the sources through tsx. */
+function serverCommand(args: string[]): [string, string[]] {
+  return binDir ? [join(binDir, 'dodil-server'), args] : [process.execPath, ['--import', 'tsx', serverMain, ...args]];
+}
+
 /** Fails (never skips) when a tool the e2e tests need is missing: CI installs them. */
 export function requireTools(...tools: string[]): void {
   const missing = tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
@@ -112,23 +123,32 @@ export interface DodilServer {
 /** Spawns `dodil-server start --dev` on 127.0.0.1:0 in `dir`. */
 export async function startDodilServer(dir: string): Promise<DodilServer> {
   const dataDir = join(dir, 'data');
-  const { output } = startProcess(process.execPath, ['--import', 'tsx', serverMain, 'start', '--dev', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+  const [cmd, args] = serverCommand(['start', '--dev', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
+  const { output } = startProcess(cmd, args, {
     env: { ...process.env, DODIL_MASTER_KEY: '', DODIL_MASTER_KEY_FILE: '' },
     logFile: join(dir, 'dodil-server.log'),
   });
   await waitFor('the dodil server', () => /"msg":"listening","url":"[^"]+"/.test(output()) && /DODIL_TOKEN=\S+/.test(output()), 600);
   const url = /"msg":"listening","url":"([^"]+)"/.exec(output())?.[1] ?? '';
   const devToken = /DODIL_TOKEN=(\S+)/.exec(output())?.[1] ?? '';
-  const admin = (args: string[]) =>
-    execFileSync(process.execPath, ['--import', 'tsx', serverMain, ...args, '--dev', '--data-dir', dataDir], { encoding: 'utf8', cwd: repoRoot }).trim();
+  const admin = (adminArgs: string[]) => {
+    const [adminCmd, argv] = serverCommand([...adminArgs, '--dev', '--data-dir', dataDir]);
+    return execFileSync(adminCmd, argv, { encoding: 'utf8', cwd: repoRoot }).trim();
+  };
   return { url, devToken, dataDir, admin };
 }
 
-/** A directory with `dodil` (a shell wrapper: the bundle needs node) and the two helper names (links to the bundle). */
+/** A directory with `dodil` (a shell wrapper around the bundle, or the executable) and the two helper names (links). */
 export function helperBin(dir: string): string {
-  ensureBundle();
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
+  if (binDir) {
+    symlinkSync(join(binDir, 'dodil'), join(bin, 'dodil'));
+    symlinkSync('dodil', join(bin, 'git-credential-dodil'));
+    symlinkSync('dodil', join(bin, 'docker-credential-dodil'));
+    return bin;
+  }
+  ensureBundle();
   writeFileSync(join(bin, 'dodil'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bundle)} "$@"\n`);
   chmodSync(join(bin, 'dodil'), 0o755);
   symlinkSync(bundle, join(bin, 'git-credential-dodil'));
