@@ -1,4 +1,5 @@
 import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SCOPES } from '@dodil/shared';
@@ -132,5 +133,27 @@ describe('backup and restore', () => {
     const target = tempDir();
     expect((await cli(['restore', file, '--data-dir', target])).code).toBe(0);
     expect((await slotsOf(target)).get('gh')).toBe('RESTORE-VALUE');
+  });
+
+  test('a backup with a broken audit chain is refused, or restored with the chain archived and restarted', async () => {
+    const w = await servedWorld();
+    expect(await w.put('gh', git('AUDITED'))).toBe(200);
+    const file = join(tempDir(), 'b.db');
+    expect((await cli(['backup', file, '--data-dir', w.dir])).code).toBe(0);
+    await w.close();
+    const db = new BetterSqlite3(file);
+    db.prepare("UPDATE audit_log SET detail = 'tampered' WHERE seq = 2").run();
+    db.close();
+
+    const refused = await cli(['restore', file, '--data-dir', tempDir()]);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/audit log is broken at entry 2.*\n.*--accept-broken-audit/s)]);
+    const target = tempDir();
+    const accepted = await cli(['restore', file, '--data-dir', target, '--accept-broken-audit']);
+    expect(accepted.code).toBe(0);
+    expect((await cli(['audit', 'verify', '--data-dir', target])).code).toBe(0);
+    const log = JSON.parse((await cli(['audit', 'list', '--data-dir', target, '-o', 'json'])).stdout) as Array<{ action: string; detail: string }>;
+    expect(log.map((e) => e.action)).toEqual(['audit.init', 'restore']);
+    expect(log[1]?.detail).toMatch(/audit chain was broken at entry 2, kept in audit_log_archive_\d+/);
+    expect((await slotsOf(target)).get('gh')).toBe('AUDITED');
   });
 });
