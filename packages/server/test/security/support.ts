@@ -145,7 +145,13 @@ export async function servedWorld(security: SecurityOptions = {}, dir = tempDir(
   if ((await runtime.stores.orgs.getByName('acme')) === undefined) await runtime.admin.createOrg('acme');
   const { token } = await runtime.admin.createToken({ org: 'acme', scopes: SCOPES });
   const app = createApp({ secrets: runtime.secrets, auth: runtime.auth, isReady: () => runtime.isReady(), logger: silentLogger });
-  const server = await listen({ fetch: app.fetch, host: '127.0.0.1', port: 0 });
+  // The listener as `start` runs it: REST, and gRPC/Connect over the same services.
+  const server = await listen({
+    fetch: app.fetch,
+    host: '127.0.0.1',
+    port: 0,
+    rpc: { secrets: runtime.secrets, auth: runtime.auth, logger: silentLogger },
+  });
   close.unshift(() => server.close(1000));
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return {
