@@ -123,7 +123,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       async isReady() {
         try {
           const stored = await meta.get(KEY_CHECK_META);
-          return stored !== undefined && master.matches(stored) && secured.guard.verifyNow();
+          return (
+            stored !== undefined && master.matches(stored) && secured.guard.verifyNow() && secured.audit.isAppendable()
+          );
         } catch {
           return false;
         }

@@ -1,5 +1,5 @@
 import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
-import type { AuditEntry, AuditEntryInput } from './audit-entry';
+import type { AuditEntry, AuditEntryInput, AuditHead } from './audit-entry';
 import { verifyAuditChain } from './audit-verify';
 import type { AuditVerifyResult } from './audit-verify';
 import type { AuditStore } from '../storage/sqlite-audit-store';
@@ -21,6 +21,8 @@ export interface AuditLog {
   appendInTransaction(entry: AuditEntryInput): void;
   /** Writes pending entries now (before closing the database). */
   flush(): void;
+  /** Whether entries can be appended (the head is intact and matches the tail); for readiness. */
+  isAppendable(): boolean;
   verify(): AuditVerifyResult;
   /** MAC of entry `seq` (to compare with an anchor the operator recorded elsewhere). */
   macAt(seq: number): Uint8Array | undefined;
@@ -50,17 +52,23 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   let pending: Pending[] = [];
   let scheduled = false;
 
-  // Must run inside a write transaction. The head is re-read each time because
-  // the admin CLI appends to the same chain from another process.
-  function appendLocked(entries: readonly AuditEntryInput[]): void {
+  // The head, checked against the log's last entry. Refusing to extend a log whose tail doesn't
+  // match its head matters: appending would launder a cut.
+  function checkedHead(): AuditHead {
     const stored = store.readHead();
     const head = stored === undefined ? undefined : decodeHead(key, stored);
     if (head === undefined) throw new AuditUnavailableError('the audit head is missing or forged');
     const last = store.last();
-    // Refuse to extend a log whose tail doesn't match its head: appending would launder a cut.
     if ((last?.seq ?? 0) !== head.count || !Buffer.from(last?.mac ?? GENESIS_MAC).equals(Buffer.from(head.lastMac))) {
       throw new AuditUnavailableError('the audit log does not match its head; run `dodil-server audit verify`');
     }
+    return head;
+  }
+
+  // Must run inside a write transaction. The head is re-read each time because
+  // the admin CLI appends to the same chain from another process.
+  function appendLocked(entries: readonly AuditEntryInput[]): void {
+    const head = checkedHead();
     let prev: Uint8Array = head.lastMac;
     let seq = head.count;
     for (const entry of entries) {
@@ -107,6 +115,14 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       }
     },
     flush,
+    isAppendable() {
+      try {
+        store.snapshot(checkedHead);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     verify() {
       return store.snapshot(() => verifyAuditChain(key, store.iterate(), store.readHead()));
     },

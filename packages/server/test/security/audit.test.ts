@@ -173,16 +173,17 @@ describe('audit verify catches tampering and names the first broken entry', () =
     const again = await makeHarness({ dir: h.dir });
     const got = await again.call('GET', '/v1/ignite/secrets/gh2', { token });
     const put = await again.call('POST', '/v1/ignite/secrets', { token, body: { name: 'new', value: gitValue() } });
+    const ready = await again.call('GET', '/readyz');
     again.runtime.close();
     const db = new BetterSqlite3(file, { readonly: true });
     const written = db.prepare("SELECT count(*) AS n FROM slots WHERE name = 'new'").get();
     db.close();
     if (server === 'refuses') {
       // Fail closed: the server serves nothing rather than extend a chain whose tail was cut.
-      expect([got.status, put.status, written]).toEqual([503, 503, { n: 0 }]);
+      expect([got.status, put.status, written, ready.status]).toEqual([503, 503, { n: 0 }, 503]);
       expect(got.text).not.toContain(SECRET);
     } else {
-      expect([got.status, put.status, written]).toEqual([200, 200, { n: 1 }]);
+      expect([got.status, put.status, written, ready.status]).toEqual([200, 200, { n: 1 }, 200]);
       // New entries don't launder the break: verify still names the same entry.
       expect((await cli(['audit', 'verify', '--data-dir', h.dir])).stderr).toMatch(expected);
     }
