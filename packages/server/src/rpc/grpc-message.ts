@@ -1,4 +1,5 @@
 import type { UniversalServerResponse } from '@connectrpc/connect/protocol';
+import { MALFORMED_PROTOBUF, isBinaryDecodeFailure } from './decode-errors';
 
 /**
  * `grpc-message` percent-encoded as the gRPC HTTP/2 spec says: only bytes
@@ -23,7 +24,8 @@ function decodeOrKeep(value: string): string {
 }
 
 /**
- * A gRPC response whose `grpc-message` trailer is re-encoded once the body
+ * A gRPC response whose `grpc-message` trailer is re-encoded (and a body that
+ * failed to parse reclassified as INVALID_ARGUMENT) once the body
  * is done (connect sets the trailer while the body is being written, and the
  * Node adapter sends trailers after it).
  */
@@ -33,7 +35,14 @@ export function withSpecGrpcMessage(res: UniversalServerResponse): UniversalServ
   if (trailer === undefined || body === undefined) return res;
   const reencode = () => {
     const message = trailer.get('grpc-message');
-    if (message !== null) trailer.set('grpc-message', specPercentEncode(decodeOrKeep(message)));
+    if (message === null) return;
+    const text = decodeOrKeep(message);
+    if (isBinaryDecodeFailure(trailer.get('grpc-status'), text)) {
+      trailer.set('grpc-status', '3');
+      trailer.set('grpc-message', MALFORMED_PROTOBUF);
+      return;
+    }
+    trailer.set('grpc-message', specPercentEncode(text));
   };
   return {
     ...res,
