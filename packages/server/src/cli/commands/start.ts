@@ -78,6 +78,12 @@ export const startCommand: Command = async (argv, io) => {
     masterKey: master.key,
     nativeBinding: io.nativeBinding,
     onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+    security: {
+      onSealed: () =>
+        logger.error({
+          msg: 'sealed: the master key or the audit log changed under this server; refusing to serve until restarted',
+        }),
+    },
   });
   try {
     if (dev) {
