@@ -17,13 +17,22 @@ export interface AuthService {
 
 /** Dependencies of {@link createAuthService}. */
 export interface AuthServiceDeps {
-  tokens: Pick<TokenStore, 'get'>;
+  tokens: Pick<TokenStore, 'get' | 'changeStamp'>;
   orgs: Pick<OrgStore, 'getById'>;
   pepper: Uint8Array;
   clock: Clock;
 }
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** Verified tokens kept at most; the whole cache is dropped when it is full (simple and bounded). */
+const MAX_VERIFIED = 10_000;
+
+interface Verified {
+  principal: Principal;
+  expiresAtMs: number | undefined;
+  stamp: number;
+}
 
 /** Creates the {@link AuthService}. */
 export function createAuthService(deps: AuthServiceDeps): AuthService {
@@ -38,6 +47,12 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     return org?.name;
   }
 
+  // Successful verifications only (a wrong or unknown token always takes the full path), keyed by
+  // the presented token and valid while the token store's change stamp holds still: any token
+  // write, here or by the admin CLI in another process, drops them all before the next request.
+  // Saves the token row read and the HMAC on every call of a token seen before.
+  const verified = new Map<string, Verified>();
+
   return {
     async authenticate(authorization) {
       if (authorization === undefined || authorization === '') {
@@ -45,7 +60,13 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       }
       const bearer = BEARER.exec(authorization)?.[1];
       const parsed = bearer === undefined ? undefined : parseToken(bearer);
-      if (parsed === undefined) throw new AppError('UNAUTHENTICATED', 'malformed bearer token');
+      if (parsed === undefined || bearer === undefined) throw new AppError('UNAUTHENTICATED', 'malformed bearer token');
+      const stamp = deps.tokens.changeStamp?.();
+      const hit = stamp === undefined ? undefined : verified.get(bearer);
+      if (hit !== undefined && hit.stamp === stamp) {
+        if (hit.expiresAtMs === undefined || deps.clock() < hit.expiresAtMs) return hit.principal;
+        verified.delete(bearer);
+      }
       const record = await deps.tokens.get(parsed.id);
       if (record === undefined || !tokenMatches(deps.pepper, parsed.id, parsed.secret, record, record.hash)) {
         throw new AppError('UNAUTHENTICATED', 'unknown token');
@@ -58,7 +79,12 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const name = await orgName(record.orgId);
       if (name === undefined) throw new AppError('UNAUTHENTICATED', 'unknown token');
       const scopes = new Set<Scope>(record.scopes.filter(isScope));
-      return { orgId: record.orgId, orgName: name, tokenId: record.id, scopes };
+      const principal: Principal = Object.freeze({ orgId: record.orgId, orgName: name, tokenId: record.id, scopes });
+      if (stamp !== undefined) {
+        if (verified.size >= MAX_VERIFIED) verified.clear();
+        verified.set(bearer, { principal, expiresAtMs: record.expiresAtMs, stamp });
+      }
+      return principal;
     },
   };
 }

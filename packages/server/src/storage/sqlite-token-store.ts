@@ -35,8 +35,14 @@ export function createSqliteTokenStore(db: Database): TokenStore {
     TokenRow
   >;
   const revoke = db.prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL');
+  // PRAGMA data_version moves when another connection commits (a `token revoke` from the CLI);
+  // this connection's own token writes move `stamp` directly.
+  const dataVersion = db.prepare('PRAGMA data_version').pluck() as Statement<[], number>;
+  let seenDataVersion = -1;
+  let stamp = 0;
   return {
     async create(token) {
+      stamp++;
       insert.run({
         ...token,
         hash: Buffer.from(token.hash),
@@ -52,7 +58,16 @@ export function createSqliteTokenStore(db: Database): TokenStore {
       return byOrg.all(orgId).map(toRecord);
     },
     async revoke(id, atMs) {
+      stamp++;
       return revoke.run(atMs, id).changes > 0;
+    },
+    changeStamp() {
+      const version = dataVersion.get();
+      if (version !== seenDataVersion) {
+        seenDataVersion = version ?? -1;
+        stamp++;
+      }
+      return stamp;
     },
   };
 }

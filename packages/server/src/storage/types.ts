@@ -90,6 +90,12 @@ export interface TokenStore {
   listByOrg(orgId: string): Promise<TokenRecord[]>;
   /** True when a live token was revoked now. */
   revoke(id: string, atMs: number): Promise<boolean>;
+  /**
+   * A number that changes whenever a token row may have changed, by this process or another
+   * (the admin CLI on the same data dir). Callers may cache a verification while it holds still.
+   * Synchronous and cheap: it is read on every authenticated request.
+   */
+  changeStamp?(): number;
 }
 
 /** Small key/value settings (key check value, wrapped token pepper). */
