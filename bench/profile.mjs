@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Profiles dodil-server under one load mode: `node bench/profile.mjs [get|list|create] [seconds]`.
+// Profiles dodil-server under one load mode: `node bench/profile.mjs [get|list|create] [seconds] [variant]`.
 // Starts the bench bundle with --cpu-prof on a copy of the cached 10k store (run `npm run bench`
 // once first), drives it with wrk/autocannon, stops it, and prints the top functions by self time
 // and the top source files. The .cpuprofile stays in bench/.cache/profiles for Chrome DevTools.
@@ -10,6 +10,7 @@ import { buildBench } from './lib/build.mjs';
 import { detectLoadGenerator, runLoad } from './lib/load.mjs';
 import { canPin, pinSelf, startServer } from './lib/procs.mjs';
 import { table } from './lib/stats.mjs';
+import { cachedStore } from './lib/store-cache.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const cache = join(repo, 'bench/.cache');
@@ -17,12 +18,10 @@ const mode = process.argv[2] ?? 'get';
 const seconds = Number(process.argv[3] ?? 5);
 const MASTER_KEY = Buffer.alloc(32, 0x42).toString('base64');
 
-const storeDir = readdirSync(join(cache, 'stores'))
-  .filter((d) => d.endsWith('-100x100'))
-  .map((d) => join(cache, 'stores', d))[0];
-if (!storeDir) throw new Error('no cached 10k store: run `npm run bench` once first');
+const storeDir = cachedStore(repo, join(cache, 'stores'), 100, 100);
+if (!storeDir) throw new Error('no cached 10k store of the current format: run `npm run bench` once first');
 const pinned = canPin() && pinSelf(1);
-const { server } = await buildBench(repo, cache);
+const { server } = await buildBench(repo, cache, process.argv[4]);
 const runDir = join(cache, `profile-${process.pid}`);
 const profDir = join(cache, 'profiles');
 mkdirSync(runDir, { recursive: true });
@@ -41,8 +40,12 @@ const common = { generator: detectLoadGenerator(), url: s.url, mode, tokensFile:
 await runLoad({ ...common, seconds: 2 });
 const r = await runLoad({ ...common, seconds });
 await s.stop();
+console.log(`${mode}: ${Math.round(r.rps)} req/s, p99 ${r.p99ms} ms, errors ${JSON.stringify(r.errorDetail)} (profiler on: slower than the bench)`);
+if (r.errors) {
+  const lines = readFileSync(join(runDir, 'server.log'), 'utf8').split('\n');
+  console.log(lines.filter((l) => l.includes('"status"') && !l.includes('"status":200')).slice(0, 3).join('\n'));
+}
 rmSync(runDir, { recursive: true, force: true });
-console.log(`${mode}: ${Math.round(r.rps)} req/s, p99 ${r.p99ms} ms (profiler on: slower than the bench)`);
 
 const file = readdirSync(profDir).find((f) => !before.has(f));
 const prof = JSON.parse(readFileSync(join(profDir, file), 'utf8'));

@@ -6,7 +6,9 @@
 //
 //   node bench/run.mjs [--smoke] [--out FILE] [--rounds N] [--seconds S] [--connections C]
 //                      [--loadgen wrk|autocannon] [--helper-runs N] [--skip-helper] [--skip-startup]
-//                      [--scenarios hello,get,list,create,get-1k,get-1m] [--keep]
+//                      [--scenarios hello,get,list,create,get-1k,get-1m] [--variant no-fsync|no-audit|…] [--keep]
+//                      [--compare undo-all,undo-gcm-key,…]  (GetSecret @10k of each variant, same run)
+//                      [--node-flags "--max-semi-space-size=4"]  (V8/node flags for dodil-server, experiments)
 // (--scenarios and the --skip flags are for quick A/B checks; their JSON lacks the skipped rows.)
 //
 // --smoke: tiny stores, 1 s loads, one round and one helper call, so CI can check nothing rotted.
@@ -17,11 +19,12 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildBench } from './lib/build.mjs';
+import { buildBench, buildVariant } from './lib/build.mjs';
 import { helperCommands, timeCommands } from './lib/helper.mjs';
 import { detectLoadGenerator, runLoad } from './lib/load.mjs';
 import { canPin, memoryOf, pinSelf, startServer } from './lib/procs.mjs';
 import { median, round, table } from './lib/stats.mjs';
+import { formatHash, pruneStores } from './lib/store-cache.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const cacheDir = join(repo, 'bench/.cache');
@@ -37,6 +40,9 @@ const { values: opt } = parseArgs({
     'skip-helper': { type: 'boolean', default: false },
     'skip-startup': { type: 'boolean', default: false },
     scenarios: { type: 'string' },
+    variant: { type: 'string' },
+    compare: { type: 'string' },
+    'node-flags': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -56,27 +62,6 @@ const STORES = smoke
 
 const log = (text) => process.stderr.write(`${text}\n`);
 
-// Bump when the generator's output changes in a way the source hash below can't see.
-const STORE_FORMAT = 1;
-const FORMAT_SOURCES = [
-  'bench/lib/generate-store.ts',
-  'packages/server/src/storage/migrations.ts',
-  'packages/server/src/crypto/aead.ts',
-  'packages/server/src/crypto/slot-cipher.ts',
-  'packages/server/src/crypto/api-token.ts',
-  'packages/server/src/crypto/master-key.ts',
-  'packages/server/src/crypto/org-keys.ts',
-];
-
-function formatHash() {
-  const h = createHash('sha256').update(`format ${STORE_FORMAT}\n`);
-  for (const f of FORMAT_SOURCES) {
-    const file = join(repo, f);
-    h.update(`${f}\n`).update(existsSync(file) ? readFileSync(file) : '');
-  }
-  return h.digest('hex').slice(0, 12);
-}
-
 /** A generated store (cached under bench/.cache/stores unless --smoke), copied into `runDir/name`. */
 function prepareStore(name, [orgs, perOrg], generatorBundle, runDir) {
   const dataDir = join(runDir, name);
@@ -95,7 +80,7 @@ function prepareStore(name, [orgs, perOrg], generatorBundle, runDir) {
   if (smoke) {
     generatedSeconds = gen(dataDir);
   } else {
-    const dir = join(cacheDir, 'stores', `${formatHash()}-${orgs}x${perOrg}`);
+    const dir = join(cacheDir, 'stores', `${formatHash(repo)}-${orgs}x${perOrg}`);
     if (existsSync(join(dir, 'tokens.json'))) {
       cached = true;
     } else {
@@ -118,7 +103,7 @@ function prepareStore(name, [orgs, perOrg], generatorBundle, runDir) {
 
 function startDodil(bundle, store, runDir, tag, cpu) {
   return startServer({
-    argv: [bundle, 'start', '--data-dir', store.dataDir, '--listen', '127.0.0.1:0'],
+    argv: [...(opt['node-flags'] ? opt['node-flags'].split(' ') : []), bundle, 'start', '--data-dir', store.dataDir, '--listen', '127.0.0.1:0'],
     env: { DODIL_MASTER_KEY: MASTER_KEY },
     logFile: join(runDir, `${store.name}-${tag}.log`),
     cpu,
@@ -140,7 +125,8 @@ async function main() {
 
   const servers = [];
   try {
-    const bundles = await buildBench(repo, cacheDir);
+    const bundles = await buildBench(repo, cacheDir, opt.variant);
+    if (!smoke) pruneStores(repo, join(cacheDir, 'stores'));
     const stores = Object.fromEntries(
       Object.entries(STORES).map(([name, size]) => [name, prepareStore(name, size, bundles.generate, runDir)]),
     );
@@ -178,6 +164,19 @@ async function main() {
     ];
     const only = opt.scenarios?.split(',');
     const scenarios = allScenarios.filter((s) => !only || only.includes(s.id) || s.id === 'hello');
+    // Variants of the server (docs/performance.md: what each optimisation bought), each on its own
+    // copy of the 10k store, measured in the same rounds as everything else.
+    // `variant` runs on the 10k store, `variant@1M` on another size.
+    for (const entry of opt.compare ? opt.compare.split(',') : []) {
+      const [variant, size = '10k'] = entry.split('@');
+      if (!STORES[size]) throw new Error(`--compare ${entry}: no store ${size} (${Object.keys(STORES).join(', ')})`);
+      const bundle = await buildVariant(repo, cacheDir, variant);
+      const store = prepareStore(`${size}-${variant}`, STORES[size], bundles.generate, runDir);
+      const server = await startDodil(bundle, store, runDir, 'load', serverCpu);
+      servers.push(server);
+      scenarios.push({ id: `get@${entry}`, label: `GetSecret @${size} [${variant}]`, server, mode: 'get', store });
+      memoryOf.extra = [...(memoryOf.extra ?? []), [entry, server.pid]];
+    }
     const load = (s, secs) =>
       runLoad({
         generator,
@@ -202,7 +201,8 @@ async function main() {
           (res.errors ? `  ERRORS ${JSON.stringify(res.errorDetail)}` : ''));
       }
     }
-    const memory = { '10k': memoryOf(live['10k'].pid), '1M': memoryOf(live['1M'].pid) };
+    const memory = { '10k': memoryOf(live['10k'].pid), '1M': memoryOf(live['1M'].pid), hello: memoryOf(hello.pid) };
+    for (const [entry, pid] of memoryOf.extra ?? []) memory[entry] = memoryOf(pid);
 
     const summarise = (s) => {
       const runs = results.get(s.id);
@@ -215,6 +215,8 @@ async function main() {
         p99ms: median(runs.map((x) => x.p99ms)),
         serverCpu: median(runs.map((x) => x.serverCpuShare)),
         cpuUsPerRequest: median(runs.map((x) => x.cpuUsPerRequest)),
+        // Busy share of the load generator's core: near 100% would mean the generator, not the server, is the limit.
+        loadCoreBusy: pinned ? median(runs.map((x) => x.coreBusy['1'] ?? NaN)) : null,
         errors: runs.reduce((a, x) => a + x.errors, 0),
         runs: runs.map((x) => round(x.rps)),
       };
@@ -265,11 +267,16 @@ async function main() {
       },
       { id: 'goal.rss', text: 'server RSS ≤ 100 MB under load (@10k)', value: memory['10k'].rssMiB, target: 100, cmp: '<=' },
     ].map((g) => ({ ...g, pass: g.value === null ? null : g.cmp === '>=' ? g.value >= g.target : g.value <= g.target }));
+    // A run with failed requests measured something else (fast 401s, 429s): no goal counts as met.
+    const failed = http.filter((h) => h.errors > 0).map((h) => h.id);
+    if (failed.length > 0) for (const g of goals) if (g.id !== 'goal.helper') g.pass = null;
 
     const result = {
       meta: {
         date: new Date(started).toISOString(),
         mode: smoke ? 'smoke' : 'full',
+        variant: opt.variant ?? null,
+        serverNodeFlags: opt['node-flags'] ?? null,
         commit,
         dirtyTree: dirty,
         node: process.version,
@@ -297,6 +304,7 @@ async function main() {
       memory: { id: 'rss', after: 'all load rounds', ...memory },
       startup: startupRows,
       goals,
+      failedRows: failed,
     };
     mkdirSync(dirname(outFile), { recursive: true });
     writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
@@ -313,13 +321,13 @@ const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maxi
 function render(r) {
   const m = r.meta;
   const head = [
-    `dodil bench ${m.mode} — ${m.date} — commit ${m.commit}${m.dirtyTree ? ' (+uncommitted changes)' : ''}`,
+    `dodil bench ${m.mode}${m.variant ? ` (VARIANT ${m.variant}: an experiment, not the product)` : ''} — ${m.date} — commit ${m.commit}${m.dirtyTree ? ' (+uncommitted changes)' : ''}`,
     `node ${m.node}, ${m.cores}× ${m.cpu}, load avg at start ${m.loadavgAtStart.join(' ')}`,
     `load generator: ${m.loadGenerator}, ${m.connections} connections, median of ${m.rounds} alternating runs × ${m.secondsPerRun} s; ` +
       (m.pinned ? 'taskset: server on core 0, load generator and helpers on core 1' : 'NOT pinned (no taskset)'),
   ].join('\n');
   const httpTable = table([
-    ['HTTP', 'req/s', 'p50 ms', 'p99 ms', 'vs hello', 'server CPU', 'CPU µs/req', 'errors', 'runs req/s'],
+    ['HTTP', 'req/s', 'p50 ms', 'p99 ms', 'vs hello', 'server CPU', 'CPU µs/req', 'load core', 'errors', 'runs req/s'],
     ...r.http.map((h) => [
       h.label,
       fmt(h.rps),
@@ -328,10 +336,11 @@ function render(r) {
       pct(h.ratioToHello),
       pct(h.serverCpu),
       fmt(h.cpuUsPerRequest, 1),
+      h.loadCoreBusy === null ? '–' : pct(h.loadCoreBusy),
       h.errors,
       h.runs.join(' '),
     ]),
-    [r.scale.label, '', '', '', pct(r.scale.ratio), '', '', '', ''],
+    [r.scale.label, '', '', '', pct(r.scale.ratio), '', '', '', '', ''],
   ]);
   const helperTable = r.helper.length
     ? table([
@@ -344,6 +353,10 @@ function render(r) {
     ['server', 'value'],
     ['memory after load @10k', mem(r.memory['10k'])],
     ['memory after load @1M', mem(r.memory['1M'])],
+    ['memory after load, bare Hono hello (reference)', mem(r.memory.hello)],
+    ...Object.entries(r.memory)
+      .filter(([k]) => !['10k', '1M', 'hello', 'id', 'after'].includes(k))
+      .map(([k, v]) => [`memory after load [${k}]`, mem(v)]),
     ...r.startup.map((s) => [s.label, `${fmt(s.medianMs, 1)} ms (${fmt(s.ratio, 2)}× node -e 0)`]),
   ]);
   const goals = table([
@@ -355,7 +368,10 @@ function render(r) {
       g.pass === null ? 'n/a' : g.pass ? 'yes' : 'NO',
     ]),
   ]);
-  return [head, httpTable, helperTable, other, goals].join('\n\n');
+  const warn = r.failedRows.length
+    ? `\nWARNING: requests failed in ${r.failedRows.join(', ')}; those rows measured errors, not the API.`
+    : '';
+  return [head, httpTable, helperTable, other, goals + warn].join('\n\n');
 }
 
 main().catch((err) => {
