@@ -71,7 +71,11 @@ function variantPlugin(repo, name) {
         if (!pairs) return undefined;
         let text = readFileSync(args.path, 'utf8');
         for (const [from, to] of pairs) {
-          if (!text.includes(from)) throw new Error(`variant ${name}: "${from}" not found in ${args.path}`);
+          if (!text.includes(from)) {
+            throw new Error(
+              `variant ${name}: "${from}" not found in ${args.path}; the code changed, so update VARIANTS in bench/lib/build.mjs (see docs/performance.md)`,
+            );
+          }
           text = text.replace(from, to);
         }
         used.add(args.path);
