@@ -128,9 +128,9 @@ describe('docker helper get', () => {
         expect(slot && normaliseRegistryHost(slot.value.registrySecret.serverAddress)).toBe(key);
         expect(answer.ServerURL).toBe(serverUrl.trim());
       }),
-      { numRuns: 200 },
+      { numRuns: 2500 },
     );
-  });
+  }, 120_000);
 });
 
 describe('docker helper store / erase / list / version', () => {
@@ -243,7 +243,7 @@ describe('docker helper store / erase / list / version', () => {
         expect(r.stdout).not.toMatch(/internal error/);
         if (action !== 'get') expect(r.stdout).not.toMatch(/-pw/);
       }),
-      { numRuns: 300 },
+      { numRuns: 2500 },
     );
   });
 
