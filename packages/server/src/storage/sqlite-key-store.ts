@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { SecretType } from '@dodil/shared';
+import { toOrgRecord, toSlotRecord } from './sqlite-rows';
+import type { KeyRow, OrgRow, SlotRow } from './sqlite-rows';
 import type { OrgKeyRecord, OrgRecord, SlotRecord } from './types';
 
 /**
@@ -35,37 +36,6 @@ export interface KeyStore {
   /** Checkpoints the WAL into the main file and truncates it, so replaced pages leave the WAL. */
   checkpoint(): void;
 }
-
-interface OrgRow {
-  id: string;
-  name: string;
-  current_key_version: number;
-  created_at_ms: number;
-}
-interface KeyRow {
-  org_id: string;
-  version: number;
-  wrapped: Buffer;
-  encryptions: number;
-  created_at_ms: number;
-}
-interface SlotRow {
-  org_id: string;
-  name: string;
-  type: SecretType;
-  registry_host: string | null;
-  key_version: number;
-  ciphertext: Buffer;
-  created_at_ms: number;
-  updated_at_ms: number;
-}
-
-const toOrg = (r: OrgRow): OrgRecord => ({
-  id: r.id,
-  name: r.name,
-  currentKeyVersion: r.current_key_version,
-  createdAtMs: r.created_at_ms,
-});
 
 /** {@link KeyStore} on better-sqlite3. */
 export function createSqliteKeyStore(db: Database): KeyStore {
@@ -114,13 +84,13 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     transaction: (fn) => db.transaction(fn).immediate(),
     orgById: (id) => {
       const row = orgById.get(id);
-      return row === undefined ? undefined : toOrg(row);
+      return row === undefined ? undefined : toOrgRecord(row);
     },
     orgByName: (name) => {
       const row = orgByName.get(name);
-      return row === undefined ? undefined : toOrg(row);
+      return row === undefined ? undefined : toOrgRecord(row);
     },
-    listOrgs: () => orgs.all().map(toOrg),
+    listOrgs: () => orgs.all().map(toOrgRecord),
     encryptions: (orgId, version) => encryptions.get(orgId, version)?.encryptions,
     maxVersion: (orgId) => maxVersion.get(orgId)?.v ?? 0,
     versions: (orgId) => versions.all(orgId).map((r) => r.version),
@@ -137,16 +107,7 @@ export function createSqliteKeyStore(db: Database): KeyStore {
       })),
     updateWrapped: (orgId, version, wrapped) => void updateWrapped.run(Buffer.from(wrapped), orgId, version),
     slotsBelow: (orgId, version, afterName, limit) =>
-      slotsBelow.all(orgId, version, afterName, limit).map((r) => ({
-        orgId: r.org_id,
-        name: r.name,
-        type: r.type,
-        registryHost: r.registry_host ?? undefined,
-        keyVersion: r.key_version,
-        ciphertext: r.ciphertext,
-        createdAtMs: r.created_at_ms,
-        updatedAtMs: r.updated_at_ms,
-      })),
+      slotsBelow.all(orgId, version, afterName, limit).map(toSlotRecord),
     countSlotsBelow: (orgId, version) => countBelow.get(orgId, version)?.n ?? 0,
     reseal: (orgId, name, version, ciphertext) => void reseal.run(version, Buffer.from(ciphertext), orgId, name),
     dropUnused: (orgId, keep) => dropUnused.all(orgId, keep).map((r) => r.version),

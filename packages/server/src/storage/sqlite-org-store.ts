@@ -1,26 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { toKeyRecord, toOrgRecord } from './sqlite-rows';
+import type { KeyRow, OrgRow } from './sqlite-rows';
 import type { MetaStore, OrgKeyRecord, OrgRecord, OrgStore } from './types';
-
-interface OrgRow {
-  id: string;
-  name: string;
-  current_key_version: number;
-  created_at_ms: number;
-}
-interface KeyRow {
-  org_id: string;
-  version: number;
-  wrapped: Buffer;
-  encryptions: number;
-  created_at_ms: number;
-}
-
-const toOrg = (row: OrgRow): OrgRecord => ({
-  id: row.id,
-  name: row.name,
-  currentKeyVersion: row.current_key_version,
-  createdAtMs: row.created_at_ms,
-});
 
 /** {@link OrgStore} on better-sqlite3. */
 export function createSqliteOrgStore(db: Database): OrgStore {
@@ -48,26 +29,18 @@ export function createSqliteOrgStore(db: Database): OrgStore {
     },
     async getByName(name) {
       const row = byName.get(name);
-      return row === undefined ? undefined : toOrg(row);
+      return row === undefined ? undefined : toOrgRecord(row);
     },
     async getById(id) {
       const row = byId.get(id);
-      return row === undefined ? undefined : toOrg(row);
+      return row === undefined ? undefined : toOrgRecord(row);
     },
     async list() {
-      return all.all().map(toOrg);
+      return all.all().map(toOrgRecord);
     },
     async getKey(orgId, version) {
       const row = key.get(orgId, version);
-      return row === undefined
-        ? undefined
-        : {
-            orgId: row.org_id,
-            version: row.version,
-            wrapped: row.wrapped,
-            encryptions: row.encryptions,
-            createdAtMs: row.created_at_ms,
-          };
+      return row === undefined ? undefined : toKeyRecord(row);
     },
   };
 }

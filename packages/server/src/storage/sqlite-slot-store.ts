@@ -1,30 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SecretType } from '@dodil/shared';
+import { toSlotRecord } from './sqlite-rows';
+import type { SlotRow } from './sqlite-rows';
 import type { InTransaction, SlotMeta, SlotRecord, SlotStore, UpsertResult } from './types';
-
-interface SlotRow {
-  org_id: string;
-  name: string;
-  type: SecretType;
-  registry_host: string | null;
-  key_version: number;
-  ciphertext: Buffer;
-  created_at_ms: number;
-  updated_at_ms: number;
-}
-
-function toRecord(row: SlotRow): SlotRecord {
-  return {
-    orgId: row.org_id,
-    name: row.name,
-    type: row.type,
-    registryHost: row.registry_host ?? undefined,
-    keyVersion: row.key_version,
-    ciphertext: row.ciphertext,
-    createdAtMs: row.created_at_ms,
-    updatedAtMs: row.updated_at_ms,
-  };
-}
 
 /** {@link SlotStore} on better-sqlite3, with every statement prepared once. */
 export function createSqliteSlotStore(db: Database): SlotStore {
@@ -80,7 +58,7 @@ export function createSqliteSlotStore(db: Database): SlotStore {
   return {
     async get(orgId, name) {
       const row = getStmt.get(orgId, name);
-      return row === undefined ? undefined : toRecord(row);
+      return row === undefined ? undefined : toSlotRecord(row);
     },
     async upsert(record, inTransaction) {
       return upsertTx.immediate(record, inTransaction);
@@ -100,7 +78,7 @@ export function createSqliteSlotStore(db: Database): SlotStore {
     },
     async listRegistry(orgId, host) {
       const rows = host === undefined ? registryAllStmt.all(orgId) : registryHostStmt.all(orgId, host);
-      return rows.map(toRecord);
+      return rows.map(toSlotRecord);
     },
   };
 }
