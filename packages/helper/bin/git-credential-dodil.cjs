@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// npm's bin entry for `git-credential-dodil`: the same program as `dodil`; it picks its protocol from this name.
+'use strict';
+require('../dist/dodil.cjs');
