@@ -2,17 +2,14 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { tempDir } from '../support/harness';
-import { runServer, startServer } from '../support/server-process';
+import { provisionOrg, runServer, startServer } from '../support/server-process';
 
 const KEY = Buffer.alloc(32, 5).toString('base64');
 
 test('the built server runs as a user would: admin commands, start, the API over a real socket, SIGTERM', async () => {
   const dir = tempDir();
   const env = { DODIL_MASTER_KEY: KEY, DODIL_DATA_DIR: dir };
-  expect(runServer(['org', 'create', 'acme'], env).code).toBe(0);
-  const created = runServer(['token', 'create', '--org', 'acme', '--scopes', 'CreateSecret,GetSecret,ListSecrets,DeleteSecret'], env);
-  expect(created.code).toBe(0);
-  const token = created.stdout.trim();
+  const token = provisionOrg(env);
 
   const server = await startServer([], env);
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

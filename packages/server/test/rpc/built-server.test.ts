@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { expect, test } from 'vitest';
 import { tempDir } from '../support/harness';
-import { runServer, startServer } from '../support/server-process';
+import { provisionOrg, startServer } from '../support/server-process';
 import { loadSecretProto, serviceCtor } from './support/drivers';
 import { PROTO_DIR } from './support/rpc-world';
 
@@ -14,10 +14,7 @@ const KEY = Buffer.alloc(32, 9).toString('base64');
 test('the built server serves gRPC, reflection and Connect next to REST', async () => {
   const dir = tempDir();
   const env = { DODIL_MASTER_KEY: KEY, DODIL_DATA_DIR: dir };
-  expect(runServer(['org', 'create', 'acme'], env).code).toBe(0);
-  const created = runServer(['token', 'create', '--org', 'acme', '--scopes', 'CreateSecret,GetSecret,ListSecrets,DeleteSecret'], env);
-  expect(created.code).toBe(0);
-  const token = created.stdout.trim();
+  const token = provisionOrg(env);
   const server = await startServer([], env);
   const target = new URL(server.url).host;
 

@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { onTestFinished } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import type { SecretValue } from '@dodil/shared';
 import { createApp } from '../../src/app';
@@ -15,6 +13,8 @@ import { silentLogger } from '../../src/http/logger';
 import type { SecurityOptions } from '../../src/ops/secure-services';
 import { openRuntime } from '../../src/runtime';
 import { TEST_MASTER_KEY, tempDir } from '../support/harness';
+import { spawnServer } from '../support/server-process';
+import type { ServerProcess } from '../support/server-process';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const repoRoot = join(packageDir, '..', '..');
@@ -87,43 +87,11 @@ export function runBundle(
 }
 
 /** A `start` process of the bundle. */
-export interface BundleServer {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-  output: () => string;
-}
+export type BundleServer = ServerProcess;
 
 /** Starts `start --listen 127.0.0.1:0` and waits (bounded) for its `listening` line. */
-export async function startBundle(bundle: string, dataDir: string, env: Record<string, string> = {}): Promise<BundleServer> {
-  const child = spawn(process.execPath, [bundle, 'start', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
-    const onData = () => {
-      const m = /"msg":"listening","url":"([^"]+)"/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        resolve(m[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early:\n${out}`));
-    });
-  });
-  return { url, child, exited, output: () => out };
+export function startBundle(bundle: string, dataDir: string, env: Record<string, string> = {}): Promise<BundleServer> {
+  return spawnServer(bundle, ['--data-dir', dataDir], childEnv(env));
 }
 
 /** A small deterministic PRNG (mulberry32) so process-level tests replay the same schedule. */

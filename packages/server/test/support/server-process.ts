@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
+import { SCOPES } from '@dodil/shared';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,22 +31,35 @@ export function runServer(args: string[], env: Record<string, string>): { code: 
   }
 }
 
+/** `org create` and an all-scope `token create` with the built server; returns the token. */
+export function provisionOrg(env: Record<string, string>, org = 'acme'): string {
+  const created = runServer(['org', 'create', org], env);
+  if (created.code !== 0) throw new Error(`org create failed: ${created.stderr}`);
+  const token = runServer(['token', 'create', '--org', org, '--scopes', SCOPES.join(',')], env);
+  if (token.code !== 0) throw new Error(`token create failed: ${token.stderr}`);
+  return token.stdout.trim();
+}
+
 /** A running `dodil-server start` process. */
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
   stdout: () => string;
   stderr: () => string;
+  /** stdout and stderr together. */
+  output: () => string;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number | null>;
 }
 
 /**
- * Starts `dodil-server start` as a process on 127.0.0.1:0 and waits for its
- * `listening` log line (bounded). The process is killed when the test ends.
+ * Starts `node <main> start --listen 127.0.0.1:0 <args>` and waits (bounded)
+ * for its `listening` log line. The process is killed when the test ends.
  */
-export async function startServer(args: string[], env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [builtServer(), 'start', '--listen', '127.0.0.1:0', ...args], {
+export async function spawnServer(main: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [main, 'start', '--listen', '127.0.0.1:0', ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,7 +69,7 @@ export async function startServer(args: string[], env: Record<string, string>): 
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 20_000);
@@ -76,11 +90,18 @@ export async function startServer(args: string[], env: Record<string, string>): 
   return {
     url,
     child,
+    exited,
     stdout: () => out,
     stderr: () => err,
+    output: () => out + err,
     async stop() {
       child.kill('SIGTERM');
       return exited;
     },
   };
+}
+
+/** Starts the built server (see {@link spawnServer}). */
+export function startServer(args: string[], env: Record<string, string>): Promise<ServerProcess> {
+  return spawnServer(builtServer(), args, env);
 }
