@@ -5,24 +5,18 @@ import { TOKEN_PEPPER_META, TOKEN_PEPPER_PURPOSE } from './crypto/api-token';
 import { KEY_CHECK_META, MasterKey } from './crypto/master-key';
 import { OrgKeys } from './crypto/org-keys';
 import { createAdminService } from './services/admin-service';
-import type { AdminService } from './services/admin-service';
 import { createAuthService } from './services/auth-service';
-import type { AuthService } from './services/auth-service';
 import { systemClock } from './services/clock';
 import type { Clock } from './services/clock';
 import { createSecretService } from './services/secret-service';
-import type { SecretService, SecretServiceDeps } from './services/secret-service';
+import type { SecretServiceDeps } from './services/secret-service';
 import { openDatabase } from './storage/database';
 import { createSqliteMetaStore, createSqliteOrgStore } from './storage/sqlite-org-store';
 import { createSqliteSlotStore } from './storage/sqlite-slot-store';
 import { createSqliteTokenStore } from './storage/sqlite-token-store';
 import type { MetaStore, OrgStore, SlotStore, TokenStore } from './storage/types';
-import type { AuditLog } from './audit/audit-log';
-import type { KeyStore } from './storage/sqlite-key-store';
-import type { KeyBudget } from './ops/key-budget';
-import type { KeyGuard } from './ops/key-guard';
 import { secureServices } from './ops/secure-services';
-import type { SecurityOptions } from './ops/secure-services';
+import type { SecureServices, SecurityOptions } from './ops/secure-services';
 
 /** What {@link openRuntime} needs. */
 export interface RuntimeOptions {
@@ -36,23 +30,18 @@ export interface RuntimeOptions {
   security?: SecurityOptions;
 }
 
-/** An open data directory: database, keys and the services on top. */
-export interface Runtime {
+/**
+ * An open data directory: database, keys and the services on top (the
+ * decorated services of {@link SecureServices}: audit log, key store, key
+ * budget and key guard).
+ */
+export interface Runtime extends SecureServices {
   db: Database;
   stores: { slots: SlotStore; orgs: OrgStore; tokens: TokenStore; meta: MetaStore };
   master: MasterKey;
   orgKeys: OrgKeys;
   clock: Clock;
   random: RandomBytes;
-  secrets: SecretService;
-  auth: AuthService;
-  admin: AdminService;
-  /** The HMAC-chained audit log every service call writes to. */
-  audit: AuditLog;
-  /** Key rotation SQL (synchronous, transaction-scoped). */
-  keys: KeyStore;
-  budget: KeyBudget;
-  guard: KeyGuard;
   /** True while the database answers and the keys are usable (readiness). */
   isReady(): Promise<boolean>;
   close(): void;
