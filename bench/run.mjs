@@ -7,7 +7,8 @@
 //   node bench/run.mjs [--smoke] [--out FILE] [--rounds N] [--seconds S] [--connections C]
 //                      [--loadgen wrk|autocannon] [--helper-runs N] [--skip-helper] [--skip-startup]
 //                      [--scenarios hello,get,list,create,get-1k,get-1m] [--variant no-fsync|no-audit|…] [--keep]
-//                      [--compare undo-all,undo-gcm-key,…]  (GetSecret @10k of each variant, same run)
+//                      [--compare undo-all,undo-gcm-key,…]  (GetSecret @10k of each variant, same run;
+//                       `prebuilt=NAME` runs bench/.cache/build/server-NAME.cjs as it is)
 //                      [--node-flags "--max-semi-space-size=4"]  (V8/node flags for dodil-server, experiments)
 // (--scenarios and the --skip flags are for quick A/B checks; their JSON lacks the skipped rows.)
 //
@@ -175,7 +176,11 @@ async function main() {
       const [variant, size = '10k'] = entry.split('@');
       const dims = STORES[size] ?? EXTRA_STORES[size];
       if (!dims) throw new Error(`--compare ${entry}: no store ${size} (${Object.keys({ ...STORES, ...EXTRA_STORES }).join(', ')})`);
-      const bundle = variant === 'none' ? bundles.server : await buildVariant(repo, cacheDir, variant);
+      // `prebuilt=NAME`: bench/.cache/build/server-NAME.cjs as it is (e.g. a bundle of the commit
+      // before a change, copied there first), for before/after in the same rounds.
+      const prebuilt = variant.startsWith('prebuilt=') ? join(cacheDir, 'build', `server-${variant.slice(9)}.cjs`) : undefined;
+      if (prebuilt && !existsSync(prebuilt)) throw new Error(`--compare ${entry}: no ${prebuilt}`);
+      const bundle = variant === 'none' ? bundles.server : (prebuilt ?? (await buildVariant(repo, cacheDir, variant)));
       const store = prepareStore(`${size}-${variant}`, dims, bundles.generate, runDir);
       const server = await startDodil(bundle, store, runDir, 'load', serverCpu);
       servers.push(server);

@@ -6,7 +6,7 @@ import type { AppEnv } from './http/app-env';
 import { bodyLimit } from './http/body-limit';
 import { createErrorHandler, errorResponse } from './http/error-body';
 import type { Logger } from './http/logger';
-import { accessLog, authenticate, clientAddress, requestId, socketClientAddress } from './http/middleware';
+import { requestPipeline, socketClientAddress } from './http/middleware';
 import type { ClientAddressOf } from './http/middleware';
 import { healthRoutes } from './routes/health';
 import { registrySecretRoutes, secretRoutes } from './routes/secrets';
@@ -27,23 +27,27 @@ export interface AppDeps {
 
 /** Builds the REST app (SPEC §2). Pure: no sockets, no process. */
 export function createApp(deps: AppDeps) {
+  const onError = createErrorHandler(deps.logger);
   const app = new Hono<AppEnv>()
-    .use(requestId(deps.newRequestId ?? randomUUID))
-    .use(clientAddress(deps.clientAddressOf ?? socketClientAddress))
-    .use(accessLog(deps.logger, deps.now ?? (() => performance.now())))
-    .use('/v1/*', authenticate(deps.auth))
     .use(
-      '/v1/*',
-      bodyLimit({
-        maxSize: LIMITS.bodyBytes,
-        onError: (c) => errorResponse(c, new AppError('INVALID_ARGUMENT', 'request body larger than 64 KiB'), 413),
+      requestPipeline({
+        newId: deps.newRequestId ?? randomUUID,
+        clientAddressOf: deps.clientAddressOf ?? socketClientAddress,
+        logger: deps.logger,
+        now: deps.now ?? (() => performance.now()),
+        auth: deps.auth,
+        limitBody: bodyLimit({
+          maxSize: LIMITS.bodyBytes,
+          onError: (c) => errorResponse(c, new AppError('INVALID_ARGUMENT', 'request body larger than 64 KiB'), 413),
+        }),
+        onError,
       }),
     )
     .route('/', healthRoutes(deps.isReady))
     .route('/v1/ignite/secrets', secretRoutes(deps.secrets))
     .route('/v1/ignite/registry-secrets', registrySecretRoutes(deps.secrets));
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'no such route')));
-  app.onError(createErrorHandler(deps.logger));
+  app.onError(onError);
   return app;
 }
 

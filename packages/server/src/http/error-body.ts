@@ -1,19 +1,23 @@
 import { GrpcCode, httpStatusFor } from '@dodil/shared';
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../errors/app-error';
 import type { AppEnv } from './app-env';
+import { jsonResponse } from './json-response';
 import type { Logger } from './logger';
 
 /** The google.rpc.Status body of SPEC §2 for an error code and message. */
 export function errorResponse(c: Context<AppEnv>, error: AppError, status?: number): Response {
-  if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
-  return c.json(
+  return jsonResponse(
+    c,
     { code: GrpcCode[error.code], message: error.message, details: [] },
-    (status ?? httpStatusFor(error.code)) as ContentfulStatusCode,
+    status ?? httpStatusFor(error.code),
+    error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : undefined,
   );
 }
+
+/** The app's error handler's shape (also called by the request pipeline for auth failures). */
+export type ErrorHandler = (err: Error, c: Context<AppEnv>) => Response;
 
 /**
  * The one error mapper of the REST app. AppError keeps its code and message;
@@ -21,8 +25,8 @@ export function errorResponse(c: Context<AppEnv>, error: AppError, status?: numb
  * INVALID_ARGUMENT; anything else is a generic INTERNAL whose details stay in
  * the server log under the request id.
  */
-export function createErrorHandler(logger: Logger) {
-  return (err: Error, c: Context<AppEnv>): Response => {
+export function createErrorHandler(logger: Logger): ErrorHandler {
+  return (err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
     if (err instanceof HTTPException) {
       if (err.status === 413) {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../http/app-env';
 import { callContext } from '../http/app-env';
 import { jsonBody } from '../http/json-body';
+import { jsonResponse } from '../http/json-response';
 import { renderMetadata, renderPage, renderSlot } from '../http/render';
 import { validationHook } from '../http/validation-hook';
 import type { SecretService } from '../services/secret-service';
@@ -14,19 +15,19 @@ export function secretRoutes(secrets: SecretService) {
   return new Hono<AppEnv>()
     .post('/', jsonBody(createSecretRequestSchema), async (c) => {
       const metadata = await secrets.create(callContext(c), c.get('body'));
-      return c.json({ metadata: renderMetadata(metadata) }, 200);
+      return jsonResponse(c, { metadata: renderMetadata(metadata) }, 200);
     })
     .get('/', zValidator('query', listSecretsQuerySchema, validationHook), async (c) => {
       const page = await secrets.list(callContext(c), c.req.valid('query'));
-      return c.json(renderPage(page), 200);
+      return jsonResponse(c, renderPage(page), 200);
     })
     .get('/:name', async (c) => {
       const slot = await secrets.get(callContext(c), c.req.param('name'));
-      return c.json(renderSlot(slot), 200);
+      return jsonResponse(c, renderSlot(slot), 200);
     })
     .delete('/:name', async (c) => {
       await secrets.delete(callContext(c), c.req.param('name'));
-      return c.json({}, 200);
+      return jsonResponse(c, {}, 200);
     });
 }
 
@@ -39,6 +40,6 @@ const registryQuery = z.object({ host: z.string().optional() });
 export function registrySecretRoutes(secrets: SecretService) {
   return new Hono<AppEnv>().get('/', zValidator('query', registryQuery, validationHook), async (c) => {
     const found = await secrets.findRegistry(callContext(c), c.req.valid('query').host);
-    return c.json({ secrets: found.map(renderSlot) }, 200);
+    return jsonResponse(c, { secrets: found.map(renderSlot) }, 200);
   });
 }
