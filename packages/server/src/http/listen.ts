@@ -5,9 +5,8 @@ import type { Http2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { getRequestListener } from '@hono/node-server';
-import { createRpcListener } from '../rpc/rpc-listener';
+import type { Logger } from './logger';
 import type { NodeHandlerFn, RpcDeps } from '../rpc/rpc-listener';
 
 /** What {@link listen} serves and where. */
@@ -40,6 +39,49 @@ const SNIFF_TIMEOUT_MS = 30_000;
 const H2_IDLE_MS = 120_000;
 
 type ConnectionListener = (socket: Socket) => void;
+
+/**
+ * Where the RPC side's procedures live: `/<package.Service>/<Method>` of
+ * SecretService and of both reflection services. Anything else is REST.
+ */
+const RPC_PATH_PREFIXES = [
+  '/dodil.ignite.v1.SecretService/',
+  '/grpc.reflection.v1.ServerReflection/',
+  '/grpc.reflection.v1alpha.ServerReflection/',
+] as const;
+
+/**
+ * The RPC listener, loaded on the first request for an RPC path. The
+ * Connect/gRPC stack, protobuf runtime and the reflection descriptors are
+ * ~1/3 of the server's code; a server that only sees REST (the credential
+ * helpers) never loads them. The relative `import()` is bundled (esbuild
+ * turns it into a deferred module init), so it works in the single executable.
+ */
+function lazyRpcListener(deps: RpcDeps, logger: Logger, fallback: NodeHandlerFn): NodeHandlerFn {
+  let loaded: NodeHandlerFn | undefined;
+  let loading: Promise<NodeHandlerFn> | undefined;
+  return (req, res) => {
+    if (loaded !== undefined) {
+      loaded(req, res);
+      return;
+    }
+    const url = req.url ?? '';
+    if (!RPC_PATH_PREFIXES.some((prefix) => url.startsWith(prefix))) {
+      fallback(req, res);
+      return;
+    }
+    loading ??= import('../rpc/rpc-listener').then((m) => (loaded = m.createRpcListener(deps, fallback)));
+    loading.then(
+      (listener) => listener(req, res),
+      (err: unknown) => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        logger.error({ msg: 'rpc failed', procedure: url.split('?', 1)[0], error: e.name, detail: e.message });
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      },
+    );
+  };
+}
 
 /**
  * Takes over `event` on `server`: each connection goes either to the HTTP/2
@@ -113,7 +155,7 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     void rest(req, res as ServerResponse);
   };
   const listener: NodeHandlerFn = options.rpc
-    ? createRpcListener({ ...options.rpc, shutdownSignal: shutdown.signal }, restListener)
+    ? lazyRpcListener({ ...options.rpc, shutdownSignal: shutdown.signal }, options.rpc.logger, restListener)
     : restListener;
   const h1Handler = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
 
@@ -151,8 +193,8 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
     close(graceMs = 10_000) {
       return new Promise<void>((resolve) => {
-        // Open reflection streams end with UNAVAILABLE; unary calls in flight finish.
-        shutdown.abort(new ConnectError('server is shutting down', Code.Unavailable));
+        // Open reflection streams end with UNAVAILABLE (rpc-listener); unary calls in flight finish.
+        shutdown.abort();
         const timer = setTimeout(() => {
           server.closeAllConnections();
           for (const session of sessions) session.destroy();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createConnectRouter, createContextValues } from '@connectrpc/connect';
+import { Code, ConnectError, createConnectRouter, createContextValues } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from '@connectrpc/connect/protocol';
 import {
   compressionBrotli,
@@ -41,7 +41,14 @@ export interface RpcDeps extends SecretRpcDeps {
   shutdownSignal?: AbortSignal;
 }
 
-// Same rule as the REST app's request-id middleware: keep a caller's sane id.
+/** A signal that aborts with UNAVAILABLE when `signal` aborts (what open streams end with at shutdown). */
+function unavailableOnAbort(signal: AbortSignal): AbortSignal {
+  const unavailable = new AbortController();
+  const abort = () => unavailable.abort(new ConnectError('server is shutting down', Code.Unavailable));
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
+  return unavailable.signal;
+}
 
 function protocolOf(contentType: string | undefined): 'grpc' | 'grpc-web' | 'connect' {
   if (contentType?.startsWith('application/grpc-web') === true) return 'grpc-web';
@@ -82,7 +89,7 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
     jsonOptions: { ignoreUnknownFields: false },
   });
   // Shutdown ends the long-lived reflection streams; unary calls in flight just finish.
-  const streams = deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {};
+  const streams = deps.shutdownSignal ? { shutdownSignal: unavailableOnAbort(deps.shutdownSignal) } : {};
   router
     .service(SecretService, createSecretRpcService(deps), { interceptors: [errorMappingInterceptor(deps.logger)] })
     .service(ReflectionV1, reflectionV1(index), streams)
