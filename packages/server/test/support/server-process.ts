@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
@@ -8,10 +8,23 @@ import { SCOPES } from '@dodil/shared';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The built server bundle (`npm run build`); built on demand so a lone test run works. */
+/** The newest modification time of any file below `dir`. */
+function newestMtime(dir: string): number {
+  return Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newestMtime(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
+  );
+}
+
+/** The built server bundle (`npm run build`); (re)built on demand so a lone test run never uses a stale one. */
 export function builtServer(): string {
   const main = join(packageDir, 'dist', 'main.cjs');
-  if (!existsSync(main)) execFileSync(process.execPath, [join(packageDir, 'build.mjs')], { stdio: 'inherit' });
+  const sources = Math.max(newestMtime(join(packageDir, 'src')), newestMtime(join(packageDir, '..', 'shared', 'src')));
+  if (!existsSync(main) || statSync(main).mtimeMs < sources) {
+    execFileSync(process.execPath, [join(packageDir, 'build.mjs')], { stdio: 'inherit' });
+  }
   return main;
 }
 
