@@ -32,6 +32,22 @@ export const GENESIS_MAC = new Uint8Array(32);
 
 const CANONICAL_VERSION = 'dodil.audit.v1';
 
+/** An entry's fields in their fixed order (absent ones as null): what the MAC covers and the columns stored. */
+export function auditFields(e: AuditEntryInput) {
+  return [
+    e.timeMs,
+    e.requestId,
+    e.tokenId ?? null,
+    e.orgId ?? null,
+    e.org ?? null,
+    e.action,
+    e.slot ?? null,
+    e.code,
+    e.clientAddress,
+    e.detail ?? null,
+  ] as const;
+}
+
 /**
  * The bytes an entry's MAC covers: a JSON array in a fixed field order
  * (JSON.stringify of strings, numbers and nulls is deterministic). The
@@ -39,20 +55,7 @@ const CANONICAL_VERSION = 'dodil.audit.v1';
  */
 export function canonicalEntry(seq: number, e: AuditEntryInput): Buffer {
   return Buffer.from(
-    JSON.stringify([
-      CANONICAL_VERSION,
-      seq,
-      e.timeMs,
-      e.requestId,
-      e.tokenId ?? null,
-      e.orgId ?? null,
-      e.org ?? null,
-      e.action,
-      e.slot ?? null,
-      e.code,
-      e.clientAddress,
-      e.detail ?? null,
-    ]),
+    JSON.stringify([CANONICAL_VERSION, seq, ...auditFields(e)]),
     'utf8',
   );
 }

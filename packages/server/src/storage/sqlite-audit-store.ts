@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { auditFields } from '../audit/audit-entry';
 import type { AuditEntry } from '../audit/audit-entry';
 
 /** Meta key of the audit chain head (count, last MAC, head MAC). */
@@ -95,20 +96,7 @@ export function createSqliteAuditStore(db: Database): AuditStore {
       return macAt.get(seq)?.mac;
     },
     insert(e) {
-      insert.run(
-        e.seq,
-        e.timeMs,
-        e.requestId,
-        e.tokenId ?? null,
-        e.orgId ?? null,
-        e.org ?? null,
-        e.action,
-        e.slot ?? null,
-        e.code,
-        e.clientAddress,
-        e.detail ?? null,
-        Buffer.isBuffer(e.mac) ? e.mac : Buffer.from(e.mac),
-      );
+      insert.run(e.seq, ...auditFields(e), Buffer.isBuffer(e.mac) ? e.mac : Buffer.from(e.mac));
     },
     readHead() {
       return getHead.get(AUDIT_HEAD_META)?.value;
