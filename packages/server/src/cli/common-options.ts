@@ -16,12 +16,27 @@ export const COMMON_OPTIONS = {
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** Parses argv strictly: an unknown flag is an operator error, not something to ignore. */
-export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+}
+
+/** Parses a subcommand's flags; with `--help`/`-h` prints its usage and returns `undefined`. */
+export function parseCommandFlags<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+  usage: string,
+  io: Pick<CliIo, 'stdout'>,
+) {
+  const parsed = parseFlags(argv, options);
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout(`${usage}\n`);
+    return undefined;
+  }
+  return parsed;
 }
 
 /** The data dir from `--data-dir`, `DODIL_DATA_DIR`, or `./data`. */

@@ -4,7 +4,7 @@ import type { AuditVerifyResult } from '../../audit/audit-verify';
 import { adminEntry } from '../../audit/audited-admin-service';
 import type { Runtime } from '../../runtime';
 import { archiveAuditChain } from '../../storage/sqlite-audit-store';
-import { COMMON_OPTIONS, openForAdmin, parseFlags } from '../common-options';
+import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import type { CliIo, Command } from '../io';
 
 const HELP = `usage:
@@ -95,11 +95,9 @@ async function restartChain(
 
 /** `dodil-server audit verify|list|restart-chain`. */
 export const auditCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandFlags(argv, OPTIONS, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const [action, ...rest] = positionals;
   if ((action !== 'verify' && action !== 'list' && action !== 'restart-chain') || rest.length > 0) {
     throw new ConfigError(HELP);

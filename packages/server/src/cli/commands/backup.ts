@@ -3,7 +3,7 @@ import { adminEntry } from '../../audit/audited-admin-service';
 import { codeOf } from '../../audit/audited-secret-service';
 import { ConfigError } from '../../config';
 import { backupDatabase } from '../../ops/backup';
-import { COMMON_OPTIONS, openForAdmin, parseFlags } from '../common-options';
+import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import type { Command } from '../io';
 
 const HELP = `usage: dodil-server backup <file> [--data-dir DIR] [--master-key-file F | --dev]
@@ -14,11 +14,9 @@ restore needs the same master key. Keep the master key apart from the backups.`;
 
 /** `dodil-server backup <file>`. */
 export const backupCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, COMMON_OPTIONS);
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandFlags(argv, COMMON_OPTIONS, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const [file, ...rest] = positionals;
   if (file === undefined || file === '' || rest.length > 0) throw new ConfigError(HELP);
   const target = resolve(file);

@@ -4,7 +4,7 @@ import { parseMasterKey } from '../../crypto/master-key';
 import { rotateMasterKey } from '../../ops/master-key-rotation';
 import { rotateOrgKey } from '../../ops/org-key-rotation';
 import type { OrgRotationReport } from '../../ops/org-key-rotation';
-import { COMMON_OPTIONS, openForAdmin, parseFlags } from '../common-options';
+import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import type { Command } from '../io';
 
 const HELP = `usage:
@@ -53,11 +53,9 @@ const describe = (r: OrgRotationReport) =>
 
 /** `dodil-server keys rotate-master|rotate-org`. */
 export const keysCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandFlags(argv, OPTIONS, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const [action, ...rest] = positionals;
   if (action === 'rotate-master') {
     const file = values['new-master-key-file'];

@@ -1,4 +1,4 @@
-import { COMMON_OPTIONS, openForAdmin, parseFlags } from '../common-options';
+import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import type { Command } from '../io';
 import { ConfigError } from '../../config';
 
@@ -8,11 +8,9 @@ Creates an organization with its own data key.`;
 
 /** `dodil-server org create <org>`. */
 export const orgCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, COMMON_OPTIONS);
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandFlags(argv, COMMON_OPTIONS, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const [action, name, ...rest] = positionals;
   if (action !== 'create' || name === undefined || rest.length > 0) throw new ConfigError(HELP);
   const runtime = await openForAdmin(values, io);

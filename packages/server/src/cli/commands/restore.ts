@@ -4,7 +4,7 @@ import { ConfigError, DEV_KEY_FILE, ensureDataDir, resolveMasterKey } from '../.
 import { checkBackup, restoreInto } from '../../ops/backup';
 import { DATABASE_FILE, openDatabase } from '../../storage/database';
 import { archiveAuditChain } from '../../storage/sqlite-audit-store';
-import { COMMON_OPTIONS, dataDirOf, openForAdmin, parseFlags } from '../common-options';
+import { COMMON_OPTIONS, dataDirOf, openForAdmin, parseCommandFlags } from '../common-options';
 import type { Command } from '../io';
 
 const HELP = `usage: dodil-server restore <file> [--data-dir DIR] [--master-key-file F | --dev] [--accept-broken-audit]
@@ -18,11 +18,9 @@ const OPTIONS = { ...COMMON_OPTIONS, 'accept-broken-audit': { type: 'boolean' } 
 
 /** `dodil-server restore <file>`. */
 export const restoreCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandFlags(argv, OPTIONS, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const [file, ...rest] = positionals;
   if (file === undefined || file === '' || rest.length > 0) throw new ConfigError(HELP);
   const source = resolve(file);

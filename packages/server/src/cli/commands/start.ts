@@ -9,7 +9,7 @@ import { listen } from '../../http/listen';
 import { openRuntime } from '../../runtime';
 import type { Runtime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
-import { COMMON_OPTIONS, dataDirOf, parseFlags } from '../common-options';
+import { COMMON_OPTIONS, dataDirOf, parseCommandFlags } from '../common-options';
 import type { CliIo, Command } from '../io';
 
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
@@ -55,11 +55,9 @@ async function bootstrapDev(runtime: Runtime, io: CliIo): Promise<void> {
 
 /** `dodil-server start`: serve until SIGTERM/SIGINT, then shut down gracefully. */
 export const startCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandFlags(argv, OPTIONS, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new ConfigError(HELP);
   const address = parseListen(values.listen ?? io.env.DODIL_LISTEN ?? '127.0.0.1:8700');
   const tls = readTls(values['tls-cert'], values['tls-key']);

@@ -1,6 +1,6 @@
 import { SCOPES } from '@dodil/shared';
 import { ConfigError } from '../../config';
-import { COMMON_OPTIONS, openForAdmin, parseFlags } from '../common-options';
+import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import { parseDuration } from '../duration';
 import type { Command } from '../io';
 
@@ -25,11 +25,9 @@ const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).t
 
 /** `dodil-server token create|list|revoke`. */
 export const tokenCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandFlags(argv, OPTIONS, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const [action, ...rest] = positionals;
   if (action === 'create' || action === 'list') {
     if (values.org === undefined || rest.length > 0) throw new ConfigError(HELP);
