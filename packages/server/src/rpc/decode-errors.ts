@@ -1,4 +1,5 @@
 import type { UniversalServerResponse } from '@connectrpc/connect/protocol';
+import { decodeOrKeep, specPercentEncode } from './grpc-message';
 
 /*
  * Connect answers a request it can't decode before any handler of ours runs,
@@ -38,9 +39,22 @@ function safeDetail(detail: string): string {
 /** A decoder's error message with anything quoted from the input removed. */
 export function sanitizeDecodeMessage(message: string): string {
   const m = DECODE.exec(message);
-  if (m === null) return message;
-  return `cannot decode ${m[1] ?? ''} ${m[2] ?? ''} from JSON: ${safeDetail(m[3] ?? '')}`;
+  if (m !== null) return `cannot decode ${m[1] ?? ''} ${m[2] ?? ''} from JSON: ${safeDetail(m[3] ?? '')}`;
+  // V8's own JSON.parse text quotes a piece of the body ("Unexpected token … is not valid JSON").
+  if (/not valid JSON|Unexpected (token|end)|JSON at position/.test(message)) return 'malformed JSON';
+  return message;
 }
+
+/**
+ * The one rule for a status given before our handler ran, whatever the
+ * protocol: a binary body that failed to parse is INVALID_ARGUMENT, and
+ * decoder text loses anything quoted from the input.
+ */
+export function safeStatus(code: string | null | undefined, message: string): { invalidArgument: boolean; message: string } {
+  if (isBinaryDecodeFailure(code, message)) return { invalidArgument: true, message: MALFORMED_PROTOBUF };
+  return { invalidArgument: false, message: sanitizeDecodeMessage(message) };
+}
+
 
 async function readAll(body: AsyncIterable<Uint8Array>, max: number): Promise<Uint8Array | undefined> {
   const chunks: Uint8Array[] = [];
@@ -57,8 +71,8 @@ const once = (bytes: Uint8Array) => (async function* () { yield bytes; })();
 
 /**
  * A gRPC-Web answer given before our handler ran is one trailer frame
- * (flag 0x80, length, `key: value` lines); a protobuf body that failed to
- * parse is reclassified there as INVALID_ARGUMENT, as for gRPC and Connect.
+ * (flag 0x80, length, `key: value` lines), rewritten by {@link safeStatus}.
+ * Unary only: the whole (small) answer is read.
  */
 async function reclassifyGrpcWebTrailer(res: UniversalServerResponse): Promise<UniversalServerResponse> {
   if (res.body === undefined) return res;
@@ -68,15 +82,13 @@ async function reclassifyGrpcWebTrailer(res: UniversalServerResponse): Promise<U
   if (bytes.length < 5 || (first & 0x80) === 0) return { ...res, body: once(bytes) };
   const text = Buffer.from(bytes.subarray(5)).toString('latin1');
   const status = /(?:^|\r\n)grpc-status:\s*(\d+)/i.exec(text)?.[1];
-  const message = /(?:^|\r\n)grpc-message:\s*([^\r\n]*)/i.exec(text)?.[1] ?? '';
-  let decoded = message;
-  try {
-    decoded = decodeURIComponent(message);
-  } catch {
-    // keep the raw text
-  }
-  if (!isBinaryDecodeFailure(status, decoded)) return { ...res, body: once(bytes) };
-  const lines = Buffer.from(`grpc-status: 3\r\ngrpc-message: ${MALFORMED_PROTOBUF}\r\n`, 'latin1');
+  const message = /(?:^|\r\n)grpc-message:\s*([^\r\n]*)/i.exec(text)?.[1];
+  if (status === undefined || message === undefined) return { ...res, body: once(bytes) };
+  const safe = safeStatus(status, decodeOrKeep(message));
+  const lines = Buffer.from(
+    `grpc-status: ${safe.invalidArgument ? '3' : status}\r\ngrpc-message: ${specPercentEncode(safe.message)}\r\n`,
+    'latin1',
+  );
   const frame = Buffer.alloc(5 + lines.length);
   frame[0] = 0x80;
   frame.writeUInt32BE(lines.length, 1);
@@ -87,14 +99,32 @@ async function reclassifyGrpcWebTrailer(res: UniversalServerResponse): Promise<U
 }
 
 /**
- * An answer given before our handler ran, made safe: a Connect unary error
- * (HTTP status ≥ 400, JSON error body) has its message sanitized, and a
- * protobuf body that failed to parse becomes INVALID_ARGUMENT on Connect and
- * gRPC-Web (gRPC's trailers are handled in grpc-message.ts). gRPC and
- * gRPC-Web carry protobuf binary in practice, whose decoder never quotes values.
+ * A gRPC answer given before our handler ran: its status trailer (set while
+ * the body is written) is made safe once the body is done.
  */
-export async function sanitizeConnectError(res: UniversalServerResponse): Promise<UniversalServerResponse> {
-  if (res.header?.get('content-type')?.startsWith('application/grpc-web') === true) return reclassifyGrpcWebTrailer(res);
+function safeGrpcTrailer(res: UniversalServerResponse): UniversalServerResponse {
+  const trailer = res.trailer;
+  const body = res.body;
+  if (trailer === undefined || body === undefined) return res;
+  return {
+    ...res,
+    body: (async function* () {
+      try {
+        yield* body;
+      } finally {
+        const message = trailer.get('grpc-message');
+        if (message !== null) {
+          const safe = safeStatus(trailer.get('grpc-status'), decodeOrKeep(message));
+          if (safe.invalidArgument) trailer.set('grpc-status', '3');
+          trailer.set('grpc-message', safe.message);
+        }
+      }
+    })(),
+  };
+}
+
+/** A Connect unary error (HTTP status ≥ 400, JSON error body) made safe. */
+async function safeConnectError(res: UniversalServerResponse): Promise<UniversalServerResponse> {
   if (res.status < 400 || res.body === undefined) return res;
   if (res.header?.get('content-type')?.startsWith('application/json') !== true) return res;
   // An error body is a few hundred bytes; anything bigger isn't one of these.
@@ -104,19 +134,28 @@ export async function sanitizeConnectError(res: UniversalServerResponse): Promis
   try {
     parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
-    return { ...res, body: (async function* () { yield bytes; })() };
+    return { ...res, body: once(bytes) };
   }
-  if (typeof parsed === 'object' && parsed !== null && 'message' in parsed && typeof parsed.message === 'string') {
-    if ('code' in parsed && typeof parsed.code === 'string' && isBinaryDecodeFailure(parsed.code, parsed.message)) {
-      const out = Buffer.from(JSON.stringify({ code: 'invalid_argument', message: MALFORMED_PROTOBUF }), 'utf8');
-      const header = new Headers(res.header);
-      header.set('content-length', String(out.byteLength));
-      return { ...res, status: 400, header, body: once(out) };
-    }
-    const out = Buffer.from(JSON.stringify({ ...parsed, message: sanitizeDecodeMessage(parsed.message) }), 'utf8');
-    const header = new Headers(res.header);
-    header.set('content-length', String(out.byteLength));
-    return { ...res, header, body: (async function* () { yield out; })() };
+  if (typeof parsed !== 'object' || parsed === null || !('message' in parsed) || typeof parsed.message !== 'string') {
+    return { ...res, body: once(bytes) };
   }
-  return { ...res, body: (async function* () { yield bytes; })() };
+  const code = 'code' in parsed && typeof parsed.code === 'string' ? parsed.code : undefined;
+  const safe = safeStatus(code, parsed.message);
+  const answer = safe.invalidArgument ? { code: 'invalid_argument', message: safe.message } : { ...parsed, message: safe.message };
+  const out = Buffer.from(JSON.stringify(answer), 'utf8');
+  const header = new Headers(res.header);
+  header.set('content-length', String(out.byteLength));
+  return { ...res, ...(safe.invalidArgument ? { status: 400 } : {}), header, body: once(out) };
+}
+
+/**
+ * A unary answer given before our handler ran (a body connect-es could not
+ * decode), made safe by {@link safeStatus} on every protocol: the Connect
+ * error body, the gRPC status trailer, and the gRPC-Web trailer frame.
+ */
+export async function sanitizePreHandlerAnswer(res: UniversalServerResponse): Promise<UniversalServerResponse> {
+  const type = res.header?.get('content-type') ?? '';
+  if (type.startsWith('application/grpc-web')) return reclassifyGrpcWebTrailer(res);
+  if (type.startsWith('application/grpc')) return safeGrpcTrailer(res);
+  return safeConnectError(res);
 }

@@ -1,5 +1,4 @@
 import type { UniversalServerResponse } from '@connectrpc/connect/protocol';
-import { MALFORMED_PROTOBUF, isBinaryDecodeFailure } from './decode-errors';
 
 /**
  * `grpc-message` percent-encoded as the gRPC HTTP/2 spec says: only bytes
@@ -15,7 +14,8 @@ export function specPercentEncode(text: string): string {
   return out;
 }
 
-function decodeOrKeep(value: string): string {
+/** `decodeURIComponent`, or the text itself when it is not valid percent-encoding. */
+export function decodeOrKeep(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
@@ -24,8 +24,7 @@ function decodeOrKeep(value: string): string {
 }
 
 /**
- * A gRPC response whose `grpc-message` trailer is re-encoded (and a body that
- * failed to parse reclassified as INVALID_ARGUMENT) once the body
+ * A gRPC response whose `grpc-message` trailer is re-encoded once the body
  * is done (connect sets the trailer while the body is being written, and the
  * Node adapter sends trailers after it).
  */
@@ -36,13 +35,7 @@ export function withSpecGrpcMessage(res: UniversalServerResponse): UniversalServ
   const reencode = () => {
     const message = trailer.get('grpc-message');
     if (message === null) return;
-    const text = decodeOrKeep(message);
-    if (isBinaryDecodeFailure(trailer.get('grpc-status'), text)) {
-      trailer.set('grpc-status', '3');
-      trailer.set('grpc-message', MALFORMED_PROTOBUF);
-      return;
-    }
-    trailer.set('grpc-message', specPercentEncode(text));
+    trailer.set('grpc-message', specPercentEncode(decodeOrKeep(message)));
   };
   return {
     ...res,

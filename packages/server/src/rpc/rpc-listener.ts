@@ -17,7 +17,7 @@ import { acceptRequestId, socketClientAddress } from '../http/middleware';
 import type { ClientAddressOf } from '../http/middleware';
 import { limitRequestBody } from './body-limit';
 import { withCallInfo } from './call-info';
-import { sanitizeConnectError } from './decode-errors';
+import { sanitizePreHandlerAnswer } from './decode-errors';
 import { withSpecGrpcMessage } from './grpc-message';
 import type { RpcCallInfo } from './call-info';
 import { indexDescriptors } from './descriptor-index';
@@ -136,10 +136,12 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
       return;
     }
     // Unary bodies are capped as a whole; reflection streams per message (readMaxBytes).
-    if (handler.method.methodKind === 'unary') uReq = limitRequestBody(uReq, LIMITS.bodyBytes);
+    const unary = handler.method.methodKind === 'unary';
+    if (unary) uReq = limitRequestBody(uReq, LIMITS.bodyBytes);
     handler(uReq)
-      // Failed before our handler ran: the decoder's text may quote input.
-      .then((uRes) => (info.code === undefined ? sanitizeConnectError(uRes) : uRes))
+      // Unary calls that failed before our handler ran: the decoder's text may quote input.
+      // (Streams are reflection only, whose requests hold nothing secret; they pass untouched.)
+      .then((uRes) => (info.code === undefined && unary ? sanitizePreHandlerAnswer(uRes) : uRes))
       .then(withSpecGrpcMessage)
       .then((uRes) => {
         answered = uRes;

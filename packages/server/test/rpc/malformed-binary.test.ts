@@ -1,6 +1,6 @@
 import { connect as connectHttp2 } from 'node:http2';
 import { expect, test } from 'vitest';
-import { envelope } from './support/wire';
+import { envelope, http2Request } from './support/wire';
 import { startWorld } from './support/rpc-world';
 
 // Field 1 (name) claims 5 bytes but only 1 follows: protobuf-es fails with "premature EOF".
@@ -77,4 +77,58 @@ test('random bytes as a protobuf body never give a 5xx over Connect or gRPC-Web'
     }
   }
   expect(statuses.size).toBeGreaterThan(1);
+});
+
+test('decoder text never quotes the input over gRPC+JSON and gRPC-Web+JSON', async () => {
+  const w = await startWorld();
+  const token = await w.token('acme');
+  const body = envelope(Buffer.from('"ghp_SECRETSECRET"'));
+  const session = connectHttp2(w.url);
+  const trailers = await new Promise<string>((resolve, reject) => {
+    session.once('error', reject);
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/dodil.ignite.v1.SecretService/CreateSecret',
+      'content-type': 'application/grpc+json',
+      te: 'trailers',
+      authorization: `Bearer ${token}`,
+    });
+    let seen = '';
+    req.on('response', (h) => (seen += JSON.stringify(h)));
+    req.on('trailers', (t) => (seen += JSON.stringify(t)));
+    req.on('data', () => {});
+    req.once('error', reject);
+    req.on('end', () => resolve(seen));
+    req.end(body);
+  });
+  session.close();
+  expect(trailers).toContain('"grpc-status":"3"');
+  expect(trailers).not.toContain('SECRET');
+
+  const web = await fetch(`${w.url}/dodil.ignite.v1.SecretService/CreateSecret`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/grpc-web+json', authorization: `Bearer ${token}` },
+    body,
+  });
+  const text = Buffer.from(await web.arrayBuffer()).toString('latin1');
+  expect(text).toMatch(/grpc-status: 3/);
+  expect(text).not.toContain('SECRET');
+});
+
+test('reflection answers over gRPC-Web on HTTP/2 (a stream, passed through untouched)', async () => {
+  const w = await startWorld();
+  const res = await http2Request(
+    w.url,
+    {
+      ':method': 'POST',
+      ':path': '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+      'content-type': 'application/grpc-web+json',
+    },
+    // The answer carries descriptor.proto too: well over the 16 KiB a unary error is read into.
+    envelope(Buffer.from('{"fileContainingSymbol":"dodil.ignite.v1.SecretService"}')),
+  );
+  const text = res.body.toString('latin1');
+  expect(res.body.length).toBeGreaterThan(16 * 1024);
+  expect(text).toContain('fileDescriptorProto');
+  expect(text).toMatch(/grpc-status: ?0/);
 });
