@@ -22,7 +22,8 @@ export class OrgKeys {
   create(orgId: string, version: number, nowMs: number): OrgKeyRecord {
     const dek = this.random(32);
     const wrapped = this.master.wrap(dek, dataKeyPurpose(orgId, version), this.random);
-    this.#cache.set(`${orgId}/${version}`, dek);
+    // Not cached here: the caller's transaction may still roll back, and a key cached for a
+    // version that was never stored would later shadow the one another process stores.
     return { orgId, version, wrapped, encryptions: 0, createdAtMs: nowMs };
   }
 
