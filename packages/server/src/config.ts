@@ -59,15 +59,16 @@ export interface ResolvedMasterKey {
   generated: boolean;
 }
 
-function readKeyFile(file: string): Uint8Array {
+/** Reads a base64 master key file; `label` names it in errors (never the key). */
+export function readKeyFile(file: string, label = 'master key file'): Uint8Array {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new ConfigError(`cannot read master key file ${file}`);
+    throw new ConfigError(`cannot read ${label} ${file}`);
   }
   try {
-    return parseMasterKey(text, `master key file ${file}`);
+    return parseMasterKey(text, `${label} ${file}`);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }

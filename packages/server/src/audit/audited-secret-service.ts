@@ -1,4 +1,4 @@
-import { isSlotName } from '@dodil/shared';
+import { isSlotName, normaliseRegistryHost } from '@dodil/shared';
 import { AppError } from '../errors/app-error';
 import type { Clock } from '../services/clock';
 import type { CallContext } from '../services/context';
@@ -120,7 +120,8 @@ export function createAuditedSecretService(
         // Which values left the server: the names of every slot returned.
         (found) => ({
           slot: found.length === 0 ? undefined : capText(found.map((s) => s.metadata.name).join(',')),
-          detail: capText(`host=${host ?? '*'}`, 300),
+          // The normalised key only: the raw string may carry a path or query the caller typed.
+          detail: `host=${host === undefined ? '*' : (normaliseRegistryHost(host) ?? '(invalid)')}`,
         }),
       ),
   };

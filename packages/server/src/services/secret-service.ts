@@ -85,6 +85,12 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
     return { metadata: metadataOf(record), value: openSlotValue(dek, record, record.ciphertext) };
   }
 
+  /** Reports a stored value that is not what its row says, and refuses it; never given the value. */
+  function integrityFailure(ctx: CallContext, record: SlotRecord): never {
+    deps.onIntegrityFailure?.({ orgId: record.orgId, name: record.name, requestId: ctx.requestId });
+    throw new AppError('INTERNAL', `slot ${record.name} failed its integrity check and is not served`);
+  }
+
   async function reveal(ctx: CallContext, record: SlotRecord): Promise<SlotWithValue> {
     try {
       return await open(record);
@@ -99,8 +105,7 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
         // fall through to the integrity failure below
       }
       if (fresh === undefined) throw new AppError('NOT_FOUND', `slot ${record.name} not found`);
-      deps.onIntegrityFailure?.({ orgId: record.orgId, name: record.name, requestId: ctx.requestId });
-      throw new AppError('INTERNAL', `slot ${record.name} failed its integrity check and is not served`);
+      integrityFailure(ctx, record);
     }
   }
 
@@ -181,8 +186,7 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
         // row could hand one registry's credentials to another host.
         const sealedHost = 'registrySecret' in slot.value ? normaliseRegistryHost(slot.value.registrySecret.serverAddress) : undefined;
         if (sealedHost !== record.registryHost) {
-          deps.onIntegrityFailure?.({ orgId: record.orgId, name: record.name, requestId: ctx.requestId });
-          throw new AppError('INTERNAL', `slot ${record.name} failed its integrity check and is not served`);
+          integrityFailure(ctx, record);
         }
         out.push(slot);
       }

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../config';
-import { parseMasterKey } from '../../crypto/master-key';
+import { ConfigError, readKeyFile } from '../../config';
 import { rotateMasterKey } from '../../ops/master-key-rotation';
 import { rotateOrgKey } from '../../ops/org-key-rotation';
 import type { OrgRotationReport } from '../../ops/org-key-rotation';
@@ -27,20 +25,6 @@ const OPTIONS = {
   'batch-size': { type: 'string' },
 } as const;
 
-function readNewKey(file: string): Uint8Array {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ConfigError(`cannot read new master key file ${file}`);
-  }
-  try {
-    return parseMasterKey(text, `new master key file ${file}`);
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
-}
-
 function batchSizeOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d{1,5}$/.test(text) || Number(text) < 1) throw new ConfigError('--batch-size is a number from 1 to 99999');
@@ -60,7 +44,7 @@ export const keysCommand: Command = async (argv, io) => {
   if (action === 'rotate-master') {
     const file = values['new-master-key-file'];
     if (file === undefined || rest.length > 0) throw new ConfigError(HELP);
-    const newKey = readNewKey(file);
+    const newKey = readKeyFile(file, 'new master key file');
     const runtime = await openForAdmin(values, io);
     try {
       const report = rotateMasterKey(runtime, newKey);
