@@ -8,10 +8,13 @@ import { formatJson, formatTable, formatTime } from './output';
 
 const MAX_PAGES = 10_000;
 
-function slotNameArg(ctx: CommandContext, usage: string): string {
+function slotNameArg(ctx: CommandContext, usage: string, mayHoldSecret = false): string {
   const [name, ...extra] = ctx.args.positionals;
   if (name === undefined) throw usageError(`missing slot name\n${usage}`);
-  if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (extra.length > 0) {
+    // On `create` a stray word is likely a token or password given in place of *-stdin: never echo it.
+    throw usageError(mayHoldSecret ? `unexpected extra argument after the slot name\n${usage}` : `unexpected argument ${JSON.stringify(extra[0])}`);
+  }
   if (!isSlotName(name)) throw usageError(`invalid slot name ${JSON.stringify(name)}: ${SLOT_NAME_RULE}`);
   return name;
 }
@@ -58,7 +61,7 @@ export const createCommand: Command = {
     'server-address': { kind: 'string' },
   },
   async run(ctx) {
-    const name = slotNameArg(ctx, CREATE_USAGE);
+    const name = slotNameArg(ctx, CREATE_USAGE, true);
     const type = stringFlag(ctx.args, 'type');
     const username = stringFlag(ctx.args, 'username');
     if (type !== 'git' && type !== 'registry') throw usageError('--type must be git or registry');

@@ -22,7 +22,8 @@ export const loginCommand: Command = {
   usage: USAGE,
   flags: { url: { kind: 'string' }, token: { kind: 'string' }, 'token-stdin': { kind: 'boolean' } },
   async run(ctx) {
-    if (ctx.args.positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
+    // Never echoed: a stray word here is most likely the token itself.
+    if (ctx.args.positionals.length > 0) throw usageError('unexpected extra argument (give the token with --token or --token-stdin)');
     const fromStdin = boolFlag(ctx.args, 'token-stdin');
     const flagToken = stringFlag(ctx.args, 'token') ?? ctx.global.token;
     if (fromStdin && flagToken !== undefined) throw usageError('give --token or --token-stdin, not both');

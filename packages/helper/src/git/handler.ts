@@ -83,7 +83,11 @@ export async function runGitHelper(args: readonly string[], io: Io): Promise<num
     }
     return 0;
   }
-  if (opts.ignored.length > 0) io.stderr(`dodil: ignoring unknown helper arguments: ${opts.ignored.join(' ')}\n`);
+  if (opts.ignored.length > 0) {
+    // Option names only: a value given in the helper line (say an API token) must not reach stderr.
+    const names = opts.ignored.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0]);
+    io.stderr(`dodil: ignoring ${opts.ignored.length} unknown helper argument(s)${names.length > 0 ? `: ${names.join(' ')}` : ''}\n`);
+  }
   return get(opts, target, request, io);
 }
 

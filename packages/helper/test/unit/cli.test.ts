@@ -134,6 +134,16 @@ describe('dodil ignite secret', () => {
     expect(s.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['create with a secret where -stdin expects none', ['ignite', 'secret', 'create', 'a', '--type', 'git', '--username', 'u', '--token-stdin', 'ghp_LEAKME']],
+    ['login with the token as a bare word', ['login', '--url', 'http://127.0.0.1:1', 'dodil_LEAKME']],
+  ])('%s: exit 2, and the stray word is never echoed', async (_n, argv) => {
+    const s = await api();
+    const r = await runWith(argv, { env: s.env, stdin: 'x' });
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).not.toContain('LEAKME');
+  });
+
   it('stdin over the limit is refused (exit 2)', async () => {
     const s = await api();
     const r = await runWith(['ignite', 'secret', 'create', 'a', '--type', 'git', '--username', 'u', '--token-stdin'], { stdin: 'x'.repeat(20_000), env: s.env });

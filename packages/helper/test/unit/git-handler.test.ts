@@ -155,6 +155,13 @@ describe('git helper', () => {
     expect(r.stderr).toMatch(/config file .* not valid JSON/);
   });
 
+  it('unknown helper arguments are named without their values (a token in the helper line stays off stderr)', async () => {
+    const transport = server().transport;
+    const r = await runWith(['--slot', 'gh', '--token=dodil_LEAKME', 'get'], { program: 'git-credential-dodil', stdin: REQ, env: env(), transport });
+    expect(r.stderr).toMatch(/ignoring 1 unknown helper argument\(s\): --token/);
+    expect(r.stdout + r.stderr).not.toContain('LEAKME');
+  });
+
   it('hostile stdin: never throws, stdout is protocol lines only, and only for the mapped host', async () => {
     const mapped = env([{ url: 'https://git.example.com', slot: 'gh' }]);
     const line = fc.oneof(
