@@ -46,7 +46,7 @@ test('--dev on a fresh data dir generates a key file, org default and prints a t
   const dir = tempDir();
   const env = { DODIL_DATA_DIR: dir };
   const first = await startServer(['--dev'], env);
-  const token = /DODIL_TOKEN=(\S+)/.exec(first.stdout())?.[1] ?? '';
+  const token = /DODIL_TOKEN=(\S+)/.exec(first.stderr())?.[1] ?? '';
   expect(token).toMatch(/^dodil_/);
   expect(first.stderr()).toMatch(/DEV MODE.*NOT FOR PRODUCTION/);
   expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
@@ -55,7 +55,8 @@ test('--dev on a fresh data dir generates a key file, org default and prints a t
   expect(await first.stop()).toBe(0);
 
   const second = await startServer(['--dev'], env);
-  expect(second.stdout()).not.toContain('DODIL_TOKEN=');
+  expect(second.output()).not.toContain('DODIL_TOKEN=');
+  expect(first.stdout()).not.toContain(token);
   const again = await fetch(`${second.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${token}` } });
   expect(again.status).toBe(200);
   expect(await second.stop()).toBe(0);

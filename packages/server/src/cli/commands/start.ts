@@ -49,7 +49,8 @@ async function bootstrapDev(runtime: Runtime, io: CliIo): Promise<void> {
   await runtime.admin.createOrg(DEV_ORG);
   const { token } = await runtime.admin.createToken({ org: DEV_ORG, scopes: SCOPES, name: 'dev' });
   io.stderr(`  created org "${DEV_ORG}" and this token (shown once):\n\n`);
-  io.stdout(`DODIL_TOKEN=${token}\n`);
+  // stderr, with the banner: stdout is the JSON log stream, which often goes to a log pipeline.
+  io.stderr(`DODIL_TOKEN=${token}\n`);
   io.stderr('\n');
 }
 
