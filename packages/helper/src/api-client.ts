@@ -1,4 +1,4 @@
-import { grpcCodeForHttpStatus, grpcCodeName, type GrpcCodeName } from '@dodil/shared';
+import { grpcCodeForHttpStatus, grpcCodeName, isSlotName, SLOT_NAME_RULE, type GrpcCodeName } from '@dodil/shared';
 import { CliError, oneLine } from './errors';
 import { isTransportError, type HttpRequest, type Transport } from './http/transport';
 import { VERSION } from './version';
@@ -97,7 +97,12 @@ export function createApiClient(settings: ServerSettings, transport: Transport, 
     return new CliError('UNKNOWN', `unexpected answer from ${base}: ${what} (is this a dodil server?)`);
   }
 
-  const secretPath = (name: string) => `/v1/ignite/secrets/${encodeURIComponent(name)}`;
+  // Checked here, once for every caller (--slot, mappings, resolve): a name like ".." would
+  // otherwise become another path once the URL is normalised.
+  const secretPath = (name: string) => {
+    if (!isSlotName(name)) throw new CliError('INVALID_ARGUMENT', `invalid slot name ${JSON.stringify(name)}: ${SLOT_NAME_RULE}`);
+    return `/v1/ignite/secrets/${encodeURIComponent(name)}`;
+  };
 
   return {
     url: base,

@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { slotNameSchema } from './slot-name';
+import { SLOT_NAME_PATTERN, SLOT_NAME_RULE } from './slot-name';
 import { secretValueInputSchema } from './secret-value';
+
+/** zod schema for a slot name, with the rule as its message. */
+export const slotNameSchema = z.string().regex(SLOT_NAME_PATTERN, SLOT_NAME_RULE);
 
 /** int64 as proto-JSON writes it: a decimal string. */
 const int64String = z.string().regex(/^\d{1,19}$/, 'must be an int64 decimal string');

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-
+// No zod here: the credential helper's hot path checks names with this module alone.
 /** The slot-name rule of SPEC §1: 1–64 of `A-Z a-z 0-9 - _`, case-sensitive. */
 export const SLOT_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -10,6 +9,3 @@ export const SLOT_NAME_RULE = 'a slot name is 1-64 characters of A-Z, a-z, 0-9, 
 export function isSlotName(name: string): boolean {
   return SLOT_NAME_PATTERN.test(name);
 }
-
-/** zod schema for a slot name, with the rule as its message. */
-export const slotNameSchema = z.string().regex(SLOT_NAME_PATTERN, SLOT_NAME_RULE);

@@ -155,6 +155,14 @@ describe('git helper', () => {
     expect(r.stderr).toMatch(/config file .* not valid JSON/);
   });
 
+  it('an invalid --slot is refused locally with the rule, never turned into another API path', async () => {
+    const s = server();
+    const r = await runWith(['--slot', '..', 'get'], { program: 'git-credential-dodil', stdin: REQ, env: env(), transport: s.transport });
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+    expect(r.stderr).toMatch(/invalid slot name ".."/);
+    expect(s.requests).toHaveLength(0);
+  });
+
   it('unknown helper arguments are named without their values (a token in the helper line stays off stderr)', async () => {
     const transport = server().transport;
     const r = await runWith(['--slot', 'gh', '--token=dodil_LEAKME', 'get'], { program: 'git-credential-dodil', stdin: REQ, env: env(), transport });
