@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { LIMITS } from '@dodil/shared';
-import { AppError } from './errors/app-error';
+import { AppError, bodyTooLarge } from './errors/app-error';
 import type { AppEnv } from './http/app-env';
 import { bodyLimit } from './http/body-limit';
 import { createErrorHandler, errorResponse } from './http/error-body';
@@ -38,7 +38,7 @@ export function createApp(deps: AppDeps) {
         auth: deps.auth,
         limitBody: bodyLimit({
           maxSize: LIMITS.bodyBytes,
-          onError: (c) => errorResponse(c, new AppError('INVALID_ARGUMENT', 'request body larger than 64 KiB'), 413),
+          onError: (c) => errorResponse(c, bodyTooLarge(LIMITS.bodyBytes), 413),
         }),
         onError,
       }),

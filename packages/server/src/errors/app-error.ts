@@ -17,3 +17,8 @@ export class AppError extends Error {
     super(message);
   }
 }
+
+/** The one INVALID_ARGUMENT for a body over the limit (REST answers it with 413), on every protocol. */
+export function bodyTooLarge(maxBytes: number): AppError {
+  return new AppError('INVALID_ARGUMENT', `request body larger than ${maxBytes / 1024} KiB`);
+}

@@ -1,6 +1,5 @@
 import { GrpcCode, httpStatusFor } from '@dodil/shared';
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../errors/app-error';
 import type { AppEnv } from './app-env';
 import { jsonResponse } from './json-response';
@@ -20,22 +19,13 @@ export function errorResponse(c: Context<AppEnv>, error: AppError, status?: numb
 export type ErrorHandler = (err: Error, c: Context<AppEnv>) => Response;
 
 /**
- * The one error mapper of the REST app. AppError keeps its code and message;
- * Hono's own exceptions (malformed JSON, body too large) become
- * INVALID_ARGUMENT; anything else is a generic INTERNAL whose details stay in
+ * The one error mapper of the REST app. AppError keeps its code and message
+ * (malformed JSON and oversized bodies are AppErrors already); anything else is a generic INTERNAL whose details stay in
  * the server log under the request id.
  */
 export function createErrorHandler(logger: Logger): ErrorHandler {
   return (err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
-    if (err instanceof HTTPException) {
-      if (err.status === 413) {
-        return errorResponse(c, new AppError('INVALID_ARGUMENT', 'request body larger than 64 KiB'), 413);
-      }
-      if (err.status === 400) {
-        return errorResponse(c, new AppError('INVALID_ARGUMENT', 'malformed JSON in request body'));
-      }
-    }
     // err.message can't hold a value: values never reach an exception's text in our code.
     logger.error({ msg: 'unhandled error', requestId: c.get('requestId'), error: err.name, detail: err.message });
     return errorResponse(c, new AppError('INTERNAL', `internal error (request id ${c.get('requestId') ?? 'unknown'})`));

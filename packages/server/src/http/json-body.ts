@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors/app-error';
 import type { AppEnv } from './app-env';
-import { validationHook } from './validation-hook';
+import { parseWith } from './validation-hook';
 
 /**
  * Parses the body as JSON whatever its Content-Type (as gRPC-gateway does, so
@@ -18,9 +18,7 @@ export function jsonBody<S extends z.ZodType>(schema: S): MiddlewareHandler<AppE
     } catch {
       throw new AppError('INVALID_ARGUMENT', 'malformed JSON in request body');
     }
-    const result = schema.safeParse(raw);
-    validationHook(result);
-    if (result.success) c.set('body', result.data);
+    c.set('body', parseWith(schema, raw));
     await next();
   };
 }

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { AppError } from '../errors/app-error';
 
 /**
@@ -13,4 +14,12 @@ export function validationHook(
     return path === '' || issue.message.startsWith(path) ? issue.message : `${path}: ${issue.message}`;
   });
   throw new AppError('INVALID_ARGUMENT', [...new Set(parts)].join('; ') || 'invalid request');
+}
+
+/** Validates `input` with a shared schema, or throws the hook's INVALID_ARGUMENT (REST bodies and RPC messages alike). */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  validationHook(result);
+  if (!result.success) throw new AppError('INVALID_ARGUMENT', 'invalid request');
+  return result.data;
 }

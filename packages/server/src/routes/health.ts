@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/app-env';
+import { AppError } from '../errors/app-error';
+import { errorResponse } from '../http/error-body';
 import { jsonResponse } from '../http/json-response';
 
 /** `/healthz` (the process answers) and `/readyz` (database and keys usable); no auth. */
@@ -9,6 +11,6 @@ export function healthRoutes(isReady: () => Promise<boolean>) {
     .get('/readyz', async (c) =>
       (await isReady())
         ? jsonResponse(c, { status: 'ready' }, 200)
-        : jsonResponse(c, { code: 14, message: 'not ready: database or keys unusable', details: [] }, 503),
+        : errorResponse(c, new AppError('UNAVAILABLE', 'not ready: database or keys unusable')),
     );
 }

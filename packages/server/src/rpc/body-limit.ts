@@ -1,3 +1,4 @@
+import { bodyTooLarge } from '../errors/app-error';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { UniversalServerRequest } from '@connectrpc/connect/protocol';
 
@@ -26,7 +27,7 @@ export function limitRequestBody(req: UniversalServerRequest, maxBytes: number):
   const enveloped = ENVELOPED.test(req.header.get('content-type') ?? '');
   const header = new Headers(req.header);
   header.delete('content-length');
-  const tooLarge = () => new ConnectError(`request body larger than ${maxBytes / 1024} KiB`, Code.InvalidArgument);
+  const tooLarge = () => new ConnectError(bodyTooLarge(maxBytes).message, Code.InvalidArgument);
   const source = body;
 
   const limited: AsyncIterable<Uint8Array> = {

@@ -1,37 +1,18 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { Interceptor } from '@connectrpc/connect';
-import { grpcCodeName } from '@dodil/shared';
-import type { GrpcCodeName } from '@dodil/shared';
+import { GrpcCode, grpcCodeName } from '@dodil/shared';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../http/logger';
 import { callInfoOf } from './call-info';
 
-// The numbers are gRPC's, which Connect's Code enum shares one for one.
-const CODE: Record<Exclude<GrpcCodeName, 'OK'>, Code> = {
-  CANCELLED: Code.Canceled,
-  UNKNOWN: Code.Unknown,
-  INVALID_ARGUMENT: Code.InvalidArgument,
-  DEADLINE_EXCEEDED: Code.DeadlineExceeded,
-  NOT_FOUND: Code.NotFound,
-  ALREADY_EXISTS: Code.AlreadyExists,
-  PERMISSION_DENIED: Code.PermissionDenied,
-  RESOURCE_EXHAUSTED: Code.ResourceExhausted,
-  FAILED_PRECONDITION: Code.FailedPrecondition,
-  ABORTED: Code.Aborted,
-  OUT_OF_RANGE: Code.OutOfRange,
-  UNIMPLEMENTED: Code.Unimplemented,
-  INTERNAL: Code.Internal,
-  UNAVAILABLE: Code.Unavailable,
-  DATA_LOSS: Code.DataLoss,
-  UNAUTHENTICATED: Code.Unauthenticated,
-};
 
 /** The ConnectError (gRPC status) for an AppError: same code, same message. */
 export function connectErrorOf(error: AppError): ConnectError {
   const metadata = new Headers();
   // Throttled callers learn when to retry, as REST's Retry-After tells them.
   if (error.retryAfterSeconds !== undefined) metadata.set('retry-after', String(error.retryAfterSeconds));
-  return new ConnectError(error.message, CODE[error.code], metadata);
+  // Connect's Code enum uses gRPC's numbers one for one.
+  return new ConnectError(error.message, GrpcCode[error.code] as number as Code, metadata);
 }
 
 /**

@@ -1,7 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { createSecretRequestSchema, listSecretsQuerySchema } from '@dodil/shared';
-import type { z } from 'zod';
 import {
   CreateSecretResponseSchema,
   DeleteSecretResponseSchema,
@@ -9,8 +8,7 @@ import {
   ListSecretsResponseSchema,
 } from '../gen/dodil/ignite/v1/secret_pb';
 import type { SecretService } from '../gen/dodil/ignite/v1/secret_pb';
-import { AppError } from '../errors/app-error';
-import { validationHook } from '../http/validation-hook';
+import { parseWith } from '../http/validation-hook';
 import type { AuthService } from '../services/auth-service';
 import type { CallContext } from '../services/context';
 import type { SecretService as SecretRules } from '../services/secret-service';
@@ -23,14 +21,6 @@ export interface SecretRpcDeps {
   auth: Pick<AuthService, 'authenticate'>;
 }
 
-/** Validates with a shared schema exactly as REST's zValidator hook does (same INVALID_ARGUMENT text). */
-function parseAs<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  validationHook(result);
-  // validationHook always throws for a failed result; this keeps the types honest.
-  throw new AppError('INVALID_ARGUMENT', 'invalid request');
-}
 
 /**
  * dodil.ignite.v1.SecretService for gRPC, gRPC-Web and Connect. Each handler
@@ -55,7 +45,7 @@ export function createSecretRpcService(deps: SecretRpcDeps): ServiceImpl<typeof 
   return {
     async createSecret(req, hctx) {
       const ctx = await callContext(hctx);
-      const input = parseAs(createSecretRequestSchema, createRequestAsJson(req));
+      const input = parseWith(createSecretRequestSchema, createRequestAsJson(req));
       const metadata = await deps.secrets.create(ctx, input);
       return create(CreateSecretResponseSchema, { metadata: metadataMessage(metadata) });
     },
@@ -68,7 +58,7 @@ export function createSecretRpcService(deps: SecretRpcDeps): ServiceImpl<typeof 
 
     async listSecrets(req, hctx) {
       const ctx = await callContext(hctx);
-      const query = parseAs(listSecretsQuerySchema, listRequestAsQuery(req));
+      const query = parseWith(listSecretsQuerySchema, listRequestAsQuery(req));
       const page = await deps.secrets.list(ctx, query);
       return create(ListSecretsResponseSchema, {
         secrets: page.secrets.map(metadataMessage),
