@@ -17,7 +17,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildInfoDefine } from './sea/build-info.mjs';
 import { withLock } from './sea/build-lock.mjs';
 import { haveStrip, makeSea } from './sea/make-sea.mjs';
 import { bundleForSea } from './sea/sea-bundle.mjs';
@@ -101,7 +100,7 @@ function run(command, commandArgs, what) {
 }
 
 /** Everything that changes a binary: its bundle, assets, the node that becomes it, these scripts. */
-function digestOf(target, mainFile, assets) {
+function digestOf(mainFile, assets) {
   const hash = createHash('sha256');
   const node = statSync(process.execPath);
   hash.update(JSON.stringify({ node: process.version, execPath: process.execPath, size: node.size, mtime: node.mtimeMs, strip }));
@@ -134,7 +133,7 @@ function smokeTest(binary, name) {
 async function buildTarget(target, stamp) {
   const mainFile = await target.bundle();
   const assets = target.assets();
-  const digest = digestOf(target, mainFile, assets);
+  const digest = digestOf(mainFile, assets);
   const published = join(outDir, target.name);
   if (!force && stamp[target.name] === digest && existsSync(published)) {
     log(`${target.name} is up to date`);

@@ -15,35 +15,20 @@
 // modules only, so a hot import of a schema fails the build instead of
 // slowing every git operation. The build also fails if zod or server code
 // reaches the hot part, or server code reaches the cold part.
-import { execFileSync } from 'node:child_process';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildInfo, buildInfoDefine } from '../../scripts/sea/build-info.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sharedSrc = resolve(here, '../shared/src');
 const COLD = ['src/commands/cli.ts', 'src/wire/zod.ts'].map((p) => resolve(here, p));
 
-const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
-// Same rules as scripts/sea/build-info.mjs (the single executables): DODIL_BUILD_VERSION /
-// DODIL_BUILD_COMMIT override; otherwise the package version and git's short hash (+ -dirty).
-const version = process.env.DODIL_BUILD_VERSION || pkg.version;
-let commit = process.env.DODIL_BUILD_COMMIT || 'unknown';
-if (!process.env.DODIL_BUILD_COMMIT) {
-  const git = (args) => execFileSync('git', args, { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    const hash = git(['rev-parse', '--short=12', 'HEAD']);
-    commit = git(['status', '--porcelain', '--untracked-files=no']) === '' ? hash : `${hash}-dirty`;
-  } catch {
-    // not a git checkout (or no commit yet): keep "unknown"
-  }
-}
-const define = {
-  __DODIL_VERSION__: JSON.stringify(version),
-  __DODIL_COMMIT__: JSON.stringify(commit),
-};
+// The same version and commit stamp as the single executables (scripts/sea/build-info.mjs).
+const { version, commit } = buildInfo();
+const define = buildInfoDefine({ version, commit });
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', define, metafile: true, logLevel: 'warning' };
 
 // shared modules that import zod, directly or through a sibling
