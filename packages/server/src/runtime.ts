@@ -14,7 +14,7 @@ import { openDatabase } from './storage/database';
 import { createSqliteMetaStore, createSqliteOrgStore } from './storage/sqlite-org-store';
 import { createSqliteSlotStore } from './storage/sqlite-slot-store';
 import { createSqliteTokenStore } from './storage/sqlite-token-store';
-import type { MetaStore, OrgStore, SlotStore, TokenStore } from './storage/types';
+import type { OrgStore, SlotStore } from './storage/types';
 import { secureServices } from './ops/secure-services';
 import type { SecureServices, SecurityOptions } from './ops/secure-services';
 
@@ -37,7 +37,7 @@ export interface RuntimeOptions {
  */
 export interface Runtime extends SecureServices {
   db: Database;
-  stores: { slots: SlotStore; orgs: OrgStore; tokens: TokenStore; meta: MetaStore };
+  stores: { slots: SlotStore; orgs: OrgStore };
   master: MasterKey;
   orgKeys: OrgKeys;
   clock: Clock;
@@ -103,7 +103,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     return {
       db,
-      stores: { slots, orgs, tokens, meta },
+      stores: { slots, orgs },
       master,
       orgKeys,
       clock,

@@ -48,7 +48,6 @@ export function createSqliteOrgStore(db: Database): OrgStore {
 /** {@link MetaStore} on better-sqlite3. */
 export function createSqliteMetaStore(db: Database): MetaStore {
   const get = db.prepare('SELECT value FROM meta WHERE key = ?') as Statement<[string], { value: Buffer }>;
-  const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const insertIgnore = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
   return {
     async get(key) {
@@ -59,9 +58,6 @@ export function createSqliteMetaStore(db: Database): MetaStore {
       const stored = get.get(key)?.value;
       if (stored === undefined) throw new Error(`meta key ${key} vanished`);
       return stored;
-    },
-    async put(key, value) {
-      put.run(key, Buffer.from(value));
     },
   };
 }

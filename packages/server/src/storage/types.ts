@@ -101,7 +101,6 @@ export interface TokenStore {
 /** Small key/value settings (key check value, wrapped token pepper). */
 export interface MetaStore {
   get(key: string): Promise<Uint8Array | undefined>;
-  put(key: string, value: Uint8Array): Promise<void>;
   /** Stores `value` unless the key exists; returns what is stored afterwards (first writer wins). */
   putIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
 }
