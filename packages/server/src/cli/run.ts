@@ -5,6 +5,7 @@ import { exitCodeFor } from '@dodil/shared';
 import { auditCommand } from './commands/audit';
 import { backupCommand } from './commands/backup';
 import { keysCommand } from './commands/keys';
+import { migrateStoreCommand } from './commands/migrate-store';
 import { orgCommand } from './commands/org';
 import { restoreCommand } from './commands/restore';
 import { startCommand } from './commands/start';
@@ -23,6 +24,8 @@ commands:
   audit verify|list     check the HMAC-chained audit log; show entries
   backup <file>         consistent copy of the store while it serves
   restore <file>        restore a backup into an empty data dir
+  migrate-store --to URL
+                        copy the embedded store into an empty PostgreSQL database
   --version             print version and commit
 
 Every command takes --data-dir (DODIL_DATA_DIR, default ./data) and the master key settings
@@ -37,6 +40,7 @@ export const COMMANDS: Record<string, Command> = {
   audit: auditCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  'migrate-store': migrateStoreCommand,
 };
 
 /**

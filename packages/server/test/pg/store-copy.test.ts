@@ -28,7 +28,9 @@ async function migratedPg() {
 test('the 0.1.0 store goes to PostgreSQL and back byte for byte, and still serves and verifies', async () => {
   const fixture = copyFixture010();
   const source = openDatabase(join(fixture.dir, 'dodil.db'));
-  onTestFinished(() => source.close());
+  onTestFinished(() => {
+    source.close();
+  });
   const pg = await migratedPg();
 
   const counts = await copySqliteToPg(source, pg);
