@@ -32,8 +32,9 @@ export const VARIANTS = {
   'no-fsync': { 'packages/server/src/storage/database.ts': [["db.pragma('synchronous = FULL')", "db.pragma('synchronous = NORMAL')"]] },
   // SecretService calls not audited at all: the whole cost of the audit log on reads.
   'no-audit': {
-    'packages/server/src/ops/secure-services.ts': [
-      ['secrets: createAuditedSecretService(createKeyGuardedSecretService(plainSecrets, guard), audit, writes, clock),', 'secrets: createKeyGuardedSecretService(plainSecrets, guard),'],
+    'packages/server/src/compose.ts': [
+      // Reads and failures go unrecorded; writes still carry their entry in their transaction, as before.
+      ['createKeyGuardedSecretService(grantsChecked, guard), audit, clock);', 'createKeyGuardedSecretService(grantsChecked, guard), { record: async () => {} }, clock);'],
     ],
   },
   // SQLite reads through mmap (no pread per page miss; mapped pages count in RSS as file pages).

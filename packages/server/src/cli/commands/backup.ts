@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { adminEntry } from '../../audit/audited-admin-service';
 import { codeOf } from '../../audit/audited-secret-service';
 import { ConfigError } from '../../config';
-import { backupDatabase } from '../../ops/backup';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import type { Command } from '../io';
 
@@ -24,7 +23,7 @@ export const backupCommand: Command = async (argv, io) => {
   try {
     let bytes: number;
     try {
-      ({ bytes } = await backupDatabase(runtime.db, target, { nativeBinding: io.nativeBinding }));
+      ({ bytes } = await runtime.backup(target));
     } catch (err) {
       await runtime.audit.record(adminEntry(runtime.clock, 'backup', { code: codeOf(err), detail: `to ${target}` }));
       throw err;
@@ -33,6 +32,6 @@ export const backupCommand: Command = async (argv, io) => {
     io.stderr(`backup written to ${target} (${bytes} bytes, mode 0600); restore it with: dodil-server restore ${target}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };

@@ -19,6 +19,6 @@ export const orgCommand: Command = async (argv, io) => {
     io.stderr(`created org ${org.name}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };

@@ -72,6 +72,6 @@ export const tokenCommand: Command = async (argv, io) => {
     io.stderr(`revoked token ${id}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };
