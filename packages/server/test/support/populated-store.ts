@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { SCOPES } from '@dodil/shared';
 import type { SecretValue } from '@dodil/shared';
-import { rotateOrgKey } from '../../src/ops/org-key-rotation';
 import { openRuntime } from '../../src/runtime';
 import type { Runtime } from '../../src/runtime';
 import type { CallContext } from '../../src/services/context';
@@ -46,7 +45,7 @@ export async function populatedStore() {
       await runtime.secrets.create(acme, { name: `old-${i}`, value: git(`OLD-VALUE-${i}`) });
       slots.set(`old-${i}`, { org: 'acme', token: `OLD-VALUE-${i}` });
     }
-    await rotateOrgKey(runtime, 'acme', { dropOld: false });
+    await runtime.rotateOrgKey('acme', { dropOld: false });
     for (let i = 0; i < 5; i++) {
       clock.advance(1000);
       await runtime.secrets.create(acme, { name: `new-${i}`, value: git(`NEW-VALUE-${i}`) });
@@ -57,7 +56,7 @@ export async function populatedStore() {
     await runtime.secrets.delete(acme, 'old-0');
     slots.delete('old-0');
   } finally {
-    runtime.close();
+    await runtime.close();
   }
   return { dir, tokens, slots };
 }

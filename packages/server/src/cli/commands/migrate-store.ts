@@ -4,7 +4,9 @@ import { openPgDatabase } from '../../storage/pg/pg-database';
 import { migratePg } from '../../storage/pg/pg-schema';
 import { StoreCopyError, copySqliteToPg } from '../../storage/pg/pg-store-copy';
 import { AppError } from '../../errors/app-error';
-import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
+import { join } from 'node:path';
+import { DATABASE_FILE, openDatabase } from '../../storage/database';
+import { COMMON_OPTIONS, dataDirOf, openForAdmin, parseCommandFlags } from '../common-options';
 import { redactUrl, resolveDatabase } from '../database-option';
 import type { Command } from '../io';
 
@@ -31,7 +33,7 @@ export const migrateStoreCommand: Command = async (argv, io) => {
   // The source opens as any admin command does: the master key must open it.
   const runtime = await openForAdmin(values, io);
   try {
-    const verified = runtime.audit.verify();
+    const verified = await runtime.audit.verify();
     if (!verified.ok) {
       throw new ConfigError(
         `the source's audit log is broken at entry ${verified.firstBroken}; run \`dodil-server audit verify\` first (nothing was copied)`,
@@ -39,10 +41,16 @@ export const migrateStoreCommand: Command = async (argv, io) => {
     }
     // Recorded before the copy, so the target's chain says where it came from.
     await runtime.audit.record(adminEntry(runtime.clock, 'migrate-store', { detail: `to ${redactUrl(target.url)}` }));
+  } finally {
+    await runtime.close();
+  }
+  // The copy reads the file directly, in one read transaction (a consistent snapshot).
+  const source = openDatabase(join(dataDirOf(values['data-dir'], io), DATABASE_FILE), { nativeBinding: io.nativeBinding });
+  try {
     const pg = openPgDatabase(target.url);
     try {
       await migratePg(pg);
-      const counts = await copySqliteToPg(runtime.db, pg).catch((err: unknown) => {
+      const counts = await copySqliteToPg(source, pg).catch((err: unknown) => {
         // Nothing was copied (one transaction); the operator must choose another target or source.
         if (err instanceof StoreCopyError) throw new AppError('FAILED_PRECONDITION', err.message);
         throw err;
@@ -55,6 +63,6 @@ export const migrateStoreCommand: Command = async (argv, io) => {
     }
     return 0;
   } finally {
-    runtime.close();
+    source.close();
   }
 };

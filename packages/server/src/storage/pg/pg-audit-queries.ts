@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../audit/audit-entry';
+import type { AuditRecord as AuditEntry } from '../audit-store';
 import type { PgQueryable } from './pg-database';
 
 // The audit chain on PostgreSQL. One chain for every replica: appends take

@@ -35,8 +35,11 @@ export interface PgQueryable {
 /** An open PostgreSQL database: a pool with timeouts, a breaker with backoff, transactions. */
 export interface PgDatabase extends PgQueryable {
   readonly url: string;
-  /** Runs `fn` in one transaction (READ COMMITTED), committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: PgQueryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction, committed when it resolves, rolled back when it throws.
+   * READ COMMITTED by default; `snapshot` makes it REPEATABLE READ, READ ONLY (one consistent view).
+   */
+  transaction<T>(fn: (tx: PgQueryable) => Promise<T>, mode?: 'write' | 'snapshot'): Promise<T>;
   /** True when the database answers now (readiness); never throws, bounded by the connect/query timeouts. */
   ping(): Promise<boolean>;
   /** Why the database is considered down, or undefined when it is up. */
@@ -138,9 +141,9 @@ export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Pg
     url,
     rows: (name, text, values) => withClient((c) => on(c).rows(name, text, values)),
     exec: (text, values) => withClient((c) => on(c).exec(text, values)),
-    transaction<T>(fn: (tx: PgQueryable) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (tx: PgQueryable) => Promise<T>, mode: 'write' | 'snapshot' = 'write'): Promise<T> {
       return withClient(async (client) => {
-        await client.query('BEGIN');
+        await client.query(mode === 'snapshot' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'BEGIN');
         try {
           const value = await fn(on(client));
           await client.query('COMMIT');

@@ -1,7 +1,12 @@
 import type { SecretType } from '@dodil/shared';
 import { toSlotRecord } from '../sqlite-rows';
 import type { SlotRow } from '../sqlite-rows';
-import type { SlotMeta, SlotRecord, UpsertResult } from '../types';
+import type { SlotMeta, SlotRecord } from '../types';
+
+/** An upsert's outcome before its effect ran (the store adds the receipt). */
+export type SlotWriteResult =
+  | { ok: true; createdAtMs: number; updatedAtMs: number }
+  | { ok: false; existingType: SecretType };
 import type { PgQueryable } from './pg-database';
 
 // Slot SQL for PostgreSQL, as functions of a query runner (the pool, or an open transaction) so
@@ -18,7 +23,7 @@ export async function getSlot(q: PgQueryable, orgId: string, name: string): Prom
  * Inserts or overwrites a slot (keeping `created_at_ms`), refusing a slot of another type, and
  * counts one encryption against the sealing key: the caller runs it in a transaction.
  */
-export async function upsertSlot(q: PgQueryable, r: SlotRecord): Promise<UpsertResult> {
+export async function upsertSlot(q: PgQueryable, r: SlotRecord): Promise<SlotWriteResult> {
   const rows = await q.rows<{ created_at_ms: number; updated_at_ms: number }>(
     'slot_upsert',
     `INSERT INTO slots (org_id, name, type, registry_host, key_version, ciphertext, created_at_ms, updated_at_ms)
