@@ -28,7 +28,8 @@ commands:
                         copy the embedded store into an empty PostgreSQL database
   --version             print version and commit
 
-Every command takes --data-dir (DODIL_DATA_DIR, default ./data) and the master key settings
+Every command takes --data-dir (DODIL_DATA_DIR, default ./data), --database URL (DODIL_DATABASE_URL,
+default: the embedded store in the data dir) and the master key settings
 (DODIL_MASTER_KEY, DODIL_MASTER_KEY_FILE, --master-key-file, or --dev for the dev key file).`;
 
 /** Subcommands by name; other modules register more (keys, audit, backup, restore). */
