@@ -53,10 +53,14 @@ test('migrate-store of the 0.1.0 data dir: every slot, every token as before, th
   const again = runServer(['migrate-store', '--to', url], env);
   expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('the target database is not empty')]);
 
-  const back = { DODIL_DATA_DIR: await readBack(url), DODIL_MASTER_KEY_FILE: fixture.keyFile };
-  const verify = runServer(['audit', 'verify'], back);
+  // Served from PostgreSQL itself: the chain verifies there, every slot and token as before.
+  const onPg = { DODIL_DATABASE_URL: url, DODIL_MASTER_KEY_FILE: fixture.keyFile };
+  const verify = runServer(['audit', 'verify'], onPg);
   expect([verify.code, verify.stdout]).toEqual([0, expect.stringMatching(/^44:/)]);
-  const get = await served(back);
+  // And its portable backup (read back into a data dir) verifies too.
+  const back = { DODIL_DATA_DIR: await readBack(url), DODIL_MASTER_KEY_FILE: fixture.keyFile };
+  expect(runServer(['audit', 'verify'], back).code).toBe(0);
+  const get = await served(onPg);
   for (const slot of fixtureSlots()) {
     const res = await get(slot.org === 'acme' ? fixture.tokens.all : fixture.tokens.other, slot.name);
     expect([slot.name, res.status, res.body.value]).toEqual([slot.name, 200, slot.value]);
@@ -74,9 +78,9 @@ test('migrate-store of a store with history: rotated keys, revoked and expired t
   const withPassword = runServer(['migrate-store', '--to', url.replace('postgres@', 'postgres:pw@'), '--data-dir', store.dir], key);
   expect([withPassword.code, withPassword.stderr]).toEqual([2, expect.stringContaining('must not carry a password')]);
 
-  const back = { ...key, DODIL_DATA_DIR: await readBack(url) };
-  expect(runServer(['audit', 'verify'], back).code).toBe(0);
-  const get = await served(back);
+  const onPg = { ...key, DODIL_DATABASE_URL: url };
+  expect(runServer(['audit', 'verify'], onPg).code).toBe(0);
+  const get = await served(onPg);
   for (const [name, slot] of store.slots) {
     const res = await get(slot.org === 'acme' ? store.tokens.live : store.tokens.beta, name);
     expect([name, res.status, res.body.value]).toEqual([name, 200, { gitSecret: { username: 'bot', token: slot.token } }]);
