@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import pg from 'pg';
 import { onTestFinished } from 'vitest';
 import { SCOPES } from '@dodil/shared';
@@ -15,6 +16,8 @@ export interface Cluster {
   token: string;
   /** `dodil-server <args>` (built bundle) against the cluster's database. */
   admin(args: string[]): { code: number; stdout: string; stderr: string };
+  /** The same, without blocking this process (so load keeps flowing while it runs). */
+  adminAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Starts one more replica (killed when the test ends). */
   replica(extra?: string[]): Promise<ServerProcess>;
   /** Runs SQL on the cluster's database (for checks, never for setup the server should do). */
@@ -34,6 +37,15 @@ export async function cluster(databaseUrl?: string): Promise<Cluster> {
     });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
+  const adminAsync = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
   const created = admin(['org', 'create', 'acme']);
   if (created.code !== 0) throw new Error(`org create failed: ${created.stderr}`);
   const token = admin(['token', 'create', '--org', 'acme', '--scopes', SCOPES.join(',')]);
@@ -46,6 +58,7 @@ export async function cluster(databaseUrl?: string): Promise<Cluster> {
     env,
     token: token.stdout.trim(),
     admin,
+    adminAsync,
     replica: (extra = []) => spawnServer(main, extra, env),
     async sql<R extends object>(text: string, values: unknown[] = []) {
       return (await client.query<R>(text, values)).rows;
@@ -99,4 +112,21 @@ export async function until(cond: () => Promise<boolean>, timeoutMs: number, wha
     if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * GET a path from a given loopback source address (127.0.0.N): the server throttles failed
+ * authentications per client address, and a test that fails on purpose many times must not
+ * be throttled for it. Resolves the status, 0 on a connection failure.
+ */
+export function statusFrom(base: string, path: string, token: string, localAddress: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(`${base}${path}`, { headers: { authorization: `Bearer ${token}` }, localAddress, timeout: 15_000 }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', () => resolve(0));
+    req.once('timeout', () => req.destroy());
+    req.end();
+  });
 }
