@@ -46,7 +46,7 @@ export const VARIANTS = {
   // No automatic WAL checkpoints in the request path (the WAL would grow without bound: experiment only).
   'no-autocheckpoint': { 'packages/server/src/storage/database.ts': [["db.pragma('foreign_keys = ON');", "db.pragma('foreign_keys = ON');\n  db.pragma('wal_autocheckpoint = 0');"]] },
   // No access log line per request.
-  'no-access-log': { 'packages/server/src/http/logger.ts': [['info: (event) => emit(', 'info: (event) => void event ?? emit(']] },
+  'no-access-log': { 'packages/server/src/edge/access-log.ts': [['      return (outcome) => {\n', '      return (outcome) => {\n        if (outcome.kind !== undefined) return;\n']] },
 };
 
 /** The rewrites of `a+b+…` (`undo-all`: every undo variant). */

@@ -1,5 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Database } from 'better-sqlite3';
 import type { Tx } from './types';
+
+/** The transaction the current async call chain runs in (to fail loudly instead of deadlocking). */
+const currentTx = new AsyncLocalStorage<Tx>();
 
 /**
  * Turns better-sqlite3's one synchronous connection into the contract's
@@ -24,6 +28,10 @@ export class SqliteConnection {
 
   /** Resolves once no transaction is open; statements outside a transaction run right after. */
   async outside(): Promise<void> {
+    // Waiting for our own transaction to end would never return: a bug in the caller, said loudly.
+    if (this.#active !== undefined && currentTx.getStore() === this.#active) {
+      throw new Error('a store call without its transaction was made inside one; pass the tx down');
+    }
     while (this.#active !== undefined) await this.#idle;
   }
 
@@ -51,7 +59,7 @@ export class SqliteConnection {
       this.db.exec(`BEGIN ${mode}`);
       this.#active = tx;
       try {
-        const result = await fn(tx);
+        const result = await currentTx.run(tx, () => fn(tx));
         this.db.exec('COMMIT');
         return result;
       } catch (err) {

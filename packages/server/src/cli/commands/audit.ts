@@ -78,7 +78,7 @@ async function restartChain(
   }
   const table = await runtime.audit.archive(runtime.clock());
   await runtime.close();
-  const fresh = await openForAdmin(values, io);
+  const fresh: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     await fresh.audit.record(
       adminEntry(fresh.clock, 'audit.restart-chain', {
@@ -108,7 +108,7 @@ export const auditCommand: Command = async (argv, io) => {
     if (!/^\d{1,9}$/.test(values.limit) || Number(values.limit) < 1) throw new ConfigError('--limit is a positive number');
     limit = Number(values.limit);
   }
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     if (action === 'list') {
       const entries = await runtime.audit.list({ org: values.org, limit });

@@ -3,6 +3,7 @@ import { adminEntry } from '../../audit/audited-admin-service';
 import { codeOf } from '../../audit/audited-secret-service';
 import { ConfigError } from '../../config';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage: dodil-server backup <file> [--data-dir DIR] [--master-key-file F | --dev]
@@ -19,7 +20,7 @@ export const backupCommand: Command = async (argv, io) => {
   const [file, ...rest] = positionals;
   if (file === undefined || file === '' || rest.length > 0) throw new ConfigError(HELP);
   const target = resolve(file);
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'backup' | 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     let bytes: number;
     try {

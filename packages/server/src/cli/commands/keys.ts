@@ -1,6 +1,7 @@
 import { ConfigError, readKeyFile } from '../../config';
 import type { OrgRotationReport } from '../../ops/org-key-rotation';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage:
@@ -43,7 +44,7 @@ export const keysCommand: Command = async (argv, io) => {
     const file = values['new-master-key-file'];
     if (file === undefined || rest.length > 0) throw new ConfigError(HELP);
     const newKey = readKeyFile(file, 'new master key file');
-    const runtime = await openForAdmin(values, io);
+    const runtime: Pick<OperatorRuntime, 'rotateMasterKey' | 'close'> = await openForAdmin(values, io);
     try {
       const report = await runtime.rotateMasterKey(newKey);
       io.stderr(
@@ -57,7 +58,7 @@ export const keysCommand: Command = async (argv, io) => {
   }
   if (action !== 'rotate-org' || (values.all ? rest.length !== 0 : rest.length !== 1)) throw new ConfigError(HELP);
   const batchSize = batchSizeOf(values['batch-size']);
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'rotateOrgKey' | 'listOrgs' | 'close'> = await openForAdmin(values, io);
   try {
     const orgs = values.all ? (await runtime.listOrgs()).map((o) => o.name) : rest;
     let failed = 0;

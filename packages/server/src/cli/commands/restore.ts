@@ -3,6 +3,7 @@ import { adminEntry } from '../../audit/audited-admin-service';
 import { ConfigError, DEV_KEY_FILE, ensureDataDir, resolveMasterKey } from '../../config';
 import { checkBackup, restoreInto } from '../../ops/backup';
 import { COMMON_OPTIONS, dataDirOf, openForAdmin, parseCommandFlags } from '../common-options';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage: dodil-server restore <file> [--data-dir DIR] [--master-key-file F | --dev] [--accept-broken-audit]
@@ -41,7 +42,7 @@ export const restoreCommand: Command = async (argv, io) => {
   let archived: string | undefined;
   if (!check.audit.ok) {
     // Moved aside before anything is appended; the next open starts a new chain.
-    const restored = await openForAdmin(values, io);
+    const restored: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
     try {
       archived = await restored.audit.archive(restored.clock());
     } finally {
@@ -49,7 +50,7 @@ export const restoreCommand: Command = async (argv, io) => {
     }
   }
 
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     await runtime.audit.record(
       adminEntry(runtime.clock, 'restore', {
