@@ -25,9 +25,19 @@ export interface PgTxs {
 export function createPgTxs(db: PgDatabase): PgTxs {
   const open = new WeakMap<Tx, PgQueryable>();
   const writes = new WeakSet<Tx>();
+  // The contract's FIFO: this process's write transactions run one at a time, in the order asked
+  // (the audit log relies on its last batch settling last). Across replicas the row locks and the
+  // audit chain lock serialise; every slot write takes the chain lock anyway, so the queue costs
+  // no parallelism a replica had. Snapshots never queue.
+  let tail: Promise<unknown> = Promise.resolve();
+  const queued = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
   return {
     run(mode, fn) {
-      return db.transaction(async (q) => {
+      const start = () => db.transaction(async (q) => {
         const tx: Tx = Object.freeze({ engine: 'postgres' });
         open.set(tx, q);
         if (mode === 'write') writes.add(tx);
@@ -37,6 +47,7 @@ export function createPgTxs(db: PgDatabase): PgTxs {
           open.delete(tx);
         }
       }, mode);
+      return mode === 'write' ? queued(start) : start();
     },
     of(tx) {
       const q = open.get(tx);
