@@ -43,6 +43,14 @@ export interface TokenRecord {
   createdAtMs: number;
   expiresAtMs: number | undefined;
   revokedAtMs: number | undefined;
+  /** Slot grant patterns (SPEC §8); undefined = every slot. */
+  grants?: readonly string[] | undefined;
+  /** The token that minted this one over the API (revoking it revokes this one). */
+  parentId?: string | undefined;
+  /** The OIDC trust whose exchange minted this token (pruned once expired). */
+  trustId?: string | undefined;
+  /** Last successful use, written at most once a minute. */
+  lastUsedAtMs?: number | undefined;
 }
 
 /** Outcome of an upsert. */
@@ -90,6 +98,15 @@ export interface TokenStore {
   listByOrg(orgId: string): Promise<TokenRecord[]>;
   /** True when a live token was revoked now. */
   revoke(id: string, atMs: number): Promise<boolean>;
+  /**
+   * Revokes a token and every token minted under it (by `parentId`, at any
+   * depth), in one transaction; the ids of the tokens revoked now.
+   */
+  revokeTree(id: string, atMs: number): Promise<string[]>;
+  /** Records a successful use (callers write it at most once a minute per token). */
+  touch(id: string, atMs: number): Promise<void>;
+  /** Deletes tokens minted by an OIDC exchange that expired before `beforeMs`; how many. */
+  pruneExchanged(beforeMs: number): Promise<number>;
   /**
    * A number that changes whenever a token row may have changed, by this process or another
    * (the admin CLI on the same data dir). Callers may cache a verification while it holds still.
