@@ -10,12 +10,16 @@ import { requestPipeline, socketClientAddress } from './http/middleware';
 import type { ClientAddressOf } from './http/middleware';
 import { healthRoutes } from './routes/health';
 import { registrySecretRoutes, secretRoutes } from './routes/secrets';
+import { tokenRoutes } from './routes/tokens';
 import type { AuthService } from './services/auth-service';
 import type { SecretService } from './services/secret-service';
+import type { TokenService } from './services/token-service';
 
 /** What the REST app is built from. */
 export interface AppDeps {
   secrets: SecretService;
+  /** The tokens API (SPEC §8); absent: not mounted. */
+  tokens?: TokenService;
   auth: Pick<AuthService, 'authenticate'>;
   isReady: () => Promise<boolean>;
   logger: Logger;
@@ -46,6 +50,7 @@ export function createApp(deps: AppDeps) {
     .route('/', healthRoutes(deps.isReady))
     .route('/v1/ignite/secrets', secretRoutes(deps.secrets))
     .route('/v1/ignite/registry-secrets', registrySecretRoutes(deps.secrets));
+  if (deps.tokens) app.route('/v1/ignite/tokens', tokenRoutes(deps.tokens));
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'no such route')));
   app.onError(onError);
   return app;

@@ -9,6 +9,7 @@ import { createAuthService } from './services/auth-service';
 import { systemClock } from './services/clock';
 import type { Clock } from './services/clock';
 import { createSecretService } from './services/secret-service';
+import { createTokenService } from './services/token-service';
 import type { SecretServiceDeps } from './services/secret-service';
 import { openDatabase } from './storage/database';
 import { createSqliteMetaStore, createSqliteOrgStore } from './storage/sqlite-org-store';
@@ -100,6 +101,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         }),
       auth: createAuthService({ tokens, orgs, pepper, clock }),
       admin: createAdminService({ orgs, tokens, keys: orgKeys, pepper, clock, random }),
+      tokens: createTokenService({ tokens, pepper, clock, random }),
     });
     return {
       db,

@@ -5,6 +5,7 @@ import { openAuditLog } from '../audit/audit-setup';
 import { createAuditedAdminService } from '../audit/audited-admin-service';
 import { createAuditedAuthService } from '../audit/audited-auth-service';
 import { createAuditedSecretService, createSlotWriteAudit } from '../audit/audited-secret-service';
+import { createAuditedTokenService } from '../audit/audited-token-service';
 import type { RandomBytes } from '../crypto/aead';
 import { KEY_CHECK_META } from '../crypto/master-key';
 import type { MasterKey } from '../crypto/master-key';
@@ -13,6 +14,7 @@ import type { AdminService } from '../services/admin-service';
 import type { AuthService } from '../services/auth-service';
 import type { Clock } from '../services/clock';
 import type { SecretService, SecretServiceDeps } from '../services/secret-service';
+import type { TokenService } from '../services/token-service';
 import { createSqliteAuditStore } from '../storage/sqlite-audit-store';
 import { createSqliteKeyStore } from '../storage/sqlite-key-store';
 import type { KeyStore } from '../storage/sqlite-key-store';
@@ -50,6 +52,7 @@ export interface SecureServicesInput {
   makeSecrets: (inWriteTransaction: NonNullable<SecretServiceDeps['inWriteTransaction']>) => SecretService;
   auth: AuthService;
   admin: AdminService;
+  tokens: TokenService;
 }
 
 /** The decorated services and the security parts behind them. */
@@ -57,6 +60,7 @@ export interface SecureServices {
   secrets: SecretService;
   auth: AuthService;
   admin: AdminService;
+  tokens: TokenService;
   audit: AuditLog;
   keys: KeyStore;
   budget: KeyBudget;
@@ -107,6 +111,7 @@ export async function secureServices(input: SecureServicesInput): Promise<Secure
       ...(options.authFailureLimits ? { limits: options.authFailureLimits } : {}),
     }),
     admin: createAuditedAdminService(input.admin, audit, clock),
+    tokens: createAuditedTokenService(input.tokens, audit, clock),
     audit,
     keys,
     budget,

@@ -68,6 +68,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
   onTestFinished(() => runtime.close());
   const app = createApp({
     secrets: runtime.secrets,
+    tokens: runtime.tokens,
     auth: runtime.auth,
     isReady: () => runtime.isReady(),
     logger,
