@@ -10,6 +10,11 @@ import { systemClock } from './services/clock';
 import type { Clock } from './services/clock';
 import { createSecretService } from './services/secret-service';
 import { createTokenService } from './services/token-service';
+import { createExchangeService } from './services/oidc/exchange-service';
+import { createKeySources } from './services/oidc/key-sources';
+import type { FetchLike, JwksLimits } from './services/oidc/jwks';
+import { createTrustService } from './services/oidc/trust-service';
+import { createSqliteTrustStore } from './storage/sqlite-trust-store';
 import type { SecretServiceDeps } from './services/secret-service';
 import { openDatabase } from './storage/database';
 import { createSqliteMetaStore, createSqliteOrgStore } from './storage/sqlite-org-store';
@@ -29,6 +34,12 @@ export interface RuntimeOptions {
   onIntegrityFailure?: SecretServiceDeps['onIntegrityFailure'];
   /** Audit, throttling, key budget and key guard settings (defaults in docs/security.md). */
   security?: SecurityOptions;
+  /** How OIDC key sets are fetched (default: the global fetch). */
+  fetch?: FetchLike;
+  /** JWKS fetch limits (defaults in services/oidc/jwks.ts). */
+  jwksLimits?: Partial<JwksLimits>;
+  /** Gets each refused token exchange's reason, for the server log. */
+  onExchangeRefused?: (event: { org: string; reason: string; requestId: string }) => void;
 }
 
 /**
@@ -78,6 +89,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     const slots = createSqliteSlotStore(db);
     const orgs = createSqliteOrgStore(db);
     const tokens = createSqliteTokenStore(db);
+    const trusts = createSqliteTrustStore(db);
+    const keySources = createKeySources(options.fetch ?? ((url, init) => fetch(url, init)), options.jwksLimits);
     const orgKeys = new OrgKeys(master, orgs, random);
     // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
     db.pragma('secure_delete = ON');
@@ -102,6 +115,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       auth: createAuthService({ tokens, orgs, pepper, clock }),
       admin: createAdminService({ orgs, tokens, keys: orgKeys, pepper, clock, random }),
       tokens: createTokenService({ tokens, pepper, clock, random }),
+      exchange: createExchangeService({ orgs, trusts, tokens, keys: keySources, pepper, clock, random }),
+      trusts: createTrustService({ orgs, trusts, keys: keySources, clock, random }),
+      ...(options.onExchangeRefused ? { onExchangeRefused: options.onExchangeRefused } : {}),
     });
     return {
       db,

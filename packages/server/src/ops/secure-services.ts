@@ -6,6 +6,8 @@ import { createAuditedAdminService } from '../audit/audited-admin-service';
 import { createAuditedAuthService } from '../audit/audited-auth-service';
 import { createAuditedSecretService, createSlotWriteAudit } from '../audit/audited-secret-service';
 import { createAuditedTokenService } from '../audit/audited-token-service';
+import { createAuditedExchange } from '../audit/audited-exchange';
+import { createAuditedTrustService } from '../audit/audited-trust-service';
 import type { RandomBytes } from '../crypto/aead';
 import { KEY_CHECK_META } from '../crypto/master-key';
 import type { MasterKey } from '../crypto/master-key';
@@ -15,11 +17,15 @@ import type { AuthService } from '../services/auth-service';
 import type { Clock } from '../services/clock';
 import type { SecretService, SecretServiceDeps } from '../services/secret-service';
 import type { TokenService } from '../services/token-service';
+import type { ExchangeService } from '../services/oidc/exchange-service';
+import type { TrustService } from '../services/oidc/trust-service';
 import { createSqliteAuditStore } from '../storage/sqlite-audit-store';
 import { createSqliteKeyStore } from '../storage/sqlite-key-store';
 import type { KeyStore } from '../storage/sqlite-key-store';
 import type { MetaStore } from '../storage/types';
 import { createThrottledAuthService } from '../throttle/throttled-auth-service';
+import { createThrottledExchange } from '../throttle/throttled-exchange';
+import { DEFAULT_FAILURE_LIMITS, FailureLimiter } from '../throttle/failure-limiter';
 import type { FailureLimits } from '../throttle/failure-limiter';
 import { createKeyBudget } from './key-budget';
 import type { KeyBudget } from './key-budget';
@@ -53,6 +59,10 @@ export interface SecureServicesInput {
   auth: AuthService;
   admin: AdminService;
   tokens: TokenService;
+  exchange: ExchangeService;
+  trusts: TrustService;
+  /** Gets each refused exchange's reason (for the server log; the caller never sees it). */
+  onExchangeRefused?: (event: { org: string; reason: string; requestId: string }) => void;
 }
 
 /** The decorated services and the security parts behind them. */
@@ -61,6 +71,8 @@ export interface SecureServices {
   auth: AuthService;
   admin: AdminService;
   tokens: TokenService;
+  exchange: ExchangeService;
+  trusts: TrustService;
   audit: AuditLog;
   keys: KeyStore;
   budget: KeyBudget;
@@ -100,16 +112,17 @@ export async function secureServices(input: SecureServicesInput): Promise<Secure
     ...(options.onSealed ? { onSealed: options.onSealed } : {}),
   });
   const writes = createSlotWriteAudit(audit, clock);
+  const limiter = new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...options.authFailureLimits }, clock);
   const plainSecrets = input.makeSecrets((ctx, write) => {
     if (write.keyVersion !== undefined) budget.afterSeal(write.orgId, write.keyVersion);
     writes.inWriteTransaction(ctx, write);
   });
   return {
     secrets: createAuditedSecretService(createKeyGuardedSecretService(plainSecrets, guard), audit, writes, clock),
-    auth: createThrottledAuthService(createAuditedAuthService(input.auth, audit, clock), {
-      clock,
-      ...(options.authFailureLimits ? { limits: options.authFailureLimits } : {}),
-    }),
+    auth: createThrottledAuthService(createAuditedAuthService(input.auth, audit, clock), { clock, limiter }),
+    // Failed exchanges count toward the same per-address limit as failed bearer tokens.
+    exchange: createThrottledExchange(createAuditedExchange(input.exchange, audit, clock, input.onExchangeRefused), limiter),
+    trusts: createAuditedTrustService(input.trusts, audit, clock),
     admin: createAuditedAdminService(input.admin, audit, clock),
     tokens: createAuditedTokenService(input.tokens, audit, clock),
     audit,

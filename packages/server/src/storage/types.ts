@@ -121,3 +121,37 @@ export interface MetaStore {
   /** Stores `value` unless the key exists; returns what is stored afterwards (first writer wins). */
   putIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
 }
+
+/** An org's trust in an OIDC issuer (SPEC §8): which JWTs may be exchanged for which tokens. */
+export interface TrustRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  issuer: string;
+  /** Exactly one of `jwksUrl` and `jwksJson` is set. */
+  jwksUrl: string | undefined;
+  /** The key set given with `--jwks-file`, kept in the store (air-gapped sites, every replica). */
+  jwksJson: string | undefined;
+  audience: string;
+  /** Claim name → glob over the whole value. */
+  claims: Readonly<Record<string, string>>;
+  scopes: readonly string[];
+  grants: readonly string[] | undefined;
+  ttlMs: number;
+  allowReexchange: boolean;
+  createdAtMs: number;
+}
+
+/** OIDC trusts and the `jti` values already exchanged. */
+export interface TrustStore {
+  /** False (nothing written) when the org already has a trust of that name. */
+  create(trust: TrustRecord): Promise<boolean>;
+  listByOrg(orgId: string): Promise<TrustRecord[]>;
+  /** True when a trust was deleted. */
+  delete(orgId: string, name: string): Promise<boolean>;
+  /**
+   * Remembers `jti` of `issuer` until `expiresAtMs` (and forgets every jti that expired before
+   * `nowMs`); false when it was already remembered (a replay). Atomic.
+   */
+  useJti(issuer: string, jti: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
+}

@@ -69,6 +69,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
   const app = createApp({
     secrets: runtime.secrets,
     tokens: runtime.tokens,
+    exchange: runtime.exchange,
     auth: runtime.auth,
     isReady: () => runtime.isReady(),
     logger,

@@ -77,6 +77,7 @@ export const startCommand: Command = async (argv, io) => {
     masterKey: master.key,
     nativeBinding: io.nativeBinding,
     onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+    onExchangeRefused: (e) => logger.info({ msg: 'token exchange refused', ...e }),
     security: {
       onSealed: () =>
         logger.error({
@@ -92,6 +93,7 @@ export const startCommand: Command = async (argv, io) => {
     const app = createApp({
       secrets: runtime.secrets,
       tokens: runtime.tokens,
+      exchange: runtime.exchange,
       auth: runtime.auth,
       isReady: () => runtime.isReady(),
       logger,
