@@ -86,9 +86,9 @@ describe('POST/GET/DELETE /v1/ignite/tokens', () => {
     const b = await mint(h, String(a.json.token), { name: 'b', scopes: ['ManageTokens', 'GetSecret'] });
     const c = await mint(h, String(b.json.token), { name: 'c', scopes: ['GetSecret'] });
     const sibling = await mint(h, admin.token, { name: 's', scopes: ['ManageTokens'] });
-    const ids = (r: { json: Record<string, unknown> }) => (r.json.tokens as { id: string }[]).map((t) => t.id);
+    const ids = (r: { json: Record<string, unknown> }) => (r.json.tokens as { id: string }[]).map((t) => t.id).sort();
 
-    expect(ids(await h.call('GET', '/v1/ignite/tokens', { token: String(a.json.token) }))).toEqual([b.json.id, c.json.id]);
+    expect(ids(await h.call('GET', '/v1/ignite/tokens', { token: String(a.json.token) }))).toEqual([String(b.json.id), String(c.json.id)].sort());
     expect(ids(await h.call('GET', '/v1/ignite/tokens', { token: String(sibling.json.token) }))).toEqual([]);
     // Not its own, not an ancestor, not a sibling, not a missing id: all the same NOT_FOUND.
     for (const id of [a.json.id, admin.id, sibling.json.id, 'ffffffffffffffff']) {
