@@ -1,6 +1,7 @@
 import { configPath, loadConfig, type ClientConfig } from './config';
 import { usageError } from './errors';
 import type { ServerSettings } from './api-client';
+import { platform } from 'node:os';
 import { oidcSettingsFrom } from './oidc/oidc-settings';
 
 /** The server URL used when neither flag, environment nor config names one. */
@@ -50,7 +51,7 @@ export function resolveSettings(
       timeoutMs,
       connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, timeoutMs),
       // No token but DODIL_ORG set: exchange the CI job's OIDC JWT (oidc/).
-      ...(token === undefined ? { oidc: oidcSettingsFrom(env, process.platform) } : {}),
+      ...(token === undefined ? { oidc: oidcSettingsFrom(env, platform()) } : {}),
     },
     configPath: path,
     config,

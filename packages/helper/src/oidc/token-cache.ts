@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { chmodSync, lstatSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -37,8 +38,8 @@ export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new Error(`${dir} belongs to another user`);
+  const uid = userInfo().uid;
+  if (uid >= 0 && st.uid !== uid) throw new Error(`${dir} belongs to another user`);
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
@@ -58,7 +59,7 @@ export function readCached(file: string, now: number): CachedToken | undefined {
 
 /** Writes the cache file atomically with mode 0600 (a reader never sees half a file). */
 export function writeCached(file: string, value: CachedToken): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(tmp, JSON.stringify(value), { mode: 0o600, flag: 'w' });
   renameSync(tmp, file);
 }
