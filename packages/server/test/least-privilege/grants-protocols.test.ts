@@ -3,6 +3,7 @@ import { gitValue, registryValue } from '../support/harness';
 import { DRIVERS, bearer } from '../rpc/support/drivers';
 import type { Protocol } from '../rpc/support/drivers';
 import { startWorld } from '../rpc/support/rpc-world';
+import { envelope, grpcWebFrames, protoStrings } from '../rpc/support/wire';
 import type { World } from '../rpc/support/rpc-world';
 
 // Slot grants are enforced inside the secret service, so every protocol meets the same rule:
@@ -96,5 +97,25 @@ describe('grants in the registry lookup', () => {
     w.runtime.db.prepare('UPDATE tokens SET grants = NULL WHERE id = ?').run(id);
     const out = await w.call('GET', '/v1/ignite/secrets/b', { token });
     expect(out.status).toBe(401);
+  });
+});
+
+describe('slot grants over gRPC-Web (HTTP/1.1)', () => {
+  test('granted: served; outside the grants, existing or not: PERMISSION_DENIED (7)', async () => {
+    const w = await startWorld();
+    const auth = await seeded(w);
+    const call = async (name: string) => {
+      const res = await fetch(`${w.url}/dodil.ignite.v1.SecretService/GetSecret`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', authorization: auth },
+        body: envelope(protoStrings([[1, name]])),
+      });
+      const frames = grpcWebFrames(Buffer.from(await res.arrayBuffer()));
+      return frames.trailers['grpc-status'] ?? res.headers.get('grpc-status');
+    };
+    expect(await call('gh-clone')).toBe('0');
+    expect(await call('npm-publish')).toBe('7');
+    expect(await call('npm-missing')).toBe('7');
+    expect(await call('gh-nothing')).toBe('5');
   });
 });
