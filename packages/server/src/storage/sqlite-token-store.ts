@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import type { SqliteConnection } from './sqlite-connection';
 import type { TokenRecord, TokenStore } from './types';
 
 interface TokenRow {
@@ -33,7 +34,8 @@ const toRecord = (row: TokenRow): TokenRecord => ({
 });
 
 /** {@link TokenStore} on better-sqlite3. */
-export function createSqliteTokenStore(db: Database): TokenStore {
+export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
+  const { db } = conn;
   const insert = db.prepare(
     `INSERT INTO tokens (id, org_id, name, hash, scopes, created_at_ms, expires_at_ms, revoked_at_ms,
                          grants, parent_id, trust_id, last_used_at_ms)
@@ -69,6 +71,7 @@ export function createSqliteTokenStore(db: Database): TokenStore {
   let stamp = 0;
   return {
     async create(token) {
+      if (conn.busy) await conn.outside();
       stamp++;
       insert.run({
         id: token.id,
@@ -84,25 +87,32 @@ export function createSqliteTokenStore(db: Database): TokenStore {
       });
     },
     async get(id) {
+      if (conn.busy) await conn.outside();
       const row = get.get(id);
       return row === undefined ? undefined : toRecord(row);
     },
     async listByOrg(orgId) {
+      if (conn.busy) await conn.outside();
       return byOrg.all(orgId).map(toRecord);
     },
     async revoke(id, atMs) {
+      if (conn.busy) await conn.outside();
       stamp++;
       return revoke.run(atMs, id).changes > 0;
     },
     async revokeTree(id, atMs) {
+      if (conn.busy) await conn.outside();
       stamp++;
+      // Synchronous, right after waiting for other transactions: nothing can interleave.
       return revokeTree.immediate(id, atMs);
     },
     async touch(id, atMs) {
+      if (conn.busy) await conn.outside();
       // Not a change that matters to a cached verification: the stamp stays.
       touch.run(atMs, id);
     },
     async pruneExchanged(beforeMs) {
+      if (conn.busy) await conn.outside();
       const n = prune.run(beforeMs).changes;
       if (n > 0) stamp++;
       return n;

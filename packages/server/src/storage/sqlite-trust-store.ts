@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import type { SqliteConnection } from './sqlite-connection';
 import type { TrustRecord, TrustStore } from './types';
 
 interface TrustRow {
@@ -43,7 +44,8 @@ const toRecord = (row: TrustRow): TrustRecord => ({
 });
 
 /** {@link TrustStore} on better-sqlite3 (tables `oidc_trusts`, `oidc_used_jti`). */
-export function createSqliteTrustStore(db: Database): TrustStore {
+export function createSqliteTrustStore(conn: SqliteConnection): TrustStore {
+  const { db } = conn;
   const insert = db.prepare(
     `INSERT OR IGNORE INTO oidc_trusts (id, org_id, name, issuer, jwks_url, jwks_json, audience, claims, scopes, grants,
                                         ttl_ms, allow_reexchange, created_at_ms)
@@ -60,6 +62,7 @@ export function createSqliteTrustStore(db: Database): TrustStore {
   });
   return {
     async create(t) {
+      if (conn.busy) await conn.outside();
       const result = insert.run({
         id: t.id,
         orgId: t.orgId,
@@ -78,12 +81,15 @@ export function createSqliteTrustStore(db: Database): TrustStore {
       return result.changes > 0;
     },
     async listByOrg(orgId) {
+      if (conn.busy) await conn.outside();
       return byOrg.all(orgId).map(toRecord);
     },
     async delete(orgId, name) {
+      if (conn.busy) await conn.outside();
       return remove.run(orgId, name).changes > 0;
     },
     async useJti(issuer, jti, expiresAtMs, nowMs) {
+      if (conn.busy) await conn.outside();
       return useJti.immediate(issuer, jti, expiresAtMs, nowMs);
     },
   };

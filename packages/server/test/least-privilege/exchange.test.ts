@@ -43,7 +43,7 @@ describe('POST /v1/ignite/token:exchange', () => {
     expect(principal.grants).toEqual(['gh-*']);
     const get = await w.app.request('/v1/ignite/secrets/gh-clone', { headers: { authorization: `Bearer ${token}` } });
     expect(get.status).toBe(200);
-    const entry = w.runtime.audit.list({ limit: 100 }).find((e) => e.action === 'TokenExchange');
+    const entry = (await w.runtime.audit.list({ limit: 100 })).find((e) => e.action === 'TokenExchange');
     expect(entry).toMatchObject({ code: 'OK', org: 'acme', tokenId: token.split('_')[1] });
     expect(entry?.detail).toContain(`iss="${idp.issuer}"`);
     expect(entry?.detail).toContain('sub="repo:acme/app:ref:refs/heads/main"');
@@ -111,7 +111,7 @@ describe('POST /v1/ignite/token:exchange', () => {
       const logged = w.logger.lines.slice(lines).find((l) => l.includes('token exchange refused')) ?? '';
       expect({ name, logged }).toEqual({ name, logged: expect.stringMatching(reason) });
     }
-    const refused = w.runtime.audit.list({ limit: 1000 }).filter((e) => e.action === 'TokenExchange' && e.code === 'UNAUTHENTICATED');
+    const refused = (await w.runtime.audit.list({ limit: 1000 })).filter((e) => e.action === 'TokenExchange' && e.code === 'UNAUTHENTICATED');
     expect(refused.length).toBe(cases.length);
     expect(refused.every((e) => e.detail?.startsWith('refused: '))).toBe(true);
   });

@@ -41,7 +41,7 @@ describe('dodil-server token create --slots and token list', () => {
     expect(JSON.parse(list1.out())).toMatchObject([{ grants: ['gh-*', 'ghcr-pull'], lastUsedAtMs: first }]);
     clock.advance(31_000);
     await rt.auth.authenticate(`Bearer ${token}`, '127.0.0.1');
-    rt.close();
+    await rt.close();
 
     const list2 = io();
     expect(await runServerCli(['token', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], list2.io)).toBe(0);

@@ -142,6 +142,6 @@ export const trustCommand: Command = async (argv, io) => {
     io.stdout(`accepted by trust ${result.trust} (sub ${result.sub ?? '-'}, jti ${result.jti ?? '-'}; jti replay not checked)\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };
