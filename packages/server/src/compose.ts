@@ -13,7 +13,10 @@ import { createKeyBudget } from './ops/key-budget';
 import { createKeyGuard, createKeyGuardedSecretService } from './ops/key-guard';
 import { rotateMasterKey } from './ops/master-key-rotation';
 import { rotateOrgKey } from './ops/org-key-rotation';
-import type { Runtime, RuntimeOptions } from './runtime';
+import type { EngineRuntime, PgRuntimeOptions, Runtime, RuntimeOptions } from './runtime';
+import { backupPgStore } from './ops/pg-backup';
+import { openPgStorage } from './storage/pg/pg-storage';
+import type { Storage } from './storage/types';
 import { createAdminService } from './services/admin-service';
 import { createAuthService } from './services/auth-service';
 import { systemClock } from './services/clock';
@@ -36,13 +39,40 @@ const defaultRandom: RandomBytes = (n) => new Uint8Array(randomBytes(n));
  * value, so a wrong key is refused at start instead of failing every read.
  */
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  // Storage: one engine behind the contract of storage/types.ts (docs/storage-contract.md).
+  const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
+  // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
+  db.pragma('secure_delete = ON');
+  const runtime = await composeRuntime(createSqliteStorage(db), options, {
+    backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
+  });
+  return { ...runtime, db };
+}
+
+/**
+ * {@link openRuntime} on PostgreSQL (SPEC §7): the same composition over the PostgreSQL engine,
+ * whose change feed drops this replica's unwrapped data keys when any replica or admin command
+ * rotates an org key or re-wraps keys (token verifications follow `changeStamp`).
+ */
+export async function openPgRuntime(url: string, options: PgRuntimeOptions): Promise<EngineRuntime> {
+  const storage = await openPgStorage(url, { watch: options.watchChanges ?? true });
+  return composeRuntime(storage, options, {
+    backup: (file) => backupPgStore(storage, file, { nativeBinding: options.nativeBinding }),
+    watchKeys: (forget) => storage.onChange(forget),
+  });
+}
+
+/** What differs between engines below the composition. */
+interface EngineHooks {
+  backup(file: string): Promise<{ bytes: number }>;
+  /** Subscribes `forget` to key changes made elsewhere (other replicas share the database). */
+  watchKeys?(forget: () => void): void;
+}
+
+async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'databaseFile'>, engine: EngineHooks): Promise<EngineRuntime> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? defaultRandom;
   const security = options.security ?? {};
-
-  // Storage: one engine behind the contract of storage/types.ts (docs/storage-contract.md).
-  const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
-  const storage = createSqliteStorage(db);
   try {
     // Keys: the master key must be the one this data dir was made with; server keys are wrapped by it.
     const master = new MasterKey(options.masterKey);
@@ -54,8 +84,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     const pepper = master.unwrap(wrappedPepper, TOKEN_PEPPER_PURPOSE);
     const orgKeys = new OrgKeys(master, storage.orgs, random);
-    // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
-    db.pragma('secure_delete = ON');
+    engine.watchKeys?.(() => orgKeys.forget());
 
     // The audit log (HMAC chain, group commit) and the two key safeguards.
     const audit = await openAuditLog({
@@ -131,7 +160,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       rotateOrgKey: (org, rotation) =>
         rotateOrgKey({ storage, orgKeys, budget, audit, random, clock }, org, rotation),
       rotateMasterKey: (newKey) => rotateMasterKey({ storage, master, audit, random, clock }, newKey),
-      backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
+      backup: (file) => engine.backup(file),
       async isReady() {
         try {
           await storage.ping();
@@ -146,7 +175,6 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         closed ??= audit.flush().then(() => storage.close());
         return closed;
       },
-      db,
       stores: storage,
       master,
       orgKeys,

@@ -14,7 +14,7 @@ import type { SecretService, SecretServiceDeps } from './services/secret-service
 import type { OrgRecord, Storage } from './storage/types';
 import type { FailureLimits } from './throttle/failure-limiter';
 
-export { openRuntime } from './compose';
+export { openPgRuntime, openRuntime } from './compose';
 export { WrongMasterKeyError } from './crypto/master-key';
 
 /** Security settings; production runs the documented defaults, tests turn them down. */
@@ -73,8 +73,18 @@ export interface OperatorRuntime {
  * (`db`, `storage`, keys) are here for tests that tamper with rows; commands
  * use {@link OperatorRuntime}.
  */
-export interface Runtime extends OperatorRuntime {
+export interface Runtime extends EngineRuntime {
   db: Database;
+}
+
+/** What {@link openPgRuntime} needs: the options of {@link RuntimeOptions} but the data dir's file. */
+export interface PgRuntimeOptions extends Omit<RuntimeOptions, 'databaseFile'> {
+  /** Listen for other replicas' changes (default true). */
+  watchChanges?: boolean;
+}
+
+/** A runtime on either engine (the SQLite one adds its `db` handle: {@link Runtime}). */
+export interface EngineRuntime extends OperatorRuntime {
   stores: Storage;
   master: MasterKey;
   orgKeys: OrgKeys;

@@ -5,7 +5,12 @@ import { onTestFinished } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../src/app';
 import type { Logger } from '../../src/edge/logger';
-import { openRuntime } from '../../src/runtime';
+import { openPgRuntime, openRuntime } from '../../src/runtime';
+import type { RuntimeOptions } from '../../src/runtime';
+import { currentEngine, psqlDatabase } from './engine';
+import { pgTestDatabase } from './pg';
+
+type IntegrityFailure = Parameters<NonNullable<RuntimeOptions['onIntegrityFailure']>>[0];
 import type { Runtime } from '../../src/runtime';
 
 /** A fixed test master key (tests only). */
@@ -59,12 +64,19 @@ export async function makeHarness(options: HarnessOptions = {}) {
   const dir = options.dir ?? tempDir();
   const clock = options.clock ?? testClock();
   const logger = captureLogger();
-  const runtime: Runtime = await openRuntime({
-    databaseFile: join(dir, 'dodil.db'),
+  const settings = {
     masterKey: TEST_MASTER_KEY,
     clock,
-    onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
-  });
+    onIntegrityFailure: (e: IntegrityFailure) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+  };
+  // The engine of this test file (test/support/engine.ts): the same suite runs on both.
+  const runtime: Runtime =
+    currentEngine() === 'postgres'
+      ? await (async () => {
+          const url = await pgTestDatabase();
+          return { ...(await openPgRuntime(url, settings)), db: psqlDatabase(url) };
+        })()
+      : await openRuntime({ ...settings, databaseFile: join(dir, 'dodil.db') });
   onTestFinished(() => runtime.close());
   const app = createApp({
     secrets: runtime.secrets,

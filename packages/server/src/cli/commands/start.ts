@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SCOPES } from '@dodil/shared';
@@ -6,10 +5,9 @@ import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
 import { listen } from '../../edge/listen';
 import { createJsonLogger } from '../../edge/logger';
-import { openRuntime } from '../../runtime';
 import type { OperatorRuntime } from '../../runtime';
-import { DATABASE_FILE } from '../../storage/database';
-import { COMMON_OPTIONS, dataDirOf, parseCommandFlags } from '../common-options';
+import { COMMON_OPTIONS, dataDirOf, openChosenRuntime, parseCommandFlags } from '../common-options';
+import { redactUrl, resolveDatabase } from '../database-option';
 import type { CliIo, Command } from '../io';
 
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
@@ -17,7 +15,10 @@ const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
 
 Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
 The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
---dev generates one in the data dir and creates org "default" with an all-scope token (not for production).`;
+--dev generates one in the data dir and creates org "default" with an all-scope token (not for production).
+--database postgres://USER@HOST:PORT/DB (or DODIL_DATABASE_URL / DODIL_DATABASE_URL_FILE) serves from PostgreSQL,
+so replicas can share one database (docs/ha.md); the password comes from the env, the file, PGPASSWORD or ~/.pgpass.
+--drain-delay SECONDS (DODIL_DRAIN_DELAY): on SIGTERM /readyz answers 503 this long before the listener closes.`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -25,6 +26,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'insecure-http': { type: 'boolean' },
+  'drain-delay': { type: 'string' },
 } as const;
 
 const DEV_ORG = 'default';
@@ -54,6 +56,16 @@ async function bootstrapDev(runtime: Pick<OperatorRuntime, 'admin' | 'listOrgs'>
   io.stderr('\n');
 }
 
+/** `--drain-delay`: seconds between /readyz turning 503 on SIGTERM and the listener closing (default 0). */
+function parseDrainDelay(text: string | undefined): number {
+  if (text === undefined || text === '') return 0;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 300) {
+    throw new ConfigError('--drain-delay must be a number of seconds between 0 and 300');
+  }
+  return seconds * 1000;
+}
+
 /** `dodil-server start`: serve until SIGTERM/SIGINT, then shut down gracefully. */
 export const startCommand: Command = async (argv, io) => {
   const parsed = parseCommandFlags(argv, OPTIONS, HELP, io);
@@ -67,13 +79,14 @@ export const startCommand: Command = async (argv, io) => {
       `refusing plain HTTP on ${address.host}, which is not loopback: give --tls-cert and --tls-key, or --insecure-http`,
     );
   }
+  const drainDelayMs = parseDrainDelay(values['drain-delay'] ?? io.env.DODIL_DRAIN_DELAY);
   const dev = values.dev ?? false;
   const dataDir = dataDirOf(values['data-dir'], io);
-  ensureDataDir(dataDir);
+  const database = resolveDatabase(values.database, io.env);
+  if (database.engine === 'sqlite' || dev) ensureDataDir(dataDir);
   const master = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: dev });
   const logger = createJsonLogger(io.stdout);
-  const runtime = await openRuntime({
-    databaseFile: join(dataDir, DATABASE_FILE),
+  const runtime = await openChosenRuntime(database, dataDir, {
     masterKey: master.key,
     nativeBinding: io.nativeBinding,
     onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
@@ -84,6 +97,7 @@ export const startCommand: Command = async (argv, io) => {
         }),
     },
   });
+  let draining = false;
   try {
     if (dev) {
       if (master.generated) io.stderr(`generated dev master key file ${master.source} (mode 0600)\n`);
@@ -92,7 +106,8 @@ export const startCommand: Command = async (argv, io) => {
     const app = createApp({
       secrets: runtime.secrets,
       auth: runtime.auth,
-      isReady: () => runtime.isReady(),
+      // Not ready once shutdown began, so a load balancer stops sending before the drain.
+      isReady: async () => !draining && (await runtime.isReady()),
       logger,
       now: () => performance.now(),
     });
@@ -104,12 +119,20 @@ export const startCommand: Command = async (argv, io) => {
       // gRPC, gRPC-Web and Connect on the same port, over the same services.
       rpc: { secrets: runtime.secrets, auth: runtime.auth, logger, now: () => performance.now() },
     });
-    logger.info({ msg: 'listening', url: server.url, dataDir, dev });
+    logger.info({
+      msg: 'listening',
+      url: server.url,
+      ...(database.engine === 'postgres' ? { database: redactUrl(database.url) } : { dataDir }),
+      dev,
+    });
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
+    draining = true;
     logger.info({ msg: 'shutting down' });
+    // /readyz answers 503 from now on; the delay lets the load balancer see it before we stop accepting.
+    if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
     await server.close();
     return 0;
   } finally {
