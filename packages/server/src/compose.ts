@@ -4,6 +4,9 @@ import { openAuditLog } from './audit/audit-setup';
 import { createAuditedAdminService } from './audit/audited-admin-service';
 import { createAuditedAuthService } from './audit/audited-auth-service';
 import { createAuditedSecretService, createSlotWriteAudit } from './audit/audited-secret-service';
+import { createAuditedExchange } from './audit/audited-exchange';
+import { createAuditedTokenService } from './audit/audited-token-service';
+import { createAuditedTrustService } from './audit/audited-trust-service';
 import type { RandomBytes } from './crypto/aead';
 import { TOKEN_PEPPER_META, TOKEN_PEPPER_PURPOSE } from './crypto/api-token';
 import { KEY_CHECK_META, MasterKey, WrongMasterKeyError } from './crypto/master-key';
@@ -20,11 +23,17 @@ import type { Storage } from './storage/types';
 import { createAdminService } from './services/admin-service';
 import { createAuthService } from './services/auth-service';
 import { systemClock } from './services/clock';
+import { createExchangeService } from './services/oidc/exchange-service';
+import { createKeySources } from './services/oidc/key-sources';
+import { createTrustService } from './services/oidc/trust-service';
 import { createSecretService } from './services/secret-service';
+import { createTokenService } from './services/token-service';
 import type { SecretCore, SlotWriteEffect } from './services/secret-service';
 import { openDatabase } from './storage/database';
 import { createSqliteStorage } from './storage/sqlite-storage';
+import { DEFAULT_FAILURE_LIMITS, FailureLimiter } from './throttle/failure-limiter';
 import { createThrottledAuthService } from './throttle/throttled-auth-service';
+import { createThrottledExchange } from './throttle/throttled-exchange';
 
 const defaultRandom: RandomBytes = (n) => new Uint8Array(randomBytes(n));
 
@@ -122,9 +131,32 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
 
     // Authentication, as a request meets it: throttle → audit → auth (a throttled caller costs
     // no disk write; every refusal that gets past the throttle is recorded).
+    // One failed-auth limiter per process: bad bearer tokens and refused OIDC exchanges count together.
+    const failures = new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...security.authFailureLimits }, clock);
     const auth = createThrottledAuthService(
       createAuditedAuthService(createAuthService({ tokens: storage.tokens, orgs: storage.orgs, pepper, clock }), audit, clock),
-      { clock, ...(security.authFailureLimits ? { limits: security.authFailureLimits } : {}) },
+      { clock, limiter: failures },
+    );
+
+    // The OIDC token exchange (no bearer yet), as a request meets it: throttle → audit → the
+    // checks of services/oidc (signature by the trust's own keys, claims, single-use jti).
+    const keySources = createKeySources(options.fetch ?? ((url, init) => fetch(url, init)), options.jwksLimits);
+    const exchange = createThrottledExchange(
+      createAuditedExchange(
+        createExchangeService({
+          orgs: storage.orgs,
+          trusts: storage.trusts,
+          tokens: storage.tokens,
+          keys: keySources,
+          pepper,
+          clock,
+          random,
+        }),
+        audit,
+        clock,
+        options.onExchangeRefused,
+      ),
+      failures,
     );
 
     // Secrets, as a request meets them: audit → key guard → grants → secret rules (a refusal by
@@ -138,13 +170,20 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       inWriteTransaction,
       ...(options.onIntegrityFailure ? { onIntegrityFailure: options.onIntegrityFailure } : {}),
     });
-    // Grants slot: a per-slot grant check wraps `secretRules` here (SecretCore → SecretCore).
-    const grantsChecked: SecretCore = secretRules;
-    const secrets = createAuditedSecretService(createKeyGuardedSecretService(grantsChecked, guard), audit, clock);
+    // Slot grants are checked inside the secret rules (services/grants.ts: `slotAllowed`), where
+    // ListSecrets can filter while paging and the registry lookup skips ungranted rows unopened.
+    const secrets = createAuditedSecretService(createKeyGuardedSecretService(secretRules, guard), audit, clock);
 
     // The operator's org and token commands, audited.
     const admin = createAuditedAdminService(
       createAdminService({ orgs: storage.orgs, tokens: storage.tokens, keys: orgKeys, pepper, clock, random }),
+      audit,
+      clock,
+    );
+    // The tokens API (minted tokens never broader than their minter) and the trusts, audited.
+    const tokens = createAuditedTokenService(createTokenService({ tokens: storage.tokens, pepper, clock, random }), audit, clock);
+    const trusts = createAuditedTrustService(
+      createTrustService({ orgs: storage.orgs, trusts: storage.trusts, keys: keySources, clock, random }),
       audit,
       clock,
     );
@@ -154,6 +193,9 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       secrets,
       auth,
       admin,
+      tokens,
+      exchange,
+      trusts,
       audit,
       clock,
       listOrgs: () => storage.orgs.list(),

@@ -11,6 +11,10 @@ import type { AdminService } from './services/admin-service';
 import type { AuthService } from './services/auth-service';
 import type { Clock } from './services/clock';
 import type { SecretService, SecretServiceDeps } from './services/secret-service';
+import type { TokenService } from './services/token-service';
+import type { ExchangeService } from './services/oidc/exchange-service';
+import type { FetchLike, JwksLimits } from './services/oidc/jwks';
+import type { TrustService } from './services/oidc/trust-service';
 import type { OrgRecord, Storage } from './storage/types';
 import type { FailureLimits } from './throttle/failure-limiter';
 
@@ -41,6 +45,12 @@ export interface RuntimeOptions {
   onIntegrityFailure?: SecretServiceDeps['onIntegrityFailure'];
   /** Audit, throttling, key budget and key guard settings (defaults in docs/security.md). */
   security?: SecurityOptions;
+  /** How OIDC key sets are fetched (default: the global fetch). */
+  fetch?: FetchLike;
+  /** JWKS fetch limits (defaults in services/oidc/jwks.ts). */
+  jwksLimits?: Partial<JwksLimits>;
+  /** Gets each refused token exchange's reason, for the server log (the caller never sees it). */
+  onExchangeRefused?: (event: { org: string; reason: string; requestId: string }) => void;
 }
 
 /**
@@ -55,6 +65,12 @@ export interface OperatorRuntime {
   auth: AuthService;
   /** Org and token administration, audited. */
   admin: AdminService;
+  /** The tokens API (SPEC §8), audited. */
+  tokens: TokenService;
+  /** The OIDC token exchange inside throttle and audit. */
+  exchange: ExchangeService;
+  /** OIDC trust administration, audited. */
+  trusts: TrustService;
   audit: AuditLog;
   clock: Clock;
   listOrgs(): Promise<OrgRecord[]>;

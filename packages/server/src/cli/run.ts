@@ -10,6 +10,7 @@ import { orgCommand } from './commands/org';
 import { restoreCommand } from './commands/restore';
 import { startCommand } from './commands/start';
 import { tokenCommand } from './commands/token';
+import { trustCommand } from './commands/trust';
 import type { CliIo, Command } from './io';
 
 const HELP = `usage: dodil-server <command> [flags]
@@ -19,6 +20,8 @@ commands:
   org create <org>      create an organization
   token create|list|revoke
                         manage API tokens
+  trust create|list|delete|test
+                        OIDC trust policies for CI identity federation
   keys rotate-master|rotate-org
                         re-wrap all keys under a new master key; re-encrypt an org under a new data key
   audit verify|list     check the HMAC-chained audit log; show entries
@@ -37,6 +40,7 @@ export const COMMANDS: Record<string, Command> = {
   start: startCommand,
   org: orgCommand,
   token: tokenCommand,
+  trust: trustCommand,
   keys: keysCommand,
   audit: auditCommand,
   backup: backupCommand,

@@ -5,6 +5,7 @@ import { createSqliteKeyStore } from './sqlite-key-store';
 import { createSqliteMetaStore, createSqliteOrgStore } from './sqlite-org-store';
 import { createSqliteSlotStore } from './sqlite-slot-store';
 import { createSqliteTokenStore } from './sqlite-token-store';
+import { createSqliteTrustStore } from './sqlite-trust-store';
 import type { Storage } from './types';
 
 /**
@@ -21,6 +22,7 @@ export function createSqliteStorage(db: Database, options: { maxWaitMs?: number 
     slots: createSqliteSlotStore(conn),
     orgs: createSqliteOrgStore(conn),
     tokens: createSqliteTokenStore(conn),
+    trusts: createSqliteTrustStore(conn),
     meta: createSqliteMetaStore(conn),
     keys: createSqliteKeyStore(conn),
     audit: createSqliteAuditStore(conn),

@@ -80,6 +80,8 @@ export async function makeHarness(options: HarnessOptions = {}) {
   onTestFinished(() => runtime.close());
   const app = createApp({
     secrets: runtime.secrets,
+    tokens: runtime.tokens,
+    exchange: runtime.exchange,
     auth: runtime.auth,
     isReady: () => runtime.isReady(),
     logger,

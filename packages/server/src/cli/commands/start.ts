@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { SCOPES } from '@dodil/shared';
+import { ALL_SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
 import { listen } from '../../edge/listen';
@@ -45,11 +45,11 @@ async function bootstrapDev(runtime: Pick<OperatorRuntime, 'admin' | 'listOrgs'>
   io.stderr('\n  *** DEV MODE: generated keys and an all-scope token. NOT FOR PRODUCTION. ***\n\n');
   if ((await runtime.listOrgs()).some((org) => org.name === DEV_ORG)) {
     io.stderr(`  org "${DEV_ORG}" exists; make another token with:\n`);
-    io.stderr(`  npx dodil-server token create --dev --org ${DEV_ORG} --scopes ${SCOPES.join(',')}\n\n`);
+    io.stderr(`  npx dodil-server token create --dev --org ${DEV_ORG} --scopes ${ALL_SCOPES.join(',')}\n\n`);
     return;
   }
   await runtime.admin.createOrg(DEV_ORG);
-  const { token } = await runtime.admin.createToken({ org: DEV_ORG, scopes: SCOPES, name: 'dev' });
+  const { token } = await runtime.admin.createToken({ org: DEV_ORG, scopes: ALL_SCOPES, name: 'dev' });
   io.stderr(`  created org "${DEV_ORG}" and this token (shown once):\n\n`);
   // stderr, with the banner: stdout is the JSON log stream, which often goes to a log pipeline.
   io.stderr(`DODIL_TOKEN=${token}\n`);
@@ -90,6 +90,7 @@ export const startCommand: Command = async (argv, io) => {
     masterKey: master.key,
     nativeBinding: io.nativeBinding,
     onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+    onExchangeRefused: (e) => logger.info({ msg: 'token exchange refused', ...e }),
     security: {
       onSealed: () =>
         logger.error({
@@ -105,6 +106,8 @@ export const startCommand: Command = async (argv, io) => {
     }
     const app = createApp({
       secrets: runtime.secrets,
+      tokens: runtime.tokens,
+      exchange: runtime.exchange,
       auth: runtime.auth,
       // Not ready once shutdown began, so a load balancer stops sending before the drain.
       isReady: async () => !draining && (await runtime.isReady()),
