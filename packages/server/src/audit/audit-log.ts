@@ -30,8 +30,16 @@ export interface AuditLog {
   list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
 }
 
+/** Told how many entries became durable or failed (metrics); must not throw. */
+export interface AuditObserver {
+  appended(count: number): void;
+  failed(count: number): void;
+}
+
 /** Dependencies of {@link createAuditLog}. */
 export interface AuditLogDeps {
+  /** Counts appended and failed entries (SPEC §9 metrics); none by default. */
+  observer?: AuditObserver;
   store: AuditStore;
   /** The 32-byte audit key (random, stored wrapped by the master key). */
   key: Uint8Array;
@@ -90,9 +98,11 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     } catch (err) {
       const failure =
         err instanceof AuditUnavailableError ? err : new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
+      deps.observer?.failed(batch.length);
       for (const p of batch) p.reject(failure);
       return;
     }
+    deps.observer?.appended(batch.length);
     for (const p of batch) p.resolve();
   }
 
@@ -110,9 +120,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       try {
         appendLocked([entry]);
       } catch (err) {
+        deps.observer?.failed(1);
         if (err instanceof AuditUnavailableError) throw err;
         throw new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
       }
+      // Counted once written into the transaction; a later rollback of the caller's write is rare.
+      deps.observer?.appended(1);
     },
     flush,
     isAppendable() {

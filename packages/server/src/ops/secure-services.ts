@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Database } from 'better-sqlite3';
-import type { AuditLog } from '../audit/audit-log';
+import type { AuditLog, AuditObserver } from '../audit/audit-log';
 import { openAuditLog } from '../audit/audit-setup';
 import { createAuditedAdminService } from '../audit/audited-admin-service';
 import { createAuditedAuthService } from '../audit/audited-auth-service';
@@ -36,6 +36,8 @@ export interface SecurityOptions {
   authFailureLimits?: Partial<FailureLimits>;
   /** Called once when the server seals itself after a master key rotation elsewhere. */
   onSealed?: () => void;
+  /** Counts audit entries written and failed (the metrics of SPEC §9). */
+  auditObserver?: AuditObserver;
 }
 
 /** The plain services and what decorating them needs. */
@@ -79,6 +81,7 @@ export async function secureServices(input: SecureServicesInput): Promise<Secure
     random,
     clock,
     hasOrgs: () => keys.listOrgs().length > 0,
+    ...(options.auditObserver ? { observer: options.auditObserver } : {}),
   });
   const budget = createKeyBudget({
     keys,

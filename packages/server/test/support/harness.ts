@@ -5,6 +5,8 @@ import { onTestFinished } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../src/app';
 import type { Logger } from '../../src/http/logger';
+import { withRequestMetrics } from '../../src/metrics/access-metrics';
+import type { ServerMetrics } from '../../src/metrics/metrics';
 import { openRuntime } from '../../src/runtime';
 import type { Runtime } from '../../src/runtime';
 
@@ -52,18 +54,23 @@ export function captureLogger(): Logger & { lines: string[] } {
 export interface HarnessOptions {
   clock?: TestClock;
   dir?: string;
+  /** Counts every access-log line and audit entry into these metrics (SPEC §9). */
+  metrics?: ServerMetrics;
 }
 
 /** A fresh data dir, runtime and REST app, closed when the test ends. */
 export async function makeHarness(options: HarnessOptions = {}) {
   const dir = options.dir ?? tempDir();
   const clock = options.clock ?? testClock();
-  const logger = captureLogger();
+  const captured = captureLogger();
+  const { metrics } = options;
+  const logger = metrics ? { ...withRequestMetrics(captured, metrics), lines: captured.lines } : captured;
   const runtime: Runtime = await openRuntime({
     databaseFile: join(dir, 'dodil.db'),
     masterKey: TEST_MASTER_KEY,
     clock,
     onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+    ...(metrics ? { security: { auditObserver: metrics.audit } } : {}),
   });
   onTestFinished(() => runtime.close());
   const app = createApp({

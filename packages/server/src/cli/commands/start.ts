@@ -6,6 +6,9 @@ import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
 import { createJsonLogger } from '../../http/logger';
 import { listen } from '../../http/listen';
+import { withRequestMetrics } from '../../metrics/access-metrics';
+import { createServerMetrics } from '../../metrics/metrics';
+import { listenMetrics } from '../../metrics/metrics-listener';
 import { openRuntime } from '../../runtime';
 import type { Runtime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
@@ -14,10 +17,12 @@ import type { CliIo, Command } from '../io';
 
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
                           [--master-key-file F | --dev] [--tls-cert F --tls-key F] [--insecure-http]
+                          [--metrics-listen HOST:PORT]
 
 Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
 The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
---dev generates one in the data dir and creates org "default" with an all-scope token (not for production).`;
+--dev generates one in the data dir and creates org "default" with an all-scope token (not for production).
+--metrics-listen (DODIL_METRICS_LISTEN, off by default) serves Prometheus text at /metrics on its own listener.`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -25,6 +30,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'insecure-http': { type: 'boolean' },
+  'metrics-listen': { type: 'string' },
 } as const;
 
 const DEV_ORG = 'default';
@@ -71,7 +77,12 @@ export const startCommand: Command = async (argv, io) => {
   const dataDir = dataDirOf(values['data-dir'], io);
   ensureDataDir(dataDir);
   const master = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: dev });
-  const logger = createJsonLogger(io.stdout);
+  const metricsText = values['metrics-listen'] ?? io.env.DODIL_METRICS_LISTEN;
+  const metricsAddress = metricsText === undefined || metricsText === '' ? undefined : parseListen(metricsText, '--metrics-listen');
+  const metrics = metricsAddress === undefined ? undefined : createServerMetrics();
+  const jsonLogger = createJsonLogger(io.stdout);
+  // With metrics, every access-log line (REST and RPC alike) is also counted.
+  const logger = metrics === undefined ? jsonLogger : withRequestMetrics(jsonLogger, metrics);
   const runtime = await openRuntime({
     databaseFile: join(dataDir, DATABASE_FILE),
     masterKey: master.key,
@@ -82,6 +93,7 @@ export const startCommand: Command = async (argv, io) => {
         logger.error({
           msg: 'sealed: the master key or the audit log changed under this server; refusing to serve until restarted',
         }),
+      ...(metrics ? { auditObserver: metrics.audit } : {}),
     },
   });
   try {
@@ -104,6 +116,8 @@ export const startCommand: Command = async (argv, io) => {
       // gRPC, gRPC-Web and Connect on the same port, over the same services.
       rpc: { secrets: runtime.secrets, auth: runtime.auth, logger, now: () => performance.now() },
     });
+    const metricsServer = metrics && metricsAddress ? await listenMetrics(metrics, metricsAddress.host, metricsAddress.port) : undefined;
+    if (metricsServer) logger.info({ msg: 'metrics listening', url: metricsServer.url });
     logger.info({ msg: 'listening', url: server.url, dataDir, dev });
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
@@ -111,6 +125,7 @@ export const startCommand: Command = async (argv, io) => {
     });
     logger.info({ msg: 'shutting down' });
     await server.close();
+    await metricsServer?.close();
     return 0;
   } finally {
     runtime.close();
