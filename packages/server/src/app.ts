@@ -9,6 +9,7 @@ import type { Logger } from './http/logger';
 import { requestPipeline, socketClientAddress } from './http/middleware';
 import type { ClientAddressOf } from './http/middleware';
 import { healthRoutes } from './routes/health';
+import { openApiRoutes } from './routes/openapi';
 import { registrySecretRoutes, secretRoutes } from './routes/secrets';
 import type { AuthService } from './services/auth-service';
 import type { SecretService } from './services/secret-service';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .route('/', healthRoutes(deps.isReady))
+    .route('/', openApiRoutes())
     .route('/v1/ignite/secrets', secretRoutes(deps.secrets))
     .route('/v1/ignite/registry-secrets', registrySecretRoutes(deps.secrets));
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'no such route')));

@@ -1,8 +1,14 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../errors/app-error';
 import { errorResponse } from '../http/error-body';
 import { jsonResponse } from '../http/json-response';
+
+/** `GET /healthz` answer. */
+export const healthResponseSchema = z.object({ status: z.literal('ok') });
+/** `GET /readyz` answer when ready. */
+export const readyResponseSchema = z.object({ status: z.literal('ready') });
 
 /** `/healthz` (the process answers) and `/readyz` (database and keys usable); no auth. */
 export function healthRoutes(isReady: () => Promise<boolean>) {

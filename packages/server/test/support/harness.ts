@@ -9,6 +9,7 @@ import { withRequestMetrics } from '../../src/metrics/access-metrics';
 import type { ServerMetrics } from '../../src/metrics/metrics';
 import { openRuntime } from '../../src/runtime';
 import type { Runtime } from '../../src/runtime';
+import { openApiMismatch } from './openapi-check';
 
 /** A fixed test master key (tests only). */
 export const TEST_MASTER_KEY = new Uint8Array(32).fill(7);
@@ -101,6 +102,9 @@ export async function makeHarness(options: HarnessOptions = {}) {
     }
     const res = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
     const text = await res.text();
+    // Every answer must match /openapi.json (SPEC §9), whatever the test checks next.
+    const mismatch = method === 'HEAD' ? [] : openApiMismatch(method, path, res.status, text);
+    if (mismatch.length > 0) throw new Error(`answer does not match /openapi.json: ${mismatch.join('; ')}`);
     let json: unknown;
     try {
       json = JSON.parse(text);
