@@ -1,3 +1,5 @@
+import { decodeCheckpoint, encodeCheckpoint } from './audit-checkpoint';
+import type { AuditCheckpoint } from './audit-checkpoint';
 import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
 import type { AuditEntry, AuditEntryInput, AuditHead } from './audit-entry';
 import { verifyAuditChain } from './audit-verify';
@@ -28,6 +30,25 @@ export interface AuditLog {
   macAt(seq: number): Uint8Array | undefined;
   /** The newest `limit` entries, oldest first. */
   list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
+  /** Up to `limit` entries after `seq`, in chain order (export). */
+  readAfter(seq: number, limit: number): AuditEntry[];
+  /** The verified prune checkpoint; `undefined` when nothing was pruned. Throws when it is forged. */
+  checkpoint(): AuditCheckpoint | undefined;
+  /** Seq of the first entry written at or after `timeMs` (retention). */
+  firstSeqSince(timeMs: number): number | undefined;
+  /**
+   * Prunes one batch: up to `batch` of the oldest entries with `seq` at most
+   * `through`, never the newest entry. The batch is verified against the
+   * current checkpoint first (pruning must not launder an edit), then
+   * deleted, and the checkpoint moves to its last entry, in one transaction.
+   * Returns how many entries went (0 when there is nothing left to prune).
+   */
+  pruneBatch(through: number, batch: number): number;
+}
+
+/** A prune found the entries it would delete broken; nothing was deleted. */
+export class AuditBrokenError extends Error {
+  override readonly name = 'AuditBrokenError';
 }
 
 /** Told how many entries became durable or failed (metrics); must not throw. */
@@ -106,6 +127,14 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     for (const p of batch) p.resolve();
   }
 
+  function readCheckpoint(): AuditCheckpoint | undefined {
+    const stored = store.readCheckpoint();
+    if (stored === undefined) return undefined;
+    const cp = decodeCheckpoint(key, stored);
+    if (cp === undefined) throw new AuditBrokenError('the prune checkpoint is forged or corrupt');
+    return cp;
+  }
+
   return {
     record(entry) {
       return new Promise<void>((resolve, reject) => {
@@ -137,10 +166,37 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       }
     },
     verify() {
-      return store.snapshot(() => verifyAuditChain(key, store.iterate(), store.readHead()));
+      return store.snapshot(() => verifyAuditChain(key, store.iterate(), store.readHead(), store.readCheckpoint()));
     },
     macAt: (seq) => store.macAt(seq),
     list: (filter) => store.list(filter),
+    readAfter: (seq, limit) => store.after(seq, limit),
+    checkpoint: () => readCheckpoint(),
+    firstSeqSince: (timeMs) => store.firstSeqSince(timeMs),
+    pruneBatch(through, batch) {
+      return store.transaction(() => {
+        const cp = readCheckpoint();
+        const last = store.last();
+        const start = cp?.count ?? 0;
+        const upper = Math.min(through, (last?.seq ?? 0) - 1);
+        if (upper <= start) return 0;
+        const entries = store.after(start, Math.min(batch, upper - start));
+        let prev: Uint8Array = cp?.lastMac ?? GENESIS_MAC;
+        let expected = start + 1;
+        for (const e of entries) {
+          if (e.seq !== expected || !entryMac(key, prev, e.seq, e).equals(e.mac)) {
+            throw new AuditBrokenError(`entry ${expected} does not verify; nothing pruned (run \`dodil-server audit verify\`)`);
+          }
+          prev = e.mac;
+          expected++;
+        }
+        const lastPruned = entries.at(-1);
+        if (lastPruned === undefined) return 0;
+        store.deleteThrough(lastPruned.seq);
+        store.writeCheckpoint(encodeCheckpoint(key, { count: lastPruned.seq, lastMac: lastPruned.mac }));
+        return entries.length;
+      });
+    },
   };
 }
 

@@ -144,7 +144,12 @@ export function checkBackup(file: string, masterKey: Uint8Array, binding: Sqlite
         ? { ok: false, firstBroken: 1, verified: 0, reason: 'the audit key is missing' }
         : (() => {
             const store = createSqliteAuditStore(db);
-            return verifyAuditChain(master.unwrap(wrappedAuditKey, AUDIT_KEY_PURPOSE), store.iterate(), store.readHead());
+            return verifyAuditChain(
+              master.unwrap(wrappedAuditKey, AUDIT_KEY_PURPOSE),
+              store.iterate(),
+              store.readHead(),
+              store.readCheckpoint(),
+            );
           })();
     const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { orgs: count('orgs'), slots: count('slots'), audit };

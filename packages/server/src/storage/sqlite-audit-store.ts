@@ -4,6 +4,8 @@ import type { AuditEntry } from '../audit/audit-entry';
 
 /** Meta key of the audit chain head (count, last MAC, head MAC). */
 export const AUDIT_HEAD_META = 'audit_head';
+/** Meta key of the prune checkpoint (seq and MAC of the last pruned entry, and its own MAC). */
+export const AUDIT_CHECKPOINT_META = 'audit_checkpoint';
 
 /**
  * Audit log persistence. Unlike the other stores it is synchronous on
@@ -27,6 +29,15 @@ export interface AuditStore {
   iterate(): IterableIterator<AuditEntry>;
   /** The newest `limit` entries (of one org when given), oldest first. */
   list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
+  /** Up to `limit` entries with `seq` greater than `seq`, in chain order (export, prune). */
+  after(seq: number, limit: number): AuditEntry[];
+  /** Seq of the first entry written at or after `timeMs`, `undefined` when none is (retention). */
+  firstSeqSince(timeMs: number): number | undefined;
+  /** Deletes every entry with `seq` at most `seq`; returns how many went (prune; in a transaction). */
+  deleteThrough(seq: number): number;
+  /** The stored prune checkpoint, `undefined` when nothing was ever pruned. */
+  readCheckpoint(): Uint8Array | undefined;
+  writeCheckpoint(value: Uint8Array): void;
 }
 
 interface AuditRow {
@@ -82,6 +93,16 @@ export function createSqliteAuditStore(db: Database): AuditStore {
     [string, number],
     AuditRow
   >;
+  const after = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?') as Statement<
+    [number, number],
+    AuditRow
+  >;
+  // A scan without an index on time: retention runs rarely, and an index would cost every request.
+  const firstSince = db.prepare('SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= ?') as Statement<
+    [number],
+    { seq: number | null }
+  >;
+  const deleteThrough = db.prepare('DELETE FROM audit_log WHERE seq <= ?');
   return {
     transaction(fn) {
       return db.transaction(fn).immediate();
@@ -111,6 +132,21 @@ export function createSqliteAuditStore(db: Database): AuditStore {
       const rows = org === undefined ? newest.all(limit) : newestOfOrg.all(org, limit);
       return rows.reverse().map(toEntry);
     },
+    after(seq, limit) {
+      return after.all(seq, limit).map(toEntry);
+    },
+    firstSeqSince(timeMs) {
+      return firstSince.get(timeMs)?.seq ?? undefined;
+    },
+    deleteThrough(seq) {
+      return deleteThrough.run(seq).changes;
+    },
+    readCheckpoint() {
+      return getHead.get(AUDIT_CHECKPOINT_META)?.value;
+    },
+    writeCheckpoint(value) {
+      putHead.run(AUDIT_CHECKPOINT_META, Buffer.from(value));
+    },
   };
 }
 
@@ -124,7 +160,7 @@ export function archiveAuditChain(db: Database, nowMs: number): string {
   db.transaction(() => {
     db.exec(`CREATE TABLE ${table} AS SELECT * FROM audit_log`);
     db.exec('DELETE FROM audit_log');
-    db.prepare('DELETE FROM meta WHERE key = ?').run(AUDIT_HEAD_META);
+    db.prepare('DELETE FROM meta WHERE key IN (?, ?)').run(AUDIT_HEAD_META, AUDIT_CHECKPOINT_META);
   }).immediate();
   return table;
 }

@@ -6,6 +6,7 @@ import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
 import { createJsonLogger } from '../../http/logger';
 import { listen } from '../../http/listen';
+import { startAuditRetention } from '../../audit/audit-retention';
 import { withRequestMetrics } from '../../metrics/access-metrics';
 import { createServerMetrics } from '../../metrics/metrics';
 import { listenMetrics } from '../../metrics/metrics-listener';
@@ -13,16 +14,19 @@ import { openRuntime } from '../../runtime';
 import type { Runtime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
 import { COMMON_OPTIONS, dataDirOf, parseCommandFlags } from '../common-options';
+import { parseDuration } from '../duration';
 import type { CliIo, Command } from '../io';
 
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
                           [--master-key-file F | --dev] [--tls-cert F --tls-key F] [--insecure-http]
-                          [--metrics-listen HOST:PORT]
+                          [--metrics-listen HOST:PORT] [--audit-retention DURATION]
 
 Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
 The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
 --dev generates one in the data dir and creates org "default" with an all-scope token (not for production).
---metrics-listen (DODIL_METRICS_LISTEN, off by default) serves Prometheus text at /metrics on its own listener.`;
+--metrics-listen (DODIL_METRICS_LISTEN, off by default) serves Prometheus text at /metrics on its own listener.
+--audit-retention (e.g. 90d; off by default) prunes audit entries older than that, in small batches, keeping
+a verified checkpoint (see: dodil-server audit --help).`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -31,6 +35,7 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'insecure-http': { type: 'boolean' },
   'metrics-listen': { type: 'string' },
+  'audit-retention': { type: 'string' },
 } as const;
 
 const DEV_ORG = 'default';
@@ -73,6 +78,7 @@ export const startCommand: Command = async (argv, io) => {
       `refusing plain HTTP on ${address.host}, which is not loopback: give --tls-cert and --tls-key, or --insecure-http`,
     );
   }
+  const retentionMs = values['audit-retention'] === undefined ? undefined : parseDuration(values['audit-retention']);
   const dev = values.dev ?? false;
   const dataDir = dataDirOf(values['data-dir'], io);
   ensureDataDir(dataDir);
@@ -118,12 +124,23 @@ export const startCommand: Command = async (argv, io) => {
     });
     const metricsServer = metrics && metricsAddress ? await listenMetrics(metrics, metricsAddress.host, metricsAddress.port) : undefined;
     if (metricsServer) logger.info({ msg: 'metrics listening', url: metricsServer.url });
+    const retention =
+      retentionMs === undefined
+        ? undefined
+        : startAuditRetention({
+            log: runtime.audit,
+            retentionMs,
+            clock: runtime.clock,
+            onPruned: (r) => logger.info({ msg: 'audit pruned', entries: r.pruned, from: (r.checkpoint?.count ?? 0) + 1 }),
+            onError: (e) => logger.error({ msg: 'audit prune failed', error: e.name, detail: e.message }),
+          });
     logger.info({ msg: 'listening', url: server.url, dataDir, dev });
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     logger.info({ msg: 'shutting down' });
+    await retention?.stop();
     await server.close();
     await metricsServer?.close();
     return 0;
