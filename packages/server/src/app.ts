@@ -6,6 +6,7 @@ import type { AppEnv } from './http/app-env';
 import { bodyLimit } from './http/body-limit';
 import { createErrorHandler, errorResponse } from './http/error-body';
 import type { Logger } from './http/logger';
+import type { ReadinessCheck } from './ops/readiness';
 import { requestPipeline, socketClientAddress } from './http/middleware';
 import type { ClientAddressOf } from './http/middleware';
 import { healthRoutes } from './routes/health';
@@ -19,6 +20,8 @@ export interface AppDeps {
   secrets: SecretService;
   auth: Pick<AuthService, 'authenticate'>;
   isReady: () => Promise<boolean>;
+  /** The causes behind a 503 from /readyz (SPEC §9); without it /readyz names none. */
+  readiness?: ReadinessCheck;
   logger: Logger;
   /** High-resolution clock for durations (ms). */
   now?: () => number;
@@ -44,7 +47,7 @@ export function createApp(deps: AppDeps) {
         onError,
       }),
     )
-    .route('/', healthRoutes(deps.isReady))
+    .route('/', healthRoutes(deps.isReady, deps.readiness))
     .route('/', openApiRoutes())
     .route('/v1/ignite/secrets', secretRoutes(deps.secrets))
     .route('/v1/ignite/registry-secrets', registrySecretRoutes(deps.secrets));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { RandomBytes } from './crypto/aead';
 import { TOKEN_PEPPER_META, TOKEN_PEPPER_PURPOSE } from './crypto/api-token';
@@ -17,6 +18,8 @@ import { createSqliteTokenStore } from './storage/sqlite-token-store';
 import type { OrgStore, SlotStore } from './storage/types';
 import { secureServices } from './ops/secure-services';
 import type { SecureServices, SecurityOptions } from './ops/secure-services';
+import { createReadinessCheck, diskWritable } from './ops/readiness';
+import type { ReadinessCheck } from './ops/readiness';
 
 /** What {@link openRuntime} needs. */
 export interface RuntimeOptions {
@@ -28,6 +31,8 @@ export interface RuntimeOptions {
   onIntegrityFailure?: SecretServiceDeps['onIntegrityFailure'];
   /** Audit, throttling, key budget and key guard settings (defaults in docs/security.md). */
   security?: SecurityOptions;
+  /** Free bytes below which the data dir counts as full for readiness (default: room for 64 KiB). */
+  diskFloorBytes?: number;
 }
 
 /**
@@ -42,8 +47,10 @@ export interface Runtime extends SecureServices {
   orgKeys: OrgKeys;
   clock: Clock;
   random: RandomBytes;
-  /** True while the database answers and the keys are usable (readiness). */
+  /** True while {@link Runtime.readiness} finds no cause. */
   isReady(): Promise<boolean>;
+  /** Every server-side reason requests would fail now, as fixed codes (`/readyz`, SPEC §9). */
+  readiness: ReadinessCheck;
   close(): void;
 }
 
@@ -101,6 +108,14 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       auth: createAuthService({ tokens, orgs, pepper, clock }),
       admin: createAdminService({ orgs, tokens, keys: orgKeys, pepper, clock, random }),
     });
+    const dataDir = options.databaseFile === ':memory:' ? undefined : dirname(options.databaseFile);
+    const readiness = createReadinessCheck([
+      { cause: 'DATABASE_UNREACHABLE', healthy: () => db.prepare('SELECT 1').get() !== undefined },
+      // verifyNow re-reads the stored key check value and compares it with this master key.
+      { cause: 'MASTER_KEY_INVALID', after: 'DATABASE_UNREACHABLE', healthy: () => secured.guard.verifyNow() },
+      { cause: 'AUDIT_CHAIN_BROKEN', after: 'DATABASE_UNREACHABLE', healthy: () => secured.audit.isAppendable() },
+      { cause: 'AUDIT_UNWRITABLE', healthy: () => dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes) },
+    ]);
     return {
       db,
       stores: { slots, orgs },
@@ -109,13 +124,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       clock,
       random,
       ...secured,
+      readiness,
       async isReady() {
-        try {
-          // verifyNow re-reads the stored key check value and compares it with this master key.
-          return secured.guard.verifyNow() && secured.audit.isAppendable();
-        } catch {
-          return false;
-        }
+        return (await readiness()).length === 0;
       },
       close() {
         if (!db.open) return;

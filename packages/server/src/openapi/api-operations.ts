@@ -9,7 +9,7 @@ import {
   slotNameSchema,
 } from '@dodil/shared';
 import { z } from 'zod';
-import { healthResponseSchema, readyResponseSchema } from '../routes/health';
+import { healthResponseSchema, notReadyResponseSchema, readyResponseSchema } from '../routes/health';
 import { registryQuerySchema } from '../routes/secrets';
 
 /** One REST operation as /openapi.json describes it. */
@@ -32,6 +32,8 @@ export interface ApiOperation {
   response: z.ZodType;
   /** Error statuses beyond those every call of its kind can get (see {@link errorStatusesOf}). */
   errors?: readonly number[];
+  /** Error bodies more precise than the common google.rpc.Status, by status. */
+  errorBodies?: Readonly<Record<number, z.ZodType>>;
 }
 
 /**
@@ -110,6 +112,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     scope: null,
     response: readyResponseSchema,
     errors: [503],
+    errorBodies: { 503: notReadyResponseSchema },
   },
   {
     method: 'get',

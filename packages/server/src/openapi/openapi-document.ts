@@ -39,7 +39,13 @@ function operationOf(op: ApiOperation): Json {
   const responses: Json = {
     200: { description: 'OK', content: { 'application/json': { schema: schemaOf(op.response, 'output') } } },
   };
-  for (const status of errorStatusesOf(op)) responses[status] = { $ref: `#/components/responses/Error${status}` };
+  for (const status of errorStatusesOf(op)) {
+    const precise = op.errorBodies?.[status];
+    responses[status] =
+      precise === undefined
+        ? { $ref: `#/components/responses/Error${status}` }
+        : { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: schemaOf(precise, 'output') } } };
+  }
   const parameters = [...parametersOf(op.params, 'path'), ...parametersOf(op.query, 'query')];
   return {
     operationId: op.operationId,

@@ -78,6 +78,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
     secrets: runtime.secrets,
     auth: runtime.auth,
     isReady: () => runtime.isReady(),
+    readiness: runtime.readiness,
     logger,
   });
 

@@ -111,6 +111,8 @@ export const startCommand: Command = async (argv, io) => {
       secrets: runtime.secrets,
       auth: runtime.auth,
       isReady: () => runtime.isReady(),
+      // On SIGTERM /readyz turns 503 first, so a load balancer stops sending before the drain.
+      readiness: async () => (io.signal.aborted ? ['SHUTTING_DOWN', ...(await runtime.readiness())] : runtime.readiness()),
       logger,
       now: () => performance.now(),
     });
