@@ -90,7 +90,7 @@ async function restartChain(
   return 0;
 }
 
-/** `dodil-server audit verify|list|restart-chain`. */
+/** `dodil-server audit verify|list|restart-chain|export|prune`. */
 export const auditCommand: Command = async (argv, io) => {
   const parsed = parseCommandFlags(argv, OPTIONS, HELP, io);
   if (parsed === undefined) return 0;
