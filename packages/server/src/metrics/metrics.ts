@@ -1,5 +1,7 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditObserver } from '../audit/audit-log';
+import { READINESS_CAUSES } from '../ops/readiness';
+import type { ReadinessCause, ReadinessCheck } from '../ops/readiness';
 
 /** The protocols one port speaks (the `protocol` label). */
 export type MetricsProtocol = 'rest' | 'grpc' | 'grpc-web' | 'connect';
@@ -24,6 +26,8 @@ export interface ServerMetrics {
   readonly registry: Registry;
   observeRequest(o: RequestObservation): void;
   readonly audit: AuditObserver;
+  /** Adds `dodil_ready` and `dodil_not_ready_cause{cause}`, evaluated on each scrape. */
+  watchReadiness(check: ReadinessCheck): void;
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string>;
 }
@@ -84,6 +88,32 @@ export function createServerMetrics(options: { defaults?: boolean } = {}): Serve
     audit: {
       appended: (count) => auditEntries.inc(count),
       failed: (count) => auditFailures.inc(count),
+    },
+    watchReadiness(check) {
+      // Both gauges are collected concurrently on a scrape; they share one readiness check.
+      let inflight: Promise<readonly ReadinessCause[]> | undefined;
+      const causesNow = () =>
+        (inflight ??= check().finally(() => {
+          inflight = undefined;
+        }));
+      new Gauge({
+        name: 'dodil_ready',
+        help: '1 when /readyz would answer 200, else 0.',
+        registers: [registry],
+        async collect() {
+          this.set((await causesNow()).length === 0 ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'dodil_not_ready_cause',
+        help: 'The /readyz causes that hold now (1), by fixed cause code.',
+        labelNames: ['cause'] as const,
+        registers: [registry],
+        async collect() {
+          const now = await causesNow();
+          for (const cause of READINESS_CAUSES) this.set({ cause }, now.includes(cause) ? 1 : 0);
+        },
+      });
     },
     render: () => registry.metrics(),
   };

@@ -122,7 +122,12 @@ describe('/metrics (SPEC §9)', () => {
     const head = w.runtime.db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").pluck().get();
     w.runtime.db.prepare("UPDATE meta SET value = x'00' WHERE key = 'audit_head'").run();
     expect((await rest.get(bearer(token), 'x')).code).toBe('UNAVAILABLE');
+    const broken = (await scrape(metricsUrl)).families;
+    expect(sampleSum(broken, 'dodil_ready')).toBe(0);
+    expect(sampleSum(broken, 'dodil_not_ready_cause', { cause: 'AUDIT_CHAIN_BROKEN' })).toBe(1);
+    expect(sampleSum(broken, 'dodil_not_ready_cause')).toBe(1);
     w.runtime.db.prepare("UPDATE meta SET value = ? WHERE key = 'audit_head'").run(head);
+    expect(sampleSum((await scrape(metricsUrl)).families, 'dodil_ready')).toBe(1);
     // The default failed-auth limit is 10 per minute per address; later failures are refused as 429.
     let throttled = 0;
     for (let i = 0; i < 14; i++) if ((await rest.get('Bearer dodil_bad', 'x')).code === 'RESOURCE_EXHAUSTED') throttled++;

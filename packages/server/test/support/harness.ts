@@ -74,6 +74,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
     ...(metrics ? { security: { auditObserver: metrics.audit } } : {}),
   });
   onTestFinished(() => runtime.close());
+  metrics?.watchReadiness(runtime.readiness);
   const app = createApp({
     secrets: runtime.secrets,
     auth: runtime.auth,

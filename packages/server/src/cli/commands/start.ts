@@ -10,6 +10,7 @@ import { startAuditRetention } from '../../audit/audit-retention';
 import { withRequestMetrics } from '../../metrics/access-metrics';
 import { createServerMetrics } from '../../metrics/metrics';
 import { listenMetrics } from '../../metrics/metrics-listener';
+import type { ReadinessCheck } from '../../ops/readiness';
 import { openRuntime } from '../../runtime';
 import type { Runtime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
@@ -107,12 +108,15 @@ export const startCommand: Command = async (argv, io) => {
       if (master.generated) io.stderr(`generated dev master key file ${master.source} (mode 0600)\n`);
       await bootstrapDev(runtime, io);
     }
+    // On SIGTERM /readyz turns 503 first, so a load balancer stops sending before the drain.
+    const readiness: ReadinessCheck = async () =>
+      io.signal.aborted ? ['SHUTTING_DOWN', ...(await runtime.readiness())] : runtime.readiness();
+    metrics?.watchReadiness(readiness);
     const app = createApp({
       secrets: runtime.secrets,
       auth: runtime.auth,
       isReady: () => runtime.isReady(),
-      // On SIGTERM /readyz turns 503 first, so a load balancer stops sending before the drain.
-      readiness: async () => (io.signal.aborted ? ['SHUTTING_DOWN', ...(await runtime.readiness())] : runtime.readiness()),
+      readiness,
       logger,
       now: () => performance.now(),
     });
