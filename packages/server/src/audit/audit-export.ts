@@ -38,12 +38,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  */
 export async function exportAudit(log: Pick<AuditLog, 'readAfter' | 'checkpoint'>, o: ExportOptions): Promise<number> {
   let last = o.since;
-  const pruned = log.checkpoint()?.count ?? 0;
+  const pruned = (await log.checkpoint())?.count ?? 0;
   if (pruned > last) {
     o.warn(`entries ${last + 1}..${pruned} were pruned; exporting from entry ${pruned + 1}\n`);
   }
   for (;;) {
-    const page = log.readAfter(last, PAGE);
+    const page = await log.readAfter(last, PAGE);
     if (page.length > 0) {
       o.write(page.map((e) => `${JSON.stringify(auditEntryJson(e))}\n`).join(''));
       last = page.at(-1)?.seq ?? last;

@@ -1,14 +1,19 @@
+import type { Storage, Tx } from '../storage/types';
 import { decodeCheckpoint, encodeCheckpoint } from './audit-checkpoint';
 import type { AuditCheckpoint } from './audit-checkpoint';
 import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
 import type { AuditEntry, AuditEntryInput, AuditHead } from './audit-entry';
 import { verifyAuditChain } from './audit-verify';
 import type { AuditVerifyResult } from './audit-verify';
-import type { AuditStore } from '../storage/sqlite-audit-store';
 
 /** The audit log could not be appended to; the caller must fail closed. */
 export class AuditUnavailableError extends Error {
   override readonly name = 'AuditUnavailableError';
+}
+
+/** Proof that an entry was appended in a transaction: its chain position. */
+export interface AuditReceipt {
+  seq: number;
 }
 
 /** The HMAC-chained, fail-closed audit log. */
@@ -19,34 +24,39 @@ export interface AuditLog {
    * durable; rejects with {@link AuditUnavailableError} when it can't be.
    */
   record(entry: AuditEntryInput): Promise<void>;
-  /** Appends now, inside the caller's open write transaction (commits or rolls back with it). */
-  appendInTransaction(entry: AuditEntryInput): void;
-  /** Writes pending entries now (before closing the database). */
-  flush(): void;
+  /**
+   * Appends inside the caller's open write transaction (commits or rolls back
+   * with it); rejects with {@link AuditUnavailableError} when it can't.
+   */
+  appendInTransaction(tx: Tx, entry: AuditEntryInput): Promise<AuditReceipt>;
+  /** Writes pending entries now and waits for every batch in flight (before closing the store). */
+  flush(): Promise<void>;
   /** Whether entries can be appended (the head is intact and matches the tail); for readiness. */
-  isAppendable(): boolean;
-  verify(): AuditVerifyResult;
+  isAppendable(): Promise<boolean>;
+  verify(): Promise<AuditVerifyResult>;
   /** MAC of entry `seq` (to compare with an anchor the operator recorded elsewhere). */
-  macAt(seq: number): Uint8Array | undefined;
+  macAt(seq: number): Promise<Uint8Array | undefined>;
   /** The newest `limit` entries, oldest first. */
-  list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
+  list(filter: { org?: string | undefined; limit: number }): Promise<AuditEntry[]>;
+  /** Moves the whole chain aside (kept as evidence) and empties it; returns where it went. */
+  archive(nowMs: number): Promise<string>;
   /** Up to `limit` entries after `seq`, in chain order (export). */
-  readAfter(seq: number, limit: number): AuditEntry[];
-  /** The verified prune checkpoint; `undefined` when nothing was pruned. Throws when it is forged. */
-  checkpoint(): AuditCheckpoint | undefined;
+  readAfter(seq: number, limit: number): Promise<AuditEntry[]>;
+  /** The verified prune checkpoint; `undefined` when nothing was pruned. Rejects when it is forged. */
+  checkpoint(): Promise<AuditCheckpoint | undefined>;
   /** Seq of the first entry written at or after `timeMs` (retention). */
-  firstSeqSince(timeMs: number): number | undefined;
+  firstSeqSince(timeMs: number): Promise<number | undefined>;
   /**
    * Prunes one batch: up to `batch` of the oldest entries with `seq` at most
    * `through`, never the newest entry. The batch is verified against the
    * current checkpoint first (pruning must not launder an edit), then
    * deleted, and the checkpoint moves to its last entry, in one transaction.
-   * Returns how many entries went (0 when there is nothing left to prune).
+   * Resolves to how many entries went (0 when there is nothing left to prune).
    */
-  pruneBatch(through: number, batch: number): number;
+  pruneBatch(through: number, batch: number): Promise<number>;
 }
 
-/** A prune found the entries it would delete broken; nothing was deleted. */
+/** A prune found the entries it would delete broken, or the checkpoint forged; nothing was deleted. */
 export class AuditBrokenError extends Error {
   override readonly name = 'AuditBrokenError';
 }
@@ -59,13 +69,13 @@ export interface AuditObserver {
 
 /** Dependencies of {@link createAuditLog}. */
 export interface AuditLogDeps {
-  /** Counts appended and failed entries (SPEC §9 metrics); none by default. */
-  observer?: AuditObserver;
-  store: AuditStore;
+  storage: Pick<Storage, 'audit' | 'write' | 'read'>;
   /** The 32-byte audit key (random, stored wrapped by the master key). */
   key: Uint8Array;
   /** Defers the batch commit to the end of this event loop turn; `setImmediate` by default. */
   schedule?: (flush: () => void) => void;
+  /** Counts appended and failed entries (SPEC §9 metrics); none by default. */
+  observer?: AuditObserver;
 }
 
 interface Pending {
@@ -74,20 +84,26 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+const unavailable = (err: unknown) =>
+  err instanceof AuditUnavailableError ? err : new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
+
 /** Creates the {@link AuditLog} over a store. */
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
-  const { store, key } = deps;
+  const { storage, key } = deps;
+  const store = storage.audit;
   const schedule = deps.schedule ?? ((fn: () => void) => void setImmediate(fn));
   let pending: Pending[] = [];
   let scheduled = false;
+  // The newest batch commit; the engine runs write transactions in order, so it settles last.
+  let lastBatch: Promise<void> = Promise.resolve();
 
   // The head, checked against the log's last entry. Refusing to extend a log whose tail doesn't
   // match its head matters: appending would launder a cut.
-  function checkedHead(): AuditHead {
-    const stored = store.readHead();
+  async function checkedHead(tx: Tx): Promise<AuditHead> {
+    const stored = await store.readHead(tx);
     const head = stored === undefined ? undefined : decodeHead(key, stored);
     if (head === undefined) throw new AuditUnavailableError('the audit head is missing or forged');
-    const last = store.last();
+    const last = await store.last(tx);
     if ((last?.seq ?? 0) !== head.count || !Buffer.from(last?.mac ?? GENESIS_MAC).equals(Buffer.from(head.lastMac))) {
       throw new AuditUnavailableError('the audit log does not match its head; run `dodil-server audit verify`');
     }
@@ -95,44 +111,50 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   }
 
   // Must run inside a write transaction. The head is re-read each time because
-  // the admin CLI appends to the same chain from another process.
-  function appendLocked(entries: readonly AuditEntryInput[]): void {
-    const head = checkedHead();
+  // the admin CLI (or another server) appends to the same chain.
+  async function appendLocked(tx: Tx, entries: readonly AuditEntryInput[]): Promise<number> {
+    const head = await checkedHead(tx);
     let prev: Uint8Array = head.lastMac;
     let seq = head.count;
+    const rows: AuditEntry[] = [];
     for (const entry of entries) {
       seq += 1;
       const mac = entryMac(key, prev, seq, entry);
-      store.insert({ ...entry, seq, mac });
+      rows.push({ ...entry, seq, mac });
       prev = mac;
     }
-    store.writeHead(encodeHead(key, { count: seq, lastMac: prev }));
+    await store.insert(tx, rows);
+    await store.writeHead(tx, encodeHead(key, { count: seq, lastMac: prev }));
+    return seq;
   }
 
-  function flush(): void {
-    scheduled = false;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    try {
-      store.transaction(() => appendLocked(batch.map((p) => p.entry)));
-    } catch (err) {
-      const failure =
-        err instanceof AuditUnavailableError ? err : new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
-      deps.observer?.failed(batch.length);
-      for (const p of batch) p.reject(failure);
-      return;
-    }
-    deps.observer?.appended(batch.length);
-    for (const p of batch) p.resolve();
-  }
-
-  function readCheckpoint(): AuditCheckpoint | undefined {
-    const stored = store.readCheckpoint();
+  async function readCheckpoint(tx: Tx): Promise<AuditCheckpoint | undefined> {
+    const stored = await store.readCheckpoint(tx);
     if (stored === undefined) return undefined;
     const cp = decodeCheckpoint(key, stored);
     if (cp === undefined) throw new AuditBrokenError('the prune checkpoint is forged or corrupt');
     return cp;
+  }
+
+  function flush(): Promise<void> {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return lastBatch;
+    lastBatch = storage
+      .write((tx) => appendLocked(tx, batch.map((p) => p.entry)))
+      .then(
+        () => {
+          deps.observer?.appended(batch.length);
+          for (const p of batch) p.resolve();
+        },
+        (err: unknown) => {
+          const failure = unavailable(err);
+          deps.observer?.failed(batch.length);
+          for (const p of batch) p.reject(failure);
+        },
+      );
+    return lastBatch;
   }
 
   return {
@@ -141,46 +163,49 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         pending.push({ entry, resolve, reject });
         if (!scheduled) {
           scheduled = true;
-          schedule(flush);
+          schedule(() => void flush());
         }
       });
     },
-    appendInTransaction(entry) {
+    async appendInTransaction(tx, entry) {
+      let seq: number;
       try {
-        appendLocked([entry]);
+        seq = await appendLocked(tx, [entry]);
       } catch (err) {
         deps.observer?.failed(1);
-        if (err instanceof AuditUnavailableError) throw err;
-        throw new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
+        throw unavailable(err);
       }
       // Counted once written into the transaction; a later rollback of the caller's write is rare.
       deps.observer?.appended(1);
+      return { seq };
     },
     flush,
-    isAppendable() {
+    async isAppendable() {
       try {
-        store.snapshot(checkedHead);
+        await storage.read(checkedHead);
         return true;
       } catch {
         return false;
       }
     },
-    verify() {
-      return store.snapshot(() => verifyAuditChain(key, store.iterate(), store.readHead(), store.readCheckpoint()));
-    },
-    macAt: (seq) => store.macAt(seq),
-    list: (filter) => store.list(filter),
-    readAfter: (seq, limit) => store.after(seq, limit),
-    checkpoint: () => readCheckpoint(),
-    firstSeqSince: (timeMs) => store.firstSeqSince(timeMs),
-    pruneBatch(through, batch) {
-      return store.transaction(() => {
-        const cp = readCheckpoint();
-        const last = store.last();
+    verify: () =>
+      storage.read(async (tx) =>
+        verifyAuditChain(key, store.iterate(tx), await store.readHead(tx), await store.readCheckpoint(tx)),
+      ),
+    macAt: (seq) => storage.read((tx) => store.macAt(tx, seq)),
+    list: (filter) => storage.read((tx) => store.list(tx, filter)),
+    archive: (nowMs) => storage.write((tx) => store.archive(tx, nowMs)),
+    readAfter: (seq, limit) => storage.read((tx) => store.after(tx, seq, limit)),
+    checkpoint: () => storage.read(readCheckpoint),
+    firstSeqSince: (timeMs) => storage.read((tx) => store.firstSeqSince(tx, timeMs)),
+    pruneBatch: (through, batch) =>
+      storage.write(async (tx) => {
+        const cp = await readCheckpoint(tx);
+        const last = await store.last(tx);
         const start = cp?.count ?? 0;
         const upper = Math.min(through, (last?.seq ?? 0) - 1);
         if (upper <= start) return 0;
-        const entries = store.after(start, Math.min(batch, upper - start));
+        const entries = await store.after(tx, start, Math.min(batch, upper - start));
         let prev: Uint8Array = cp?.lastMac ?? GENESIS_MAC;
         let expected = start + 1;
         for (const e of entries) {
@@ -192,11 +217,10 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         }
         const lastPruned = entries.at(-1);
         if (lastPruned === undefined) return 0;
-        store.deleteThrough(lastPruned.seq);
-        store.writeCheckpoint(encodeCheckpoint(key, { count: lastPruned.seq, lastMac: lastPruned.mac }));
+        await store.deleteThrough(tx, lastPruned.seq);
+        await store.writeCheckpoint(tx, encodeCheckpoint(key, { count: lastPruned.seq, lastMac: lastPruned.mac }));
         return entries.length;
-      });
-    },
+      }),
   };
 }
 

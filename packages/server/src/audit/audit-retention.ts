@@ -28,17 +28,17 @@ export async function pruneAuditThrough(
   let pruned = 0;
   for (;;) {
     if (options.signal?.aborted === true) break;
-    const n = log.pruneBatch(through, batch);
+    const n = await log.pruneBatch(through, batch);
     pruned += n;
     if (n < batch) break;
     await pause();
   }
-  return { pruned, checkpoint: log.checkpoint() };
+  return { pruned, checkpoint: await log.checkpoint() };
 }
 
 /** The last seq to prune for "older than `ageMs`": everything before the first entry written since. */
-export function pruneTargetForAge(log: Pick<AuditLog, 'firstSeqSince'>, nowMs: number, ageMs: number): number {
-  const first = log.firstSeqSince(nowMs - ageMs);
+export async function pruneTargetForAge(log: Pick<AuditLog, 'firstSeqSince'>, nowMs: number, ageMs: number): Promise<number> {
+  const first = await log.firstSeqSince(nowMs - ageMs);
   return first === undefined ? Number.MAX_SAFE_INTEGER : first - 1;
 }
 
@@ -63,10 +63,14 @@ export function startAuditRetention(deps: RetentionDeps): { stop(): Promise<void
   const stopping = new AbortController();
   let running: Promise<void> = Promise.resolve();
   const run = () => {
-    running = pruneAuditThrough(deps.log, pruneTargetForAge(deps.log, deps.clock(), deps.retentionMs), {
-      signal: stopping.signal,
-      ...(deps.batch === undefined ? {} : { batch: deps.batch }),
-    }).then(
+    running = pruneTargetForAge(deps.log, deps.clock(), deps.retentionMs)
+      .then((through) =>
+        pruneAuditThrough(deps.log, through, {
+          signal: stopping.signal,
+          ...(deps.batch === undefined ? {} : { batch: deps.batch }),
+        }),
+      )
+      .then(
       (result) => {
         if (result.pruned > 0) deps.onPruned?.(result);
       },

@@ -1,6 +1,6 @@
 import { GrpcCode, httpStatusFor } from '@dodil/shared';
 import type { GrpcCodeName } from '@dodil/shared';
-import type { Logger } from '../http/logger';
+import type { Logger } from '../edge/logger';
 import type { MetricsProtocol, RequestObservation, ServerMetrics } from './metrics';
 
 const RPC_PROTOCOLS = new Set<string>(['grpc', 'grpc-web', 'connect']);

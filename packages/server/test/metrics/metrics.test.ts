@@ -102,7 +102,7 @@ describe('/metrics (SPEC §9)', () => {
     expect(sampleSum(families, 'dodil_throttled_total')).toBe(0);
     // Every entry this process made durable, and the chain agrees.
     await w.runtime.audit.flush();
-    const verified = w.runtime.audit.verify();
+    const verified = await w.runtime.audit.verify();
     expect(verified.ok).toBe(true);
     const entries = sampleSum((await scrape(metricsUrl)).families, 'dodil_audit_entries_total');
     expect(entries).toBe(verified.ok ? verified.count : -1);

@@ -28,7 +28,7 @@ describe('audit export (SPEC §9)', () => {
   test('NDJSON in chain order with seq and mac, only entries after --since', async () => {
     const h = await withEntries(30);
     const all = await exported(h, 0);
-    const verified = h.runtime.audit.verify();
+    const verified = await h.runtime.audit.verify();
     expect(verified.ok && verified.count).toBe(all.length);
     all.forEach((e, i) => {
       expect(e.seq).toBe(i + 1);
@@ -56,7 +56,7 @@ describe('audit export (SPEC §9)', () => {
     });
     const delays: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const before = h.runtime.audit.verify();
+      const before = await h.runtime.audit.verify();
       const expectSeq = (before.ok ? before.count : 0) + 1;
       const done = performance.now();
       await h.call('GET', '/v1/ignite/secrets/s0', { token: h.bearer });
@@ -81,22 +81,22 @@ describe('audit prune and its checkpoint (SPEC §9)', () => {
     const r = await pruneAuditThrough(h.runtime.audit, 24, { batch: 7 });
     expect(r.pruned).toBe(24);
     expect(r.checkpoint?.count).toBe(24);
-    const v = h.runtime.audit.verify();
+    const v = await h.runtime.audit.verify();
     expect(v).toMatchObject({ ok: true, from: 25, count: total });
     expect((await exported(h, 0))[0]?.seq).toBe(25);
     // Never the newest entry, however far asked.
     await pruneAuditThrough(h.runtime.audit, Number.MAX_SAFE_INTEGER);
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: true, from: total, count: total });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: true, from: total, count: total });
     // And the log still takes appends.
     expect((await h.call('GET', '/v1/ignite/secrets/s1', { token: h.bearer })).status).toBe(200);
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: true, from: total });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: true, from: total });
   });
 
   test('an edit after the checkpoint is caught by verify', async () => {
     const h = await withEntries(20);
     await pruneAuditThrough(h.runtime.audit, 10);
     sql(h, "UPDATE audit_log SET slot = 'other' WHERE seq = 15");
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 15, verified: 4 });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 15, verified: 4 });
   });
 
   test('an edit before the checkpoint is caught: prune refuses to launder it and deletes nothing', async () => {
@@ -106,7 +106,7 @@ describe('audit prune and its checkpoint (SPEC §9)', () => {
     // The batch before the edit went; the edited entry and everything after it are still there.
     const first = (await exported(h, 0))[0]?.seq as number;
     expect(first).toBeLessThanOrEqual(6);
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 6 });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 6 });
   });
 
   test('a forged, removed, replayed or head-copied checkpoint is caught', async () => {
@@ -120,20 +120,20 @@ describe('audit prune and its checkpoint (SPEC §9)', () => {
     const forged = Buffer.from(current);
     forged[7] = (forged[7] ?? 0) + 3; // move it forward: would hide entries 13..15
     set(forged);
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: false, reason: 'the prune checkpoint is forged or corrupt' });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, reason: 'the prune checkpoint is forged or corrupt' });
 
     set(older); // replay the older one: entries 6..12 are gone
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 6 });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 6 });
 
     const head = h.runtime.db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").pluck().get() as Buffer;
     set(head); // a head is not a checkpoint (else deleting the whole log would verify)
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: false, reason: 'the prune checkpoint is forged or corrupt' });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, reason: 'the prune checkpoint is forged or corrupt' });
 
     sql(h, "DELETE FROM meta WHERE key = 'audit_checkpoint'");
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 1 });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 1 });
 
     sql(h, "INSERT INTO meta (key, value) VALUES ('audit_checkpoint', ?)", current);
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: true, from: 13 });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: true, from: 13 });
   });
 
   test('prune under write load: every request is served and verify is green afterwards', async () => {
@@ -156,7 +156,7 @@ describe('audit prune and its checkpoint (SPEC §9)', () => {
     expect(failed).toBe(0);
     expect(served).toBeGreaterThan(0);
     expect(r.pruned).toBe(550);
-    const v = h.runtime.audit.verify();
+    const v = await h.runtime.audit.verify();
     expect(v).toMatchObject({ ok: true, from: 551 });
     expect(v.ok && v.count).toBeGreaterThanOrEqual(600 + served);
   });
@@ -177,6 +177,6 @@ describe('audit prune and its checkpoint (SPEC §9)', () => {
     for (let i = 0; i < 100 && pruned.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await retention.stop();
     expect(pruned).toEqual([cutoffSeq]);
-    expect(h.runtime.audit.verify()).toMatchObject({ ok: true, from: cutoffSeq + 1 });
+    expect(await h.runtime.audit.verify()).toMatchObject({ ok: true, from: cutoffSeq + 1 });
   });
 });

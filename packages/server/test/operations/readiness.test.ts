@@ -66,8 +66,8 @@ describe('/readyz names every server-side cause with a fixed code (SPEC §9)', (
     const mnt = mkdtempSync(join(tmpdir(), 'dodil-tmpfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tmpfs', mnt]);
     let h: Harness | undefined;
-    onTestFinished(() => {
-      h?.runtime.close();
+    onTestFinished(async () => {
+      await h?.runtime.close();
       execFileSync('umount', [mnt]);
       rmdirSync(mnt);
     });
@@ -102,6 +102,6 @@ describe('/readyz names every server-side cause with a fixed code (SPEC §9)', (
     expect(await readyz(h)).toMatchObject({ status: 200, reasons: [] });
     expect((await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh3', value: gitValue() } })).status).toBe(200);
     expect((await h.call('GET', '/v1/ignite/secrets/gh2', { token })).status).toBe(404);
-    expect(h.runtime.audit.verify().ok).toBe(true);
+    expect((await h.runtime.audit.verify()).ok).toBe(true);
   });
 });

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../src/app';
-import type { Logger } from '../../src/http/logger';
-import { withRequestMetrics } from '../../src/metrics/access-metrics';
-import type { ServerMetrics } from '../../src/metrics/metrics';
+import type { Logger } from '../../src/edge/logger';
 import { openRuntime } from '../../src/runtime';
 import type { Runtime } from '../../src/runtime';
+import { withRequestMetrics } from '../../src/metrics/access-metrics';
+import type { ServerMetrics } from '../../src/metrics/metrics';
 import { openApiMismatch } from './openapi-check';
 
 /** A fixed test master key (tests only). */

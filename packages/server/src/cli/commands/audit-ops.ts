@@ -1,7 +1,7 @@
 import { ConfigError } from '../../config';
 import { exportAudit } from '../../audit/audit-export';
 import { pruneAuditThrough, pruneTargetForAge } from '../../audit/audit-retention';
-import type { Runtime } from '../../runtime';
+import type { OperatorRuntime } from '../../runtime';
 import { parseDuration } from '../duration';
 import type { CliIo } from '../io';
 
@@ -25,14 +25,14 @@ export function parseBefore(text: string | undefined): { seq: number } | { ageMs
 }
 
 /** `audit export [--since SEQ] [--follow]`: NDJSON on stdout until the end (or SIGTERM with --follow). */
-export async function runAuditExport(runtime: Runtime, since: number, follow: boolean, io: CliIo): Promise<number> {
+export async function runAuditExport(runtime: Pick<OperatorRuntime, 'audit' | 'clock'>, since: number, follow: boolean, io: CliIo): Promise<number> {
   await exportAudit(runtime.audit, { since, follow, signal: io.signal, write: io.stdout, warn: io.stderr });
   return 0;
 }
 
 /** `audit prune --before <seq|duration>`: deletes old entries, keeping the checkpoint. */
-export async function runAuditPrune(runtime: Runtime, before: { seq: number } | { ageMs: number }, io: CliIo): Promise<number> {
-  const through = 'seq' in before ? before.seq - 1 : pruneTargetForAge(runtime.audit, runtime.clock(), before.ageMs);
+export async function runAuditPrune(runtime: Pick<OperatorRuntime, 'audit' | 'clock'>, before: { seq: number } | { ageMs: number }, io: CliIo): Promise<number> {
+  const through = 'seq' in before ? before.seq - 1 : await pruneTargetForAge(runtime.audit, runtime.clock(), before.ageMs);
   const result = await pruneAuditThrough(runtime.audit, through);
   const from = (result.checkpoint?.count ?? 0) + 1;
   io.stderr(

@@ -3,8 +3,7 @@ import type { AuditEntry } from '../../audit/audit-entry';
 import { auditEntryJson } from '../../audit/audit-json';
 import type { AuditVerifyResult } from '../../audit/audit-verify';
 import { adminEntry } from '../../audit/audited-admin-service';
-import type { Runtime } from '../../runtime';
-import { archiveAuditChain } from '../../storage/sqlite-audit-store';
+import type { OperatorRuntime } from '../../runtime';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import { parseBefore, parseSince, runAuditExport, runAuditPrune } from './audit-ops';
 import type { CliIo, Command } from '../io';
@@ -65,7 +64,7 @@ function parseAnchor(text: string): { seq: number; mac: string } {
 }
 
 async function restartChain(
-  runtime: Runtime,
+  runtime: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'>,
   result: AuditVerifyResult,
   values: Parameters<typeof openForAdmin>[0],
   io: CliIo,
@@ -74,9 +73,9 @@ async function restartChain(
     io.stderr(`the audit log verifies (${result.count} entries); nothing to restart\n`);
     return 9;
   }
-  const table = archiveAuditChain(runtime.db, runtime.clock());
-  runtime.close();
-  const fresh = await openForAdmin(values, io);
+  const table = await runtime.audit.archive(runtime.clock());
+  await runtime.close();
+  const fresh: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     await fresh.audit.record(
       adminEntry(fresh.clock, 'audit.restart-chain', {
@@ -84,7 +83,7 @@ async function restartChain(
       }),
     );
   } finally {
-    fresh.close();
+    await fresh.close();
   }
   io.stderr(`moved the broken chain to table ${table} and started a new one\n`);
   return 0;
@@ -108,16 +107,16 @@ export const auditCommand: Command = async (argv, io) => {
     if (!/^\d{1,9}$/.test(values.limit) || Number(values.limit) < 1) throw new ConfigError('--limit is a positive number');
     limit = Number(values.limit);
   }
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     if (action === 'export') return await runAuditExport(runtime, since, values.follow ?? false, io);
     if (before !== undefined) return await runAuditPrune(runtime, before, io);
     if (action === 'list') {
-      const entries = runtime.audit.list({ org: values.org, limit });
+      const entries = await runtime.audit.list({ org: values.org, limit });
       io.stdout(values.output === 'json' ? `${JSON.stringify(entries.map(auditEntryJson), null, 2)}\n` : table(entries));
       return 0;
     }
-    const result = runtime.audit.verify();
+    const result = await runtime.audit.verify();
     if (action === 'restart-chain') return await restartChain(runtime, result, values, io);
     if (!result.ok) {
       io.stderr(`audit log BROKEN at entry ${result.firstBroken}: ${result.reason} (${result.verified} entries before it verify)\n`);
@@ -128,7 +127,8 @@ export const auditCommand: Command = async (argv, io) => {
       return 1;
     }
     if (anchor !== undefined) {
-      const mac = anchor.seq === result.from - 1 ? runtime.audit.checkpoint()?.lastMac : runtime.audit.macAt(anchor.seq);
+      const mac =
+        anchor.seq === result.from - 1 ? (await runtime.audit.checkpoint())?.lastMac : await runtime.audit.macAt(anchor.seq);
       if (mac === undefined || Buffer.from(mac).toString('hex') !== anchor.mac) {
         io.stderr(
           `audit log BROKEN at entry ${anchor.seq}: it does not match the anchor (the log was rolled back or replaced)\n`,
@@ -141,6 +141,6 @@ export const auditCommand: Command = async (argv, io) => {
     io.stderr(`audit log OK: ${result.count - result.from + 1} entries verify${scope}${anchor ? `, and it extends anchor ${anchor.seq}` : ''}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };
