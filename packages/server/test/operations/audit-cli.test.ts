@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { CliIo } from '../../src/cli/io';
 import { runServerCli } from '../../src/cli/run';
@@ -52,6 +53,20 @@ describe('dodil-server audit export | prune (CLI)', () => {
     const exported = await run(dir, 'audit', 'export', '--since', '1');
     expect(exported.err).toContain('entries 2..3 were pruned; exporting from entry 4');
     expect(exported.out.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([4, 5, 6]);
+  });
+
+  test('a pruned store backs up and restores with its checkpoint; verify still says from where', async () => {
+    const dir = tempDir();
+    for (const org of ['b1', 'b2', 'b3', 'b4']) expect((await run(dir, 'org', 'create', org)).code).toBe(0);
+    expect((await run(dir, 'audit', 'prune', '--before', '3')).code).toBe(0);
+    const file = join(tempDir(), 'pruned.db');
+    expect((await run(dir, 'backup', file)).code).toBe(0);
+    const restored = tempDir();
+    const restore = await run(restored, 'restore', file);
+    expect(restore.code).toBe(0);
+    const verify = await run(restored, 'audit', 'verify');
+    expect(verify.code).toBe(0);
+    expect(verify.err).toContain('(from entry 3;');
   });
 
   test.each([
