@@ -96,3 +96,16 @@ test('the built server: metrics on their own port, export --follow across a rest
   const late = runServer(['audit', 'export', '--since', '1'], env);
   expect(late.stdout.trim().split('\n')[0]).toContain(`"seq":${firstSeq}`);
 });
+
+test('a metrics port that is taken fails the start cleanly (exit 1, nothing left listening)', async () => {
+  const dir = tempDir();
+  const env = { DODIL_DATA_DIR: dir, DODIL_MASTER_KEY: MASTER };
+  const first = await startServer(['--metrics-listen', '127.0.0.1:0'], env);
+  const taken = /"msg":"metrics listening","url":"http:\/\/([^/]+)\/metrics"/.exec(first.stdout())?.[1] ?? '';
+  const second = runServer(['start', '--listen', '127.0.0.1:0', '--metrics-listen', taken], env);
+  expect(second.code).toBe(1);
+  expect(second.stderr).toContain('cannot listen: EADDRINUSE');
+  const badFlag = runServer(['start', '--metrics-listen', 'nope'], env);
+  expect([badFlag.code, badFlag.stderr]).toEqual([2, expect.stringContaining('--metrics-listen must be host:port')]);
+  expect(await first.stop()).toBe(0);
+});

@@ -120,6 +120,9 @@ export const startCommand: Command = async (argv, io) => {
       logger,
       now: () => performance.now(),
     });
+    // Before the API port: if the metrics port can't be bound, nothing is serving yet.
+    const metricsServer = metrics && metricsAddress ? await listenMetrics(metrics, metricsAddress.host, metricsAddress.port) : undefined;
+    if (metricsServer) logger.info({ msg: 'metrics listening', url: metricsServer.url });
     const server = await listen({
       fetch: app.fetch,
       host: address.host,
@@ -127,9 +130,11 @@ export const startCommand: Command = async (argv, io) => {
       ...(tls ? { tls } : {}),
       // gRPC, gRPC-Web and Connect on the same port, over the same services.
       rpc: { secrets: runtime.secrets, auth: runtime.auth, logger, now: () => performance.now() },
+    }).catch(async (err: unknown) => {
+      // An open metrics listener would keep the process alive after a failed start.
+      await metricsServer?.close();
+      throw err;
     });
-    const metricsServer = metrics && metricsAddress ? await listenMetrics(metrics, metricsAddress.host, metricsAddress.port) : undefined;
-    if (metricsServer) logger.info({ msg: 'metrics listening', url: metricsServer.url });
     const retention =
       retentionMs === undefined
         ? undefined
