@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openAuditLog } from './audit/audit-setup';
 import { createAuditedAdminService } from './audit/audited-admin-service';
@@ -18,6 +19,7 @@ import { rotateMasterKey } from './ops/master-key-rotation';
 import { rotateOrgKey } from './ops/org-key-rotation';
 import type { EngineRuntime, PgRuntimeOptions, Runtime, RuntimeOptions } from './runtime';
 import { backupPgStore } from './ops/pg-backup';
+import { createReadinessCheck, diskWritable } from './ops/readiness';
 import { openPgStorage } from './storage/pg/pg-storage';
 import type { Storage } from './storage/types';
 import { createAdminService } from './services/admin-service';
@@ -54,6 +56,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   db.pragma('secure_delete = ON');
   const runtime = await composeRuntime(createSqliteStorage(db), options, {
     backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
+    // The disk the audit log is written to: readiness watches its free space.
+    ...(options.databaseFile === ':memory:' ? {} : { dataDir: dirname(options.databaseFile) }),
   });
   return { ...runtime, db };
 }
@@ -76,6 +80,8 @@ interface EngineHooks {
   backup(file: string): Promise<{ bytes: number }>;
   /** Subscribes `forget` to key changes made elsewhere (other replicas share the database). */
   watchKeys?(forget: () => void): void;
+  /** The local directory an embedded engine writes to (readiness checks its free space). */
+  dataDir?: string;
 }
 
 async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'databaseFile'>, engine: EngineHooks): Promise<EngineRuntime> {
@@ -103,6 +109,7 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       random,
       clock,
       hasOrgs: async (tx) => (await storage.keys.listOrgs(tx)).length > 0,
+      ...(security.auditObserver ? { observer: security.auditObserver } : {}),
     });
     const budget = createKeyBudget({
       keys: storage.keys,
@@ -188,6 +195,22 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       clock,
     );
 
+    // Readiness (SPEC §9): every server-side cause, as fixed codes, in the order they matter.
+    const dataDir = engine.dataDir;
+    const readiness = createReadinessCheck([
+      {
+        cause: 'DATABASE_UNREACHABLE',
+        healthy: async () => {
+          await storage.ping();
+          return true;
+        },
+      },
+      // verifyNow re-reads the stored key check value and compares it with this master key.
+      { cause: 'MASTER_KEY_INVALID', after: 'DATABASE_UNREACHABLE', healthy: () => guard.verifyNow() },
+      { cause: 'AUDIT_CHAIN_BROKEN', after: 'DATABASE_UNREACHABLE', healthy: () => audit.isAppendable() },
+      { cause: 'AUDIT_UNWRITABLE', healthy: () => dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes) },
+    ]);
+
     let closed: Promise<void> | undefined;
     return {
       secrets,
@@ -203,14 +226,9 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
         rotateOrgKey({ storage, orgKeys, budget, audit, random, clock }, org, rotation),
       rotateMasterKey: (newKey) => rotateMasterKey({ storage, master, audit, random, clock }, newKey),
       backup: (file) => engine.backup(file),
+      readiness,
       async isReady() {
-        try {
-          await storage.ping();
-          // verifyNow re-reads the stored key check value and compares it with this master key.
-          return (await guard.verifyNow()) && (await audit.isAppendable());
-        } catch {
-          return false;
-        }
+        return (await readiness()).length === 0;
       },
       close() {
         // Entries waiting for their group commit are written (and their callers answered) first.

@@ -24,7 +24,8 @@ commands:
                         OIDC trust policies for CI identity federation
   keys rotate-master|rotate-org
                         re-wrap all keys under a new master key; re-encrypt an org under a new data key
-  audit verify|list     check the HMAC-chained audit log; show entries
+  audit verify|list|export|prune
+                        check the HMAC-chained audit log; show, export (NDJSON) or prune entries
   backup <file>         consistent copy of the store while it serves
   restore <file>        restore a backup into an empty data dir
   migrate-store --to URL

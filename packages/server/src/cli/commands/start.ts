@@ -5,20 +5,30 @@ import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
 import { listen } from '../../edge/listen';
 import { createJsonLogger } from '../../edge/logger';
+import { startAuditRetention } from '../../audit/audit-retention';
+import { withRequestMetrics } from '../../metrics/access-metrics';
+import { createServerMetrics } from '../../metrics/metrics';
+import { listenMetrics } from '../../metrics/metrics-listener';
+import type { ReadinessCheck } from '../../ops/readiness';
 import type { OperatorRuntime } from '../../runtime';
 import { COMMON_OPTIONS, dataDirOf, openChosenRuntime, parseCommandFlags } from '../common-options';
 import { redactUrl, resolveDatabase } from '../database-option';
+import { parseDuration } from '../duration';
 import type { CliIo, Command } from '../io';
 
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
                           [--master-key-file F | --dev] [--tls-cert F --tls-key F] [--insecure-http]
+                          [--metrics-listen HOST:PORT] [--audit-retention DURATION]
 
 Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
 The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
 --dev generates one in the data dir and creates org "default" with an all-scope token (not for production).
 --database postgres://USER@HOST:PORT/DB (or DODIL_DATABASE_URL / DODIL_DATABASE_URL_FILE) serves from PostgreSQL,
 so replicas can share one database (docs/ha.md); the password comes from the env, the file, PGPASSWORD or ~/.pgpass.
---drain-delay SECONDS (DODIL_DRAIN_DELAY): on SIGTERM /readyz answers 503 this long before the listener closes.`;
+--drain-delay SECONDS (DODIL_DRAIN_DELAY): on SIGTERM /readyz answers 503 this long before the listener closes.
+--metrics-listen (DODIL_METRICS_LISTEN, off by default) serves Prometheus text at /metrics on its own listener.
+--audit-retention (e.g. 90d; off by default) prunes audit entries older than that, in small batches, keeping
+a verified checkpoint (see: dodil-server audit --help).`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -27,6 +37,8 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'insecure-http': { type: 'boolean' },
   'drain-delay': { type: 'string' },
+  'metrics-listen': { type: 'string' },
+  'audit-retention': { type: 'string' },
 } as const;
 
 const DEV_ORG = 'default';
@@ -80,12 +92,18 @@ export const startCommand: Command = async (argv, io) => {
     );
   }
   const drainDelayMs = parseDrainDelay(values['drain-delay'] ?? io.env.DODIL_DRAIN_DELAY);
+  const retentionMs = values['audit-retention'] === undefined ? undefined : parseDuration(values['audit-retention']);
   const dev = values.dev ?? false;
   const dataDir = dataDirOf(values['data-dir'], io);
   const database = resolveDatabase(values.database, io.env);
   if (database.engine === 'sqlite' || dev) ensureDataDir(dataDir);
   const master = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: dev });
-  const logger = createJsonLogger(io.stdout);
+  const metricsText = values['metrics-listen'] ?? io.env.DODIL_METRICS_LISTEN;
+  const metricsAddress = metricsText === undefined || metricsText === '' ? undefined : parseListen(metricsText, '--metrics-listen');
+  const metrics = metricsAddress === undefined ? undefined : createServerMetrics();
+  const jsonLogger = createJsonLogger(io.stdout);
+  // With metrics, every access-log line (REST and RPC alike) is also counted.
+  const logger = metrics === undefined ? jsonLogger : withRequestMetrics(jsonLogger, metrics);
   const runtime = await openChosenRuntime(database, dataDir, {
     masterKey: master.key,
     nativeBinding: io.nativeBinding,
@@ -96,24 +114,31 @@ export const startCommand: Command = async (argv, io) => {
         logger.error({
           msg: 'sealed: the master key or the audit log changed under this server; refusing to serve until restarted',
         }),
+      ...(metrics ? { auditObserver: metrics.audit } : {}),
     },
   });
-  let draining = false;
   try {
     if (dev) {
       if (master.generated) io.stderr(`generated dev master key file ${master.source} (mode 0600)\n`);
       await bootstrapDev(runtime, io);
     }
+    // On SIGTERM /readyz turns 503 first (SHUTTING_DOWN), so a load balancer stops sending before the drain.
+    const readiness: ReadinessCheck = async () =>
+      io.signal.aborted ? ['SHUTTING_DOWN', ...(await runtime.readiness())] : runtime.readiness();
+    metrics?.watchReadiness(readiness);
     const app = createApp({
       secrets: runtime.secrets,
       tokens: runtime.tokens,
       exchange: runtime.exchange,
       auth: runtime.auth,
-      // Not ready once shutdown began, so a load balancer stops sending before the drain.
-      isReady: async () => !draining && (await runtime.isReady()),
+      isReady: async () => (await readiness()).length === 0,
+      readiness,
       logger,
       now: () => performance.now(),
     });
+    // Before the API port: if the metrics port can't be bound, nothing is serving yet.
+    const metricsServer = metrics && metricsAddress ? await listenMetrics(metrics, metricsAddress.host, metricsAddress.port) : undefined;
+    if (metricsServer) logger.info({ msg: 'metrics listening', url: metricsServer.url });
     const server = await listen({
       fetch: app.fetch,
       host: address.host,
@@ -121,7 +146,21 @@ export const startCommand: Command = async (argv, io) => {
       ...(tls ? { tls } : {}),
       // gRPC, gRPC-Web and Connect on the same port, over the same services.
       rpc: { secrets: runtime.secrets, auth: runtime.auth, logger, now: () => performance.now() },
+    }).catch(async (err: unknown) => {
+      // An open metrics listener would keep the process alive after a failed start.
+      await metricsServer?.close();
+      throw err;
     });
+    const retention =
+      retentionMs === undefined
+        ? undefined
+        : startAuditRetention({
+            log: runtime.audit,
+            retentionMs,
+            clock: runtime.clock,
+            onPruned: (r) => logger.info({ msg: 'audit pruned', entries: r.pruned, from: (r.checkpoint?.count ?? 0) + 1 }),
+            onError: (e) => logger.error({ msg: 'audit prune failed', error: e.name, detail: e.message }),
+          });
     logger.info({
       msg: 'listening',
       url: server.url,
@@ -132,11 +171,12 @@ export const startCommand: Command = async (argv, io) => {
       if (io.signal.aborted) resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    draining = true;
     logger.info({ msg: 'shutting down' });
     // /readyz answers 503 from now on; the delay lets the load balancer see it before we stop accepting.
     if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+    await retention?.stop();
     await server.close();
+    await metricsServer?.close();
     return 0;
   } finally {
     await runtime.close();
