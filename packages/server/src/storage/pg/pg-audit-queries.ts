@@ -96,3 +96,14 @@ export async function newestAudit(q: PgQueryable, org: string | undefined, limit
       : await q.rows<AuditRow>('audit_newest_org', 'SELECT * FROM audit_log WHERE org = $1 ORDER BY seq DESC LIMIT $2', [org, limit]);
   return rows.reverse().map(toEntry);
 }
+
+/** Seq of the first entry written at or after `timeMs` (retention; a scan: it runs rarely). */
+export async function firstAuditSeqSince(q: PgQueryable, timeMs: number): Promise<number | undefined> {
+  const rows = await q.rows<{ seq: number | null }>('audit_first_since', 'SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= $1', [timeMs]);
+  return rows[0]?.seq ?? undefined;
+}
+
+/** Deletes every entry with seq at most `seq` (prune); how many went. */
+export async function deleteAuditThrough(q: PgQueryable, seq: number): Promise<number> {
+  return q.exec('DELETE FROM audit_log WHERE seq <= $1', [seq]);
+}

@@ -2,6 +2,7 @@ import type { Storage } from '../types';
 import { readChangeCounter, watchChanges } from './pg-changes';
 import type { ChangeKind, ChangeWatcher } from './pg-changes';
 import { openPgDatabase } from './pg-database';
+import { createPgTrustStore } from './pg-trust-store';
 import type { PgDatabase, PgDatabaseOptions } from './pg-database';
 import { migratePg } from './pg-schema';
 import {
@@ -68,6 +69,7 @@ export async function openPgStorage(url: string, options: PgStorageOptions = {})
     slots: createPgSlotStore(db, txs),
     orgs: createPgOrgStore(db),
     tokens,
+    trusts: createPgTrustStore(db),
     meta: createPgMetaStore(db),
     keys: createPgKeyStore(txs),
     audit: createPgAuditStore(txs),
