@@ -10,7 +10,9 @@ import { socketClientAddress } from './edge/client-address';
 import type { ClientAddressOf } from './edge/client-address';
 import type { Logger } from './edge/logger';
 import { requestPipeline } from './http/middleware';
+import type { ReadinessCheck } from './ops/readiness';
 import { healthRoutes } from './routes/health';
+import { openApiRoutes } from './routes/openapi';
 import { registrySecretRoutes, secretRoutes } from './routes/secrets';
 import { tokenRoutes } from './routes/tokens';
 import { TOKEN_EXCHANGE_PATH, tokenExchangeRoutes } from './routes/token-exchange';
@@ -28,6 +30,8 @@ export interface AppDeps {
   exchange?: ExchangeService;
   auth: Pick<AuthService, 'authenticate'>;
   isReady: () => Promise<boolean>;
+  /** The causes behind a 503 from /readyz (SPEC §9); without it /readyz names none. */
+  readiness?: ReadinessCheck;
   logger: Logger;
   /** High-resolution clock for durations (ms). */
   now?: () => number;
@@ -53,7 +57,8 @@ export function createApp(deps: AppDeps) {
         ...(deps.exchange ? { noBearer: (path: string) => path === TOKEN_EXCHANGE_PATH } : {}),
       }),
     )
-    .route('/', healthRoutes(deps.isReady))
+    .route('/', healthRoutes(deps.isReady, deps.readiness))
+    .route('/', openApiRoutes())
     .route('/v1/ignite/secrets', secretRoutes(deps.secrets))
     .route('/v1/ignite/registry-secrets', registrySecretRoutes(deps.secrets));
   if (deps.tokens) app.route('/v1/ignite/tokens', tokenRoutes(deps.tokens));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openAuditLog } from './audit/audit-setup';
 import { createAuditedAdminService } from './audit/audited-admin-service';
@@ -16,7 +17,11 @@ import { createKeyBudget } from './ops/key-budget';
 import { createKeyGuard, createKeyGuardedSecretService } from './ops/key-guard';
 import { rotateMasterKey } from './ops/master-key-rotation';
 import { rotateOrgKey } from './ops/org-key-rotation';
-import type { Runtime, RuntimeOptions } from './runtime';
+import type { EngineRuntime, PgRuntimeOptions, Runtime, RuntimeOptions } from './runtime';
+import { backupPgStore } from './ops/pg-backup';
+import { createReadinessCheck, diskWritable } from './ops/readiness';
+import { openPgStorage } from './storage/pg/pg-storage';
+import type { Storage } from './storage/types';
 import { createAdminService } from './services/admin-service';
 import { createAuthService } from './services/auth-service';
 import { systemClock } from './services/clock';
@@ -45,13 +50,44 @@ const defaultRandom: RandomBytes = (n) => new Uint8Array(randomBytes(n));
  * value, so a wrong key is refused at start instead of failing every read.
  */
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  // Storage: one engine behind the contract of storage/types.ts (docs/storage-contract.md).
+  const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
+  // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
+  db.pragma('secure_delete = ON');
+  const runtime = await composeRuntime(createSqliteStorage(db), options, {
+    backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
+    // The disk the audit log is written to: readiness watches its free space.
+    ...(options.databaseFile === ':memory:' ? {} : { dataDir: dirname(options.databaseFile) }),
+  });
+  return { ...runtime, db };
+}
+
+/**
+ * {@link openRuntime} on PostgreSQL (SPEC §7): the same composition over the PostgreSQL engine,
+ * whose change feed drops this replica's unwrapped data keys when any replica or admin command
+ * rotates an org key or re-wraps keys (token verifications follow `changeStamp`).
+ */
+export async function openPgRuntime(url: string, options: PgRuntimeOptions): Promise<EngineRuntime> {
+  const storage = await openPgStorage(url, { watch: options.watchChanges ?? true });
+  return composeRuntime(storage, options, {
+    backup: (file) => backupPgStore(storage, file, { nativeBinding: options.nativeBinding }),
+    watchKeys: (forget) => storage.onChange(forget),
+  });
+}
+
+/** What differs between engines below the composition. */
+interface EngineHooks {
+  backup(file: string): Promise<{ bytes: number }>;
+  /** Subscribes `forget` to key changes made elsewhere (other replicas share the database). */
+  watchKeys?(forget: () => void): void;
+  /** The local directory an embedded engine writes to (readiness checks its free space). */
+  dataDir?: string;
+}
+
+async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'databaseFile'>, engine: EngineHooks): Promise<EngineRuntime> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? defaultRandom;
   const security = options.security ?? {};
-
-  // Storage: one engine behind the contract of storage/types.ts (docs/storage-contract.md).
-  const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
-  const storage = createSqliteStorage(db);
   try {
     // Keys: the master key must be the one this data dir was made with; server keys are wrapped by it.
     const master = new MasterKey(options.masterKey);
@@ -63,8 +99,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     const pepper = master.unwrap(wrappedPepper, TOKEN_PEPPER_PURPOSE);
     const orgKeys = new OrgKeys(master, storage.orgs, random);
-    // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
-    db.pragma('secure_delete = ON');
+    engine.watchKeys?.(() => orgKeys.forget());
 
     // The audit log (HMAC chain, group commit) and the two key safeguards.
     const audit = await openAuditLog({
@@ -74,6 +109,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       random,
       clock,
       hasOrgs: async (tx) => (await storage.keys.listOrgs(tx)).length > 0,
+      ...(security.auditObserver ? { observer: security.auditObserver } : {}),
     });
     const budget = createKeyBudget({
       keys: storage.keys,
@@ -159,6 +195,22 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       clock,
     );
 
+    // Readiness (SPEC §9): every server-side cause, as fixed codes, in the order they matter.
+    const dataDir = engine.dataDir;
+    const readiness = createReadinessCheck([
+      {
+        cause: 'DATABASE_UNREACHABLE',
+        healthy: async () => {
+          await storage.ping();
+          return true;
+        },
+      },
+      // verifyNow re-reads the stored key check value and compares it with this master key.
+      { cause: 'MASTER_KEY_INVALID', after: 'DATABASE_UNREACHABLE', healthy: () => guard.verifyNow() },
+      { cause: 'AUDIT_CHAIN_BROKEN', after: 'DATABASE_UNREACHABLE', healthy: () => audit.isAppendable() },
+      { cause: 'AUDIT_UNWRITABLE', healthy: () => dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes) },
+    ]);
+
     let closed: Promise<void> | undefined;
     return {
       secrets,
@@ -173,22 +225,16 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       rotateOrgKey: (org, rotation) =>
         rotateOrgKey({ storage, orgKeys, budget, audit, random, clock }, org, rotation),
       rotateMasterKey: (newKey) => rotateMasterKey({ storage, master, audit, random, clock }, newKey),
-      backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
+      backup: (file) => engine.backup(file),
+      readiness,
       async isReady() {
-        try {
-          await storage.ping();
-          // verifyNow re-reads the stored key check value and compares it with this master key.
-          return (await guard.verifyNow()) && (await audit.isAppendable());
-        } catch {
-          return false;
-        }
+        return (await readiness()).length === 0;
       },
       close() {
         // Entries waiting for their group commit are written (and their callers answered) first.
         closed ??= audit.flush().then(() => storage.close());
         return closed;
       },
-      db,
       stores: storage,
       master,
       orgKeys,

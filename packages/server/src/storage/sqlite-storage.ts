@@ -14,8 +14,8 @@ import type { Storage } from './types';
  * onto it). Cross-process writers (the admin CLI) are serialised by SQLite's
  * write lock: every write transaction is `BEGIN IMMEDIATE`.
  */
-export function createSqliteStorage(db: Database): Storage {
-  const conn = new SqliteConnection(db);
+export function createSqliteStorage(db: Database, options: { maxWaitMs?: number } = {}): Storage {
+  const conn = new SqliteConnection(db, options.maxWaitMs);
   const ping = db.prepare('SELECT 1');
   return {
     engine: 'sqlite',

@@ -187,6 +187,42 @@ export function describeStorageContract(engine: string, open: () => Promise<Stor
       expect(await s.read((tx) => s.audit.readHead(tx))).toBeUndefined();
     });
 
+    test('audit store: export reads, age lookup, prune deletes and the checkpoint (SPEC §9)', async () => {
+      const s = await withOrg();
+      await s.write(async (tx) => {
+        await s.audit.insert(tx, [1, 2, 3, 4, 5].map((n) => entry(n)));
+        await s.audit.writeHead(tx, new Uint8Array([5]));
+      });
+      expect((await s.read((tx) => s.audit.after(tx, 0, 2))).map((e) => e.seq)).toEqual([1, 2]);
+      expect((await s.read((tx) => s.audit.after(tx, 3, 10))).map((e) => e.seq)).toEqual([4, 5]);
+      expect(await s.read((tx) => s.audit.after(tx, 5, 10))).toEqual([]);
+      // entry(n) was written at 100 + n.
+      expect(await s.read((tx) => s.audit.firstSeqSince(tx, 103))).toBe(3);
+      expect(await s.read((tx) => s.audit.firstSeqSince(tx, 999))).toBeUndefined();
+      expect(await s.read((tx) => s.audit.readCheckpoint(tx))).toBeUndefined();
+      await expect(
+        s.write(async (tx) => {
+          await s.audit.deleteThrough(tx, 2);
+          await s.audit.writeCheckpoint(tx, new Uint8Array([2]));
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect((await s.read((tx) => s.audit.after(tx, 0, 10))).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(
+        await s.write(async (tx) => {
+          const n = await s.audit.deleteThrough(tx, 2);
+          await s.audit.writeCheckpoint(tx, new Uint8Array([2]));
+          return n;
+        }),
+      ).toBe(2);
+      expect((await s.read((tx) => s.audit.after(tx, 0, 10))).map((e) => e.seq)).toEqual([3, 4, 5]);
+      expect([...((await s.read((tx) => s.audit.readCheckpoint(tx))) ?? [])]).toEqual([2]);
+      // The head is not the checkpoint (two records).
+      expect([...((await s.read((tx) => s.audit.readHead(tx))) ?? [])]).toEqual([5]);
+      await s.write((tx) => s.audit.archive(tx, 99));
+      expect(await s.read((tx) => s.audit.readCheckpoint(tx))).toBeUndefined();
+    });
+
     test('the token change stamp moves on every token write', async () => {
       const s = await withOrg();
       const before = s.tokens.changeStamp?.();
