@@ -1,5 +1,5 @@
-import { SCOPES, isScope, isSlotName } from '@dodil/shared';
-import type { Scope } from '@dodil/shared';
+import { ALL_SCOPES, isScope, isSlotName } from '@dodil/shared';
+import type { AnyScope as Scope } from '@dodil/shared';
 import type { RandomBytes } from '../crypto/aead';
 import { hashToken, mintToken } from '../crypto/api-token';
 import type { OrgKeys } from '../crypto/org-keys';
@@ -66,10 +66,10 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
 
     async createToken({ org: orgName, scopes, name = '', expiresInMs }) {
       const org = await orgByName(orgName);
-      if (scopes.length === 0) throw new AppError('INVALID_ARGUMENT', `give at least one scope of ${SCOPES.join(',')}`);
+      if (scopes.length === 0) throw new AppError('INVALID_ARGUMENT', `give at least one scope of ${ALL_SCOPES.join(',')}`);
       const unknown = scopes.filter((s) => !isScope(s));
       if (unknown.length > 0) {
-        throw new AppError('INVALID_ARGUMENT', `unknown scope ${unknown.join(',')}; scopes are ${SCOPES.join(',')}`);
+        throw new AppError('INVALID_ARGUMENT', `unknown scope ${unknown.join(',')}; scopes are ${ALL_SCOPES.join(',')}`);
       }
       if (name.length > 128 || /[\r\n\0]/.test(name)) {
         throw new AppError('INVALID_ARGUMENT', 'a token name is at most 128 characters on one line');

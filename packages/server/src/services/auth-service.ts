@@ -1,5 +1,5 @@
 import { isScope } from '@dodil/shared';
-import type { Scope } from '@dodil/shared';
+import type { AnyScope as Scope } from '@dodil/shared';
 import { parseToken, tokenMatches } from '../crypto/api-token';
 import { AppError } from '../errors/app-error';
 import type { OrgStore, TokenStore } from '../storage/types';

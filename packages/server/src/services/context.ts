@@ -1,4 +1,4 @@
-import type { Scope } from '@dodil/shared';
+import type { AnyScope as Scope } from '@dodil/shared';
 import { AppError } from '../errors/app-error';
 
 /** Who is calling: derived from the bearer token only, never from the request. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { SCOPES } from '@dodil/shared';
+import { ALL_SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
 import { createJsonLogger } from '../../http/logger';
@@ -43,11 +43,11 @@ async function bootstrapDev(runtime: Runtime, io: CliIo): Promise<void> {
   io.stderr('\n  *** DEV MODE: generated keys and an all-scope token. NOT FOR PRODUCTION. ***\n\n');
   if ((await runtime.stores.orgs.getByName(DEV_ORG)) !== undefined) {
     io.stderr(`  org "${DEV_ORG}" exists; make another token with:\n`);
-    io.stderr(`  npx dodil-server token create --dev --org ${DEV_ORG} --scopes ${SCOPES.join(',')}\n\n`);
+    io.stderr(`  npx dodil-server token create --dev --org ${DEV_ORG} --scopes ${ALL_SCOPES.join(',')}\n\n`);
     return;
   }
   await runtime.admin.createOrg(DEV_ORG);
-  const { token } = await runtime.admin.createToken({ org: DEV_ORG, scopes: SCOPES, name: 'dev' });
+  const { token } = await runtime.admin.createToken({ org: DEV_ORG, scopes: ALL_SCOPES, name: 'dev' });
   io.stderr(`  created org "${DEV_ORG}" and this token (shown once):\n\n`);
   // stderr, with the banner: stdout is the JSON log stream, which often goes to a log pipeline.
   io.stderr(`DODIL_TOKEN=${token}\n`);

@@ -1,11 +1,11 @@
-import { SCOPES } from '@dodil/shared';
+import { ALL_SCOPES } from '@dodil/shared';
 import { ConfigError } from '../../config';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import { parseDuration } from '../duration';
 import type { Command } from '../io';
 
 const HELP = `usage:
-  dodil-server token create --org <org> --scopes ${SCOPES.join(',')} [--name <label>] [--expires-in 90d]
+  dodil-server token create --org <org> --scopes ${ALL_SCOPES.join(',')} [--name <label>] [--expires-in 90d]
   dodil-server token list --org <org> [-o json]
   dodil-server token revoke <id>
 (each also takes --data-dir DIR and --master-key-file F or --dev)
