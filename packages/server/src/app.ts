@@ -8,6 +8,8 @@ import { createErrorHandler, errorResponse } from './http/error-body';
 import type { Logger } from './http/logger';
 import { requestPipeline, socketClientAddress } from './http/middleware';
 import type { ClientAddressOf } from './http/middleware';
+import type { AuditQueryService } from './audit/audit-query-service';
+import { auditRoutes } from './routes/audit';
 import { healthRoutes } from './routes/health';
 import { registrySecretRoutes, secretRoutes } from './routes/secrets';
 import type { AuthService } from './services/auth-service';
@@ -16,6 +18,8 @@ import type { SecretService } from './services/secret-service';
 /** What the REST app is built from. */
 export interface AppDeps {
   secrets: SecretService;
+  /** `GET /v1/ignite/audit`; the route is absent without it. */
+  auditQuery?: AuditQueryService;
   auth: Pick<AuthService, 'authenticate'>;
   isReady: () => Promise<boolean>;
   logger: Logger;
@@ -46,6 +50,7 @@ export function createApp(deps: AppDeps) {
     .route('/', healthRoutes(deps.isReady))
     .route('/v1/ignite/secrets', secretRoutes(deps.secrets))
     .route('/v1/ignite/registry-secrets', registrySecretRoutes(deps.secrets));
+  if (deps.auditQuery !== undefined) app.route('/v1/ignite/audit', auditRoutes(deps.auditQuery));
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'no such route')));
   app.onError(onError);
   return app;

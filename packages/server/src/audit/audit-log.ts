@@ -2,7 +2,7 @@ import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
 import type { AuditEntry, AuditEntryInput, AuditHead } from './audit-entry';
 import { verifyAuditChain } from './audit-verify';
 import type { AuditVerifyResult } from './audit-verify';
-import type { AuditStore } from '../storage/sqlite-audit-store';
+import type { AuditQuery, AuditStore } from '../storage/sqlite-audit-store';
 
 /** The audit log could not be appended to; the caller must fail closed. */
 export class AuditUnavailableError extends Error {
@@ -28,6 +28,8 @@ export interface AuditLog {
   macAt(seq: number): Uint8Array | undefined;
   /** The newest `limit` entries, oldest first. */
   list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
+  /** One org's entries matching a filter, newest first. */
+  query(filter: AuditQuery): AuditEntry[];
 }
 
 /** Dependencies of {@link createAuditLog}. */
@@ -128,6 +130,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     },
     macAt: (seq) => store.macAt(seq),
     list: (filter) => store.list(filter),
+    query: (filter) => store.query(filter),
   };
 }
 

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Database } from 'better-sqlite3';
 import type { AuditLog } from '../audit/audit-log';
+import { createAuditQueryService } from '../audit/audit-query-service';
+import type { AuditQueryService } from '../audit/audit-query-service';
 import { openAuditLog } from '../audit/audit-setup';
 import { createAuditedAdminService } from '../audit/audited-admin-service';
 import { createAuditedAuthService } from '../audit/audited-auth-service';
@@ -58,6 +60,8 @@ export interface SecureServices {
   auth: AuthService;
   admin: AdminService;
   audit: AuditLog;
+  /** `GET /v1/ignite/audit` and the console's audit page. */
+  auditQuery: AuditQueryService;
   keys: KeyStore;
   budget: KeyBudget;
   guard: KeyGuard;
@@ -108,6 +112,7 @@ export async function secureServices(input: SecureServicesInput): Promise<Secure
     }),
     admin: createAuditedAdminService(input.admin, audit, clock),
     audit,
+    auditQuery: createAuditQueryService(audit, clock),
     keys,
     budget,
     guard,

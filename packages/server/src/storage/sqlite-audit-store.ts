@@ -27,6 +27,22 @@ export interface AuditStore {
   iterate(): IterableIterator<AuditEntry>;
   /** The newest `limit` entries (of one org when given), oldest first. */
   list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
+  /** One org's entries matching `filter`, newest first (the audit API, SPEC §10). */
+  query(filter: AuditQuery): AuditEntry[];
+}
+
+/** What {@link AuditStore.query} selects: one org, optional exact slot and action, a time range, before a position. */
+export interface AuditQuery {
+  orgId: string;
+  slot: string | undefined;
+  action: string | undefined;
+  /** Inclusive lower bound on `timeMs`. */
+  sinceMs: number | undefined;
+  /** Exclusive upper bound on `timeMs`. */
+  untilMs: number | undefined;
+  /** Only entries with a smaller `seq` (the resume point of a page). */
+  beforeSeq: number | undefined;
+  limit: number;
 }
 
 interface AuditRow {
@@ -82,6 +98,18 @@ export function createSqliteAuditStore(db: Database): AuditStore {
     [string, number],
     AuditRow
   >;
+  // One statement; an absent filter binds NULL and drops out. Scans newest first by seq and stops
+  // at `limit`, so a page costs what it returns plus what the filters skip.
+  const query = db.prepare(
+    `SELECT * FROM audit_log
+     WHERE org_id = @orgId
+       AND (@slot IS NULL OR slot = @slot)
+       AND (@action IS NULL OR action = @action)
+       AND (@sinceMs IS NULL OR time_ms >= @sinceMs)
+       AND (@untilMs IS NULL OR time_ms < @untilMs)
+       AND (@beforeSeq IS NULL OR seq < @beforeSeq)
+     ORDER BY seq DESC LIMIT @limit`,
+  ) as Statement<[Record<string, string | number | null>], AuditRow>;
   return {
     transaction(fn) {
       return db.transaction(fn).immediate();
@@ -110,6 +138,19 @@ export function createSqliteAuditStore(db: Database): AuditStore {
     list({ org, limit }) {
       const rows = org === undefined ? newest.all(limit) : newestOfOrg.all(org, limit);
       return rows.reverse().map(toEntry);
+    },
+    query(f) {
+      return query
+        .all({
+          orgId: f.orgId,
+          slot: f.slot ?? null,
+          action: f.action ?? null,
+          sinceMs: f.sinceMs ?? null,
+          untilMs: f.untilMs ?? null,
+          beforeSeq: f.beforeSeq ?? null,
+          limit: f.limit,
+        })
+        .map(toEntry);
     },
   };
 }

@@ -68,6 +68,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
   onTestFinished(() => runtime.close());
   const app = createApp({
     secrets: runtime.secrets,
+    auditQuery: runtime.auditQuery,
     auth: runtime.auth,
     isReady: () => runtime.isReady(),
     logger,

@@ -91,6 +91,7 @@ export const startCommand: Command = async (argv, io) => {
     }
     const app = createApp({
       secrets: runtime.secrets,
+      auditQuery: runtime.auditQuery,
       auth: runtime.auth,
       isReady: () => runtime.isReady(),
       logger,
