@@ -12,6 +12,8 @@ import type { AuditQueryService } from './audit/audit-query-service';
 import { auditRoutes } from './routes/audit';
 import { healthRoutes } from './routes/health';
 import { registrySecretRoutes, secretRoutes } from './routes/secrets';
+import { consoleRoutes } from './ui/console-app';
+import type { ConsoleDeps } from './ui/console-deps';
 import type { AuthService } from './services/auth-service';
 import type { SecretService } from './services/secret-service';
 
@@ -20,6 +22,8 @@ export interface AppDeps {
   secrets: SecretService;
   /** `GET /v1/ignite/audit`; the route is absent without it. */
   auditQuery?: AuditQueryService;
+  /** The web console at `/ui/` (SPEC §10); absent without it. */
+  console?: ConsoleDeps;
   auth: Pick<AuthService, 'authenticate'>;
   isReady: () => Promise<boolean>;
   logger: Logger;
@@ -51,6 +55,9 @@ export function createApp(deps: AppDeps) {
     .route('/v1/ignite/secrets', secretRoutes(deps.secrets))
     .route('/v1/ignite/registry-secrets', registrySecretRoutes(deps.secrets));
   if (deps.auditQuery !== undefined) app.route('/v1/ignite/audit', auditRoutes(deps.auditQuery));
+  if (deps.console !== undefined) {
+    app.get('/ui', (c) => c.redirect('/ui/', 308)).route('/ui', consoleRoutes(deps.console));
+  }
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'no such route')));
   app.onError(onError);
   return app;

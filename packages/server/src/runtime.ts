@@ -12,6 +12,8 @@ import { createSecretService } from './services/secret-service';
 import type { SecretServiceDeps } from './services/secret-service';
 import { openDatabase } from './storage/database';
 import { createSqliteMetaStore, createSqliteOrgStore } from './storage/sqlite-org-store';
+import { createSqliteSessionStore } from './storage/sqlite-session-store';
+import type { SessionStore } from './storage/sqlite-session-store';
 import { createSqliteSlotStore } from './storage/sqlite-slot-store';
 import { createSqliteTokenStore } from './storage/sqlite-token-store';
 import type { OrgStore, SlotStore } from './storage/types';
@@ -37,7 +39,7 @@ export interface RuntimeOptions {
  */
 export interface Runtime extends SecureServices {
   db: Database;
-  stores: { slots: SlotStore; orgs: OrgStore };
+  stores: { slots: SlotStore; orgs: OrgStore; sessions: SessionStore };
   master: MasterKey;
   orgKeys: OrgKeys;
   clock: Clock;
@@ -103,7 +105,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     return {
       db,
-      stores: { slots, orgs },
+      stores: { slots, orgs, sessions: createSqliteSessionStore(db) },
       master,
       orgKeys,
       clock,

@@ -7,6 +7,7 @@ import { createApp } from '../../src/app';
 import type { Logger } from '../../src/http/logger';
 import { openRuntime } from '../../src/runtime';
 import type { Runtime } from '../../src/runtime';
+import { consoleDepsOf } from '../../src/ui/console-wiring';
 
 /** A fixed test master key (tests only). */
 export const TEST_MASTER_KEY = new Uint8Array(32).fill(7);
@@ -52,6 +53,8 @@ export function captureLogger(): Logger & { lines: string[] } {
 export interface HarnessOptions {
   clock?: TestClock;
   dir?: string;
+  /** Mark console cookies Secure (as under TLS). */
+  secureCookies?: boolean;
 }
 
 /** A fresh data dir, runtime and REST app, closed when the test ends. */
@@ -69,6 +72,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
   const app = createApp({
     secrets: runtime.secrets,
     auditQuery: runtime.auditQuery,
+    console: consoleDepsOf(runtime, { secureCookies: options.secureCookies ?? false, logger }),
     auth: runtime.auth,
     isReady: () => runtime.isReady(),
     logger,

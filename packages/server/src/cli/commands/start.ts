@@ -9,6 +9,7 @@ import { listen } from '../../http/listen';
 import { openRuntime } from '../../runtime';
 import type { Runtime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
+import { consoleDepsOf } from '../../ui/console-wiring';
 import { COMMON_OPTIONS, dataDirOf, parseCommandFlags } from '../common-options';
 import type { CliIo, Command } from '../io';
 
@@ -92,6 +93,7 @@ export const startCommand: Command = async (argv, io) => {
     const app = createApp({
       secrets: runtime.secrets,
       auditQuery: runtime.auditQuery,
+      console: consoleDepsOf(runtime, { secureCookies: tls !== undefined, logger }),
       auth: runtime.auth,
       isReady: () => runtime.isReady(),
       logger,
