@@ -15,7 +15,8 @@ export function consoleHeaders(): MiddlewareHandler {
     h.set('content-security-policy', CONSOLE_CSP);
     h.set('x-content-type-options', 'nosniff');
     h.set('x-frame-options', 'DENY');
-    h.set('referrer-policy', 'no-referrer');
+    // Not no-referrer: under it Chromium sends `Origin: null` on our own form posts, which the origin check refuses.
+    h.set('referrer-policy', 'same-origin');
     h.set('cross-origin-opener-policy', 'same-origin');
     if (!h.has('cache-control')) h.set('cache-control', 'no-store');
   };
