@@ -109,4 +109,31 @@ describe('console over HTTP', () => {
     expect(revealed).not.toContain('<script>alert');
     expect(revealed).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
+
+  test('a session ends when its token expires, and after 12 hours at most', async () => {
+    const h = await makeHarness();
+    const page = (cookie: string) => h.app.request('/ui/slots', { headers: { cookie: `dodil_session=${cookie}` } });
+    const short = await signIn(h, await h.token('acme', ALL_SCOPES, { expiresInMs: 60_000 }));
+    const long = await signIn(h, await h.token('acme', ALL_SCOPES));
+    h.clock.advance(59_000);
+    expect((await page(short.cookie)).status).toBe(200);
+    h.clock.advance(2_000);
+    expect((await page(short.cookie)).status).toBe(303);
+    expect((await page(long.cookie)).status).toBe(200);
+    h.clock.advance(12 * 60 * 60 * 1000);
+    expect((await page(long.cookie)).status).toBe(303);
+    expect(h.runtime.db.prepare('SELECT count(*) AS n FROM ui_sessions').get()).toEqual({ n: 0 });
+  });
+
+  test('sign-out deletes the session; the old cookie no longer opens a page', async () => {
+    const h = await makeHarness();
+    const { cookie, csrf } = await signIn(h, await h.token('acme', ALL_SCOPES));
+    const out = await post(h, '/ui/logout', cookie, { csrf });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/dodil_session=;/);
+    const again = await h.app.request('/ui/slots', { headers: { cookie: `dodil_session=${cookie}` } });
+    expect(again.status).toBe(303);
+    const audit = await h.call('GET', '/v1/ignite/audit?action=ConsoleSignOut', { token: await h.token('acme', ALL_SCOPES) });
+    expect((audit.json.entries as unknown[]).length).toBe(1);
+  });
 });
