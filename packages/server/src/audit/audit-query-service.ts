@@ -79,7 +79,12 @@ const view = (e: AuditEntry): AuditView => ({
  * Creates the {@link AuditQueryService}. Reading the log is itself audited
  * (action `ReadAudit`), durably before the page is returned, like every read.
  */
-export function createAuditQueryService(audit: Pick<AuditLog, 'query' | 'record'>, clock: Clock): AuditQueryService {
+export function createAuditQueryService(
+  audit: Pick<AuditLog, 'query' | 'record'>,
+  clock: Clock,
+  /** Which entries a caller may see (slot grants); injectable so paging under grants is testable. */
+  canSee: typeof canSeeSlotField = canSeeSlotField,
+): AuditQueryService {
   function run(ctx: CallContext, filter: AuditFilter): AuditPage {
     requireScope(ctx, 'ReadAudit');
     if (filter.slot !== undefined && !isSlotName(filter.slot)) {
@@ -105,7 +110,7 @@ export function createAuditQueryService(audit: Pick<AuditLog, 'query' | 'record'
       for (const e of batch) {
         scanned++;
         before = e.seq;
-        if (!canSeeSlotField(ctx.principal, e.slot)) continue;
+        if (!canSee(ctx.principal, e.slot)) continue;
         if (entries.length === size) {
           // One more visible entry exists: resume right after the last one served.
           const last = entries.at(-1);
