@@ -4,7 +4,7 @@ import type { Clock } from '../services/clock';
 import { requireScope } from '../services/context';
 import type { CallContext } from '../services/context';
 import { canSeeSlotField } from '../services/slot-access';
-import type { AuditQuery } from '../storage/sqlite-audit-store';
+import type { AuditQuery } from '../storage/audit-store';
 import type { AuditEntry, AuditEntryInput } from './audit-entry';
 import { capText } from './audit-entry';
 import type { AuditLog } from './audit-log';
@@ -85,7 +85,7 @@ export function createAuditQueryService(
   /** Which entries a caller may see (slot grants); injectable so paging under grants is testable. */
   canSee: typeof canSeeSlotField = canSeeSlotField,
 ): AuditQueryService {
-  function run(ctx: CallContext, filter: AuditFilter): AuditPage {
+  async function run(ctx: CallContext, filter: AuditFilter): Promise<AuditPage> {
     requireScope(ctx, 'ReadAudit');
     if (filter.slot !== undefined && !isSlotName(filter.slot)) {
       throw new AppError('INVALID_ARGUMENT', 'slot must be a slot name');
@@ -106,7 +106,7 @@ export function createAuditQueryService(
     let scanned = 0;
     // Grants are applied after the query, so batches are read until the page is full (bounded).
     for (;;) {
-      const batch = audit.query({ ...base, beforeSeq: before, limit: size + 1 });
+      const batch = await audit.query({ ...base, beforeSeq: before, limit: size + 1 });
       for (const e of batch) {
         scanned++;
         before = e.seq;
@@ -140,7 +140,7 @@ export function createAuditQueryService(
         detail: undefined,
       });
       try {
-        page = run(ctx, filter);
+        page = await run(ctx, filter);
       } catch (err) {
         await audit.record(entry(codeOf(err))).catch(() => {
           throw auditUnavailable();

@@ -5,7 +5,7 @@ import type { AuditQueryService, AuditView } from '../audit/audit-query-service'
 import type { AppEnv } from '../http/app-env';
 import { callContext } from '../http/app-env';
 import { jsonResponse } from '../http/json-response';
-import { validationHook } from '../http/validation-hook';
+import { validationHook } from '../edge/validation';
 
 const epochMs = z.string().regex(/^\d{1,15}$/, 'must be epoch milliseconds').transform(Number).optional();
 

@@ -1,26 +1,6 @@
-import type { Database, Statement } from 'better-sqlite3';
-
-/** A console session as stored: never the session id, never the token in clear. */
-export interface SessionRecord {
-  /** SHA-256 of the session id (the cookie holds the id). */
-  idHash: Uint8Array;
-  /** Public id of the bearer token the session is bound to (to end its sessions on revocation). */
-  tokenId: string;
-  /** The bearer token, sealed under a key derived from the session id. */
-  sealedToken: Uint8Array;
-  createdAtMs: number;
-  expiresAtMs: number;
-}
-
-/** Console session persistence (SPEC §10); shared by every replica through the database. */
-export interface SessionStore {
-  create(session: SessionRecord): Promise<void>;
-  get(idHash: Uint8Array): Promise<SessionRecord | undefined>;
-  /** True when a session was deleted. */
-  delete(idHash: Uint8Array): Promise<boolean>;
-  /** Deletes every session that expired before `nowMs`; returns how many. */
-  deleteExpired(nowMs: number): Promise<number>;
-}
+import type { Statement } from 'better-sqlite3';
+import type { SessionStore } from './session-store';
+import type { SqliteConnection } from './sqlite-connection';
 
 interface SessionRow {
   id_hash: Buffer;
@@ -30,8 +10,9 @@ interface SessionRow {
   expires_at_ms: number;
 }
 
-/** {@link SessionStore} on better-sqlite3. */
-export function createSqliteSessionStore(db: Database): SessionStore {
+/** {@link SessionStore} on better-sqlite3 (table `ui_sessions`, migration 4). */
+export function createSqliteSessionStore(conn: SqliteConnection): SessionStore {
+  const { db } = conn;
   const insert = db.prepare(
     'INSERT INTO ui_sessions (id_hash, token_id, sealed_token, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?)',
   );
@@ -40,9 +21,11 @@ export function createSqliteSessionStore(db: Database): SessionStore {
   const expired = db.prepare('DELETE FROM ui_sessions WHERE expires_at_ms < ?');
   return {
     async create(s) {
+      if (conn.busy) await conn.outside();
       insert.run(Buffer.from(s.idHash), s.tokenId, Buffer.from(s.sealedToken), s.createdAtMs, s.expiresAtMs);
     },
     async get(idHash) {
+      if (conn.busy) await conn.outside();
       const row = get.get(Buffer.from(idHash));
       return row === undefined
         ? undefined
@@ -55,9 +38,11 @@ export function createSqliteSessionStore(db: Database): SessionStore {
           };
     },
     async delete(idHash) {
+      if (conn.busy) await conn.outside();
       return remove.run(Buffer.from(idHash)).changes > 0;
     },
     async deleteExpired(nowMs) {
+      if (conn.busy) await conn.outside();
       return expired.run(nowMs).changes;
     },
   };

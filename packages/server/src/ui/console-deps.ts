@@ -1,5 +1,5 @@
 import type { AuditQueryService } from '../audit/audit-query-service';
-import type { Logger } from '../http/logger';
+import type { Logger } from '../edge/logger';
 import type { SecretService } from '../services/secret-service';
 import type { RecordConsoleEvent } from './console-audit';
 import type { ConsoleTokens } from './console-tokens';

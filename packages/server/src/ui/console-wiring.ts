@@ -1,31 +1,19 @@
-import type { Logger } from '../http/logger';
-import type { Runtime } from '../runtime';
-import { consoleEventRecorder } from './console-audit';
+import type { Logger } from '../edge/logger';
+import type { OperatorRuntime } from '../runtime';
 import type { ConsoleDeps } from './console-deps';
-import { consoleTokensFromAdmin } from './console-tokens';
-import { createSessionService } from './session-service';
 
 /**
- * The console's dependencies from an open runtime: the same decorated services the API uses
- * (throttled and audited auth, audited and key-guarded secrets, the audit API's service).
- * Tokens are bound to the admin service until the tokens service exists (see console-tokens.ts).
+ * The console's dependencies from an open runtime: the parts composed for it in compose.ts and
+ * the same decorated services the API uses (audited, key-guarded secrets; the audit API's service).
  */
 export function consoleDepsOf(
-  runtime: Pick<Runtime, 'auth' | 'secrets' | 'admin' | 'auditQuery' | 'audit' | 'clock' | 'random' | 'stores'>,
-  options: { secureCookies: boolean; logger: Logger; sessionTtlMs?: number },
+  runtime: Pick<OperatorRuntime, 'secrets' | 'auditQuery' | 'console'>,
+  options: { secureCookies: boolean; logger: Logger },
 ): ConsoleDeps {
   return {
-    sessions: createSessionService({
-      store: runtime.stores.sessions,
-      auth: runtime.auth,
-      clock: runtime.clock,
-      random: runtime.random,
-      ...(options.sessionTtlMs === undefined ? {} : { ttlMs: options.sessionTtlMs }),
-    }),
+    ...runtime.console,
     secrets: runtime.secrets,
-    tokens: consoleTokensFromAdmin(runtime.admin),
     auditQuery: runtime.auditQuery,
-    recordEvent: consoleEventRecorder(runtime.audit, runtime.clock),
     secureCookies: options.secureCookies,
     logger: options.logger,
   };

@@ -1,7 +1,7 @@
 import { httpStatusFor } from '@dodil/shared';
 import type { Context } from 'hono';
 import { AppError } from '../errors/app-error';
-import type { Logger } from '../http/logger';
+import type { Logger } from '../edge/logger';
 import { ErrorPage } from './pages/slot-pages';
 import { sendPage } from './render';
 import type { UiEnv } from './ui-env';

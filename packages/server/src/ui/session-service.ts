@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error';
 import type { AuthService } from '../services/auth-service';
 import type { Clock } from '../services/clock';
 import type { Principal } from '../services/context';
-import type { SessionStore } from '../storage/sqlite-session-store';
+import type { SessionStore } from '../storage/session-store';
 
 /** A console session, resumed for one request. */
 export interface ConsoleSession {

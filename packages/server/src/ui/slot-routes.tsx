@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { AppError } from '../errors/app-error';
 import { callContext } from '../http/app-env';
-import { parseWith } from '../http/validation-hook';
+import { parseWith } from '../edge/validation';
 import type { SecretService } from '../services/secret-service';
 import { field, parseUtc } from './format';
 import { SlotFormPage } from './pages/slot-form-page';
