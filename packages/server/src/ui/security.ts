@@ -28,9 +28,19 @@ export function consoleHeaders(): MiddlewareHandler {
  * A request with neither header is left to the CSRF token.
  */
 export function fromSameOrigin(c: Context): boolean {
-  const own = new URL(c.req.url).origin;
+  // Host, not the whole origin: behind a TLS-terminating proxy the browser says https and we
+  // see http. The host:port is what a cross-site page cannot fake.
+  const own = c.req.header('host') ?? new URL(c.req.url).host;
   const origin = c.req.header('origin');
-  if (origin !== undefined && origin !== own) return false;
+  if (origin !== undefined && hostOf(origin) !== own) return false;
   const site = c.req.header('sec-fetch-site');
   return site === undefined || site === 'same-origin' || site === 'none';
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined; // `null` and other opaque origins
+  }
 }

@@ -93,6 +93,21 @@ describe('console over HTTP', () => {
     expect(crossSite.status).toBe(403);
     const noCsrf = await post(h, '/ui/slots/keep/delete', cookie, {});
     expect(noCsrf.status).toBe(403);
+    expect((await post(h, '/ui/slots/keep/delete', cookie, { csrf }, 'null')).status).toBe(403);
+    const fetchSite = await h.app.request('/ui/slots/keep/delete', {
+      method: 'POST',
+      headers: { cookie: `dodil_session=${cookie}`, 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }).toString(),
+    });
+    expect(fetchSite.status).toBe(403);
+    // A sign-in form posted from another site is refused too (login CSRF).
+    const crossLogin = await h.app.request('/ui/login', {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    expect(crossLogin.status).toBe(403);
+    expect(crossLogin.headers.get('set-cookie')).toBeNull();
     expect((await h.call('GET', '/v1/ignite/secrets/keep', { token })).status).toBe(200);
     const ok = await post(h, '/ui/slots/keep/delete', cookie, { csrf });
     expect(ok.status).toBe(303);
