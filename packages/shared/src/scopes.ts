@@ -1,16 +1,19 @@
-/** The four RPC scopes of SPEC §3: exactly the RPC names. */
+/** The four RPC scopes of SPEC §2: exactly the RPC names. */
 export const SCOPES = ['CreateSecret', 'GetSecret', 'ListSecrets', 'DeleteSecret'] as const;
 
-/** One RPC scope. */
-export type Scope = (typeof SCOPES)[number];
+/** The scopes beside the RPC names (SPEC §8): the tokens API and the audit API. */
+export const EXTRA_SCOPES = ['ManageTokens', 'ReadAudit'] as const;
 
-/** Every scope a token can carry: the RPC scopes plus `ManageTokens` and `ReadAudit` (SPEC §8, §10). */
-export const ALL_SCOPES = [...SCOPES, 'ManageTokens', 'ReadAudit'] as const;
+/** Every scope a token can carry. */
+export const ALL_SCOPES = [...SCOPES, ...EXTRA_SCOPES] as const;
 
-/** Any scope, RPC or not. */
-export type AnyScope = (typeof ALL_SCOPES)[number];
+/** One of the four RPC scopes. */
+export type RpcScope = (typeof SCOPES)[number];
 
-/** True when `s` names a scope (any of {@link ALL_SCOPES}). */
-export function isScope(s: string): s is AnyScope {
+/** One scope. */
+export type Scope = (typeof ALL_SCOPES)[number];
+
+/** True when `s` names a scope. */
+export function isScope(s: string): s is Scope {
   return (ALL_SCOPES as readonly string[]).includes(s);
 }

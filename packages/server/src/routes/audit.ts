@@ -19,6 +19,26 @@ export const auditQuerySchema = z.object({
   pageToken: z.string().optional(),
 });
 
+const int64 = z.string().regex(/^\d{1,19}$/);
+
+/** The answer of `GET /v1/ignite/audit` (for /openapi.json). */
+export const auditResponseSchema = z.object({
+  entries: z.array(
+    z.object({
+      seq: int64,
+      timeMs: int64,
+      action: z.string(),
+      slot: z.string(),
+      code: z.string(),
+      tokenId: z.string(),
+      clientAddress: z.string(),
+      requestId: z.string(),
+      detail: z.string(),
+    }),
+  ),
+  nextPageToken: z.string(),
+});
+
 /** One entry in proto-JSON style (int64 as strings), field by field. */
 export function renderAuditEntry(e: AuditView) {
   return {

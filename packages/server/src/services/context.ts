@@ -1,4 +1,4 @@
-import type { AnyScope as Scope } from '@dodil/shared';
+import type { Scope } from '@dodil/shared';
 import { AppError } from '../errors/app-error';
 
 /** Who is calling: derived from the bearer token only, never from the request. */
@@ -7,6 +7,10 @@ export interface Principal {
   orgName: string;
   tokenId: string;
   scopes: ReadonlySet<Scope>;
+  /** Slot grant patterns (services/grants.ts); undefined = every slot of the org. */
+  grants?: readonly string[] | undefined;
+  /** When the token expires (undefined = never); a token it mints may not outlive it. */
+  expiresAtMs?: number | undefined;
 }
 
 /** Everything a service needs to know about one call, whatever the protocol. */

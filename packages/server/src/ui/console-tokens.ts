@@ -1,9 +1,5 @@
-import { isScope } from '@dodil/shared';
-import type { AnyScope } from '@dodil/shared';
-import { AppError } from '../errors/app-error';
-import type { AdminService } from '../services/admin-service';
-import { requireScope } from '../services/context';
 import type { CallContext } from '../services/context';
+import type { TokenService } from '../services/token-service';
 
 /** A token as the tokens page lists it (never the token itself). */
 export interface ConsoleTokenInfo {
@@ -28,57 +24,34 @@ export interface ConsoleTokens {
 }
 
 /**
- * Interim binding of {@link ConsoleTokens} to the operator's AdminService, until the tokens
- * service of issue 12 lands (then bind to it: its rules are the API's). Enforced here meanwhile:
- * ManageTokens, the caller's org only, scopes and expiry never broader than the caller's own;
- * slot grants are refused because the admin service cannot store them (never silently widened).
+ * {@link ConsoleTokens} over the tokens API's own (audited) service: the same rules as
+ * `/v1/ignite/tokens` (ManageTokens; never broader than the caller; only the caller's
+ * descendants are listed and revocable).
  */
-export function consoleTokensFromAdmin(admin: AdminService): ConsoleTokens {
-  async function own(ctx: CallContext) {
-    requireScope(ctx, 'ManageTokens');
-    return admin.listTokens(ctx.principal.orgName);
-  }
+export function consoleTokensFrom(tokens: TokenService): ConsoleTokens {
   return {
     async list(ctx) {
-      const tokens = await own(ctx);
-      return tokens.map((t) => ({
+      return (await tokens.list(ctx)).map((t) => ({
         id: t.id,
         name: t.name,
         scopes: t.scopes,
-        slots: [],
+        slots: t.grants ?? [],
         createdAtMs: t.createdAtMs,
         expiresAtMs: t.expiresAtMs,
         revokedAtMs: t.revokedAtMs,
       }));
     },
-    async create(ctx, input) {
-      const tokens = await own(ctx);
-      const broader = input.scopes.filter((s) => !isScope(s) || !ctx.principal.scopes.has(s as AnyScope));
-      if (broader.length > 0) {
-        throw new AppError('PERMISSION_DENIED', `a new token cannot have scopes this token lacks: ${broader.join(',')}`);
-      }
-      if (input.slots.length > 0) {
-        throw new AppError('FAILED_PRECONDITION', 'slot grants need the tokens service, which this server does not have yet');
-      }
-      const mine = tokens.find((t) => t.id === ctx.principal.tokenId)?.expiresAtMs;
-      const expiresInMs = input.expiresInSeconds === undefined ? undefined : input.expiresInSeconds * 1000;
-      if (mine !== undefined && (expiresInMs === undefined || Date.now() + expiresInMs > mine)) {
-        throw new AppError('PERMISSION_DENIED', 'a new token cannot outlive this token');
-      }
-      const created = await admin.createToken({
-        org: ctx.principal.orgName,
-        scopes: input.scopes,
+    create(ctx, input) {
+      return tokens.create(ctx, {
         name: input.name,
-        ...(expiresInMs === undefined ? {} : { expiresInMs }),
+        scopes: input.scopes,
+        // Empty: inherit the caller's grants (a token without grants mints one without).
+        ...(input.slots.length === 0 ? {} : { slots: input.slots }),
+        ...(input.expiresInSeconds === undefined ? {} : { expiresInSeconds: input.expiresInSeconds }),
       });
-      const info = (await admin.listTokens(ctx.principal.orgName)).find((t) => t.id === created.id);
-      return { id: created.id, token: created.token, expiresAtMs: info?.expiresAtMs };
     },
     async revoke(ctx, id) {
-      const tokens = await own(ctx);
-      // Another org's token is indistinguishable from a missing one.
-      if (!tokens.some((t) => t.id === id)) throw new AppError('NOT_FOUND', `token ${id} not found`);
-      await admin.revokeToken(id);
+      await tokens.revoke(ctx, id);
     },
   };
 }
