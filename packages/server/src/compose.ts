@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createAuditQueryService } from './audit/audit-query-service';
+import { consoleEventRecorder } from './ui/console-audit';
+import { consoleTokensFrom } from './ui/console-tokens';
+import { createSessionService } from './ui/session-service';
 import { openAuditLog } from './audit/audit-setup';
 import { createAuditedAdminService } from './audit/audited-admin-service';
 import { createAuditedAuthService } from './audit/audited-auth-service';
@@ -211,6 +215,17 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       { cause: 'AUDIT_UNWRITABLE', healthy: () => dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes) },
     ]);
 
+    // The audit API's reads (scope ReadAudit; slot visibility through services/slot-access.ts).
+    const auditQuery = createAuditQueryService(audit, clock);
+
+    // The web console: sessions re-check their token through `auth` on every page; every action
+    // calls the services above (tokens: the tokens API's service).
+    const consoleParts = {
+      sessions: createSessionService({ store: storage.sessions, auth, clock, random }),
+      tokens: consoleTokensFrom(tokens),
+      recordEvent: consoleEventRecorder(audit, clock),
+    };
+
     let closed: Promise<void> | undefined;
     return {
       secrets,
@@ -220,6 +235,8 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       exchange,
       trusts,
       audit,
+      auditQuery,
+      console: consoleParts,
       clock,
       listOrgs: () => storage.orgs.list(),
       rotateOrgKey: (org, rotation) =>

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import type { AuditQueryService } from './audit/audit-query-service';
+import type { ConsoleDeps } from './ui/console-deps';
 import type { AuditLog, AuditObserver } from './audit/audit-log';
 import type { RandomBytes } from './crypto/aead';
 import type { MasterKey } from './crypto/master-key';
@@ -77,6 +79,10 @@ export interface OperatorRuntime {
   /** OIDC trust administration, audited. */
   trusts: TrustService;
   audit: AuditLog;
+  /** `GET /v1/ignite/audit` and the console's audit page. */
+  auditQuery: AuditQueryService;
+  /** What the web console adds to the services: sessions, its tokens binding, its audit events. */
+  console: Pick<ConsoleDeps, 'sessions' | 'tokens' | 'recordEvent'>;
   clock: Clock;
   listOrgs(): Promise<OrgRecord[]>;
   rotateOrgKey(org: string, options?: OrgRotationOptions): Promise<OrgRotationReport>;

@@ -1,3 +1,4 @@
+import type { AuditQuery } from '../storage/audit-store';
 import type { Storage, Tx } from '../storage/types';
 import { decodeCheckpoint, encodeCheckpoint } from './audit-checkpoint';
 import type { AuditCheckpoint } from './audit-checkpoint';
@@ -38,6 +39,8 @@ export interface AuditLog {
   macAt(seq: number): Promise<Uint8Array | undefined>;
   /** The newest `limit` entries, oldest first. */
   list(filter: { org?: string | undefined; limit: number }): Promise<AuditEntry[]>;
+  /** One org's entries matching a filter, newest first (one read snapshot). */
+  query(filter: AuditQuery): Promise<AuditEntry[]>;
   /** Moves the whole chain aside (kept as evidence) and empties it; returns where it went. */
   archive(nowMs: number): Promise<string>;
   /** Up to `limit` entries after `seq`, in chain order (export). */
@@ -194,6 +197,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       ),
     macAt: (seq) => storage.read((tx) => store.macAt(tx, seq)),
     list: (filter) => storage.read((tx) => store.list(tx, filter)),
+    query: (filter) => storage.read((tx) => store.query(tx, filter)),
     archive: (nowMs) => storage.write((tx) => store.archive(tx, nowMs)),
     readAfter: (seq, limit) => storage.read((tx) => store.after(tx, seq, limit)),
     checkpoint: () => storage.read(readCheckpoint),

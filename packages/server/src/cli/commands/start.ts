@@ -11,6 +11,7 @@ import { createServerMetrics } from '../../metrics/metrics';
 import { listenMetrics } from '../../metrics/metrics-listener';
 import type { ReadinessCheck } from '../../ops/readiness';
 import type { OperatorRuntime } from '../../runtime';
+import { consoleDepsOf } from '../../ui/console-wiring';
 import { COMMON_OPTIONS, dataDirOf, openChosenRuntime, parseCommandFlags } from '../common-options';
 import { redactUrl, resolveDatabase } from '../database-option';
 import { parseDuration } from '../duration';
@@ -128,6 +129,8 @@ export const startCommand: Command = async (argv, io) => {
     metrics?.watchReadiness(readiness);
     const app = createApp({
       secrets: runtime.secrets,
+      auditQuery: runtime.auditQuery,
+      console: consoleDepsOf(runtime, { secureCookies: tls !== undefined, logger }),
       tokens: runtime.tokens,
       exchange: runtime.exchange,
       auth: runtime.auth,
