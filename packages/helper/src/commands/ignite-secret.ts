@@ -1,6 +1,6 @@
 import { cliTypeName, isSlotName, LIMITS, secretValueInputSchema, SLOT_NAME_RULE } from '@dodil/shared';
 import type { SecretValueInput } from '../api-client';
-import { usageError } from '../errors';
+import { missingError, usageError } from '../errors';
 import { readAll } from '../io';
 import { boolFlag, stringFlag } from './argv';
 import { clientOf, type Command, type CommandContext } from './context';
@@ -10,7 +10,7 @@ const MAX_PAGES = 10_000;
 
 function slotNameArg(ctx: CommandContext, usage: string, mayHoldSecret = false): string {
   const [name, ...extra] = ctx.args.positionals;
-  if (name === undefined) throw usageError(`missing slot name\n${usage}`);
+  if (name === undefined) throw missingError('slot name', 'the slot is the first word after the command, such as gh-clone', usage);
   if (extra.length > 0) {
     // On `create` a stray word is likely a token or password given in place of *-stdin: never echo it.
     throw usageError(mayHoldSecret ? `unexpected extra argument after the slot name\n${usage}` : `unexpected argument ${JSON.stringify(extra[0])}`);

@@ -1,6 +1,6 @@
 import { createApiClient } from '../api-client';
 import { configPath, loadConfig, saveConfig } from '../config';
-import { CliError, isCliError, usageError } from '../errors';
+import { CliError, isCliError, missingError, usageError } from '../errors';
 import { readAll } from '../io';
 import { resolveSettings } from '../settings';
 import { zodValidators } from '../wire/zod';
@@ -30,7 +30,7 @@ export const loginCommand: Command = {
     const token = fromStdin
       ? (await readAll(ctx.io.stdin(), 64 * 1024)).trim()
       : (flagToken ?? ctx.io.env.DODIL_TOKEN);
-    if (token === undefined || token === '') throw usageError(`a token is required\n${USAGE}`);
+    if (token === undefined || token === '') throw missingError('token', 'give it with --token-stdin (or --token, or DODIL_TOKEN)', USAGE);
     if (/\s/.test(token)) throw usageError('a token has no spaces or line breaks');
     // resolveSettings checks the URL (http or https only).
     const settings = resolveSettings({ url: stringFlag(ctx.args, 'url') ?? ctx.global.url, token }, ctx.io.env);

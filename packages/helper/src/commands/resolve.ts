@@ -1,11 +1,11 @@
 import { normaliseRegistryHost } from '@dodil/shared';
 import { dockerMappingFor } from '../docker/mapping';
-import { CliError, isCliError, usageError } from '../errors';
+import { CliError, isCliError, missingError, usageError } from '../errors';
 import { describeTarget, matchGitMapping, type GitTarget } from '../git/mapping';
 import { boolFlag } from './argv';
 import { clientOf, settingsOf, type Command, type CommandContext } from './context';
 import { formatJson } from './output';
-import { runGit } from './setup-git';
+import { runGit } from './git-config';
 
 const USAGE = `usage: dodil resolve GIT_URL|REGISTRY [--git|--docker] [-o json]
 
@@ -30,7 +30,7 @@ export const resolveCommand: Command = {
   flags: { git: { kind: 'boolean' }, docker: { kind: 'boolean' } },
   async run(ctx) {
     const [input, ...extra] = ctx.args.positionals;
-    if (input === undefined) throw usageError(`missing GIT_URL or REGISTRY\n${USAGE}`);
+    if (input === undefined) throw missingError('GIT_URL or REGISTRY', 'a git remote such as https://github.com/acme/x.git, or a registry such as ghcr.io', USAGE);
     if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     const forceGit = boolFlag(ctx.args, 'git');
     const forceDocker = boolFlag(ctx.args, 'docker');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKER_HUB_KEY, DOCKER_HUB_SERVER_URL, isSlotName, normaliseRegistryHost, SLOT_NAME_RULE } from '@dodil/shared';
 import { configPath, loadConfig, saveConfig } from '../config';
-import { CliError, isCliError, usageError } from '../errors';
+import { CliError, isCliError, missingError, usageError } from '../errors';
 import { fileMode, writeFileAtomic } from '../fs-util';
 import { stringFlag } from './argv';
 import { clientOf, settingsOf, type Command, type CommandContext } from './context';
@@ -63,7 +63,8 @@ export const setupDockerCommand: Command = {
   async run(ctx) {
     const [registry, ...extra] = ctx.args.positionals;
     const slot = stringFlag(ctx.args, 'slot');
-    if (registry === undefined || slot === undefined) throw usageError(`REGISTRY and --slot are required\n${USAGE}`);
+    if (registry === undefined) throw missingError('REGISTRY', 'the registry host, such as ghcr.io or 127.0.0.1:5000', USAGE);
+    if (slot === undefined) throw missingError('--slot', 'the registry slot to answer with, such as --slot ghcr-pull', USAGE);
     if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     if (!isSlotName(slot)) throw usageError(`invalid slot name ${JSON.stringify(slot)}: ${SLOT_NAME_RULE}`);
     const key = normaliseRegistryHost(registry);

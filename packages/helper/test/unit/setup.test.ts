@@ -37,36 +37,59 @@ const slots = fakeTransport((req) => {
 }).transport;
 
 describe('dodil setup git', () => {
-  it('adds credential.<url>.helper, keeps other helpers, is idempotent, replaces only our own entry', async () => {
+  it('writes the empty-helper reset before our entry, says what it replaced, is idempotent', async () => {
     const w = world();
+    w.git('config', '--global', '--add', 'credential.helper', 'store');
     w.git('config', '--global', '--add', 'credential.https://git.example.com.helper', 'cache');
+    const key = 'credential.https://git.example.com.helper';
     let r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
-    expect(r).toEqual({ code: 0, stdout: 'git config --global credential.https://git.example.com.helper = "dodil --slot gh": added\n', stderr: '' });
-    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot gh\n');
+    expect(r).toEqual({
+      code: 0,
+      stdout:
+        `git config --global ${key} = "" then "dodil --slot gh": added\n` +
+        '  replaced for this URL: helper "store" (global credential.helper) is no longer asked\n' +
+        `  replaced for this URL: helper "cache" (global ${key}) is no longer asked\n`,
+      stderr: '',
+    });
+    // git's own view: only dodil is asked for the URL, store still serves every other URL
+    expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot gh\n');
 
     r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
-    expect(r.stdout).toMatch(/: unchanged\n$/);
-    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot gh\n');
+    expect(r.stdout).toMatch(/^git config --global .*: unchanged\n$/);
+    expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot gh\n');
 
-    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'other', '-o', 'json'], { env: w.env, transport: slots });
-    expect(JSON.parse(r.stdout)).toEqual({
-      key: 'credential.https://git.example.com.helper',
-      value: 'dodil --slot other',
-      change: 'replaced',
-      previous: ['dodil --slot gh'],
-    });
-    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot other\n');
+    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'other', '--force', '-o', 'json'], { env: w.env, transport: slots });
+    expect(r.stderr).toBe('dodil: warning: slot "other" does not exist; create it with: dodil ignite secret create other --type git --username USER --token-stdin\n');
+    expect(JSON.parse(r.stdout)).toEqual({ key, value: 'dodil --slot other', reset: true, change: 'replaced', previous: ['dodil --slot gh'], skipped: [] });
+    expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot other\n');
+  });
+
+  it('refuses a missing slot or a registry slot unless --force (nothing written)', async () => {
+    const w = world();
+    let r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'nope'], { env: w.env, transport: slots });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      'dodil: slot "nope" does not exist; create it with: dodil ignite secret create nope --type git --username USER --token-stdin; ' +
+        'nothing was changed (--force writes the entries anyway)\n',
+    );
+    r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'reg'], { env: w.env, transport: slots });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/slot "reg" is a registry slot; git needs a git slot \(--type git\); nothing was changed/);
+    expect(() => w.git('config', '--global', '--get-all', 'credential.https://h.helper')).toThrow();
+    r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'reg', '--force'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    expect(w.git('config', '--global', '--get-all', 'credential.https://h.helper')).toBe('\ndodil --slot reg\n');
   });
 
   it('warns when git-credential-dodil is not on PATH', async () => {
     const w = world();
-    const r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'gh'], { env: { ...w.env, PATH: '/usr/bin:/bin' } });
+    const r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'gh'], { env: { ...w.env, PATH: '/usr/bin:/bin' }, transport: slots });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/git-credential-dodil is not on PATH/);
   });
 
   it.each([
-    [['setup', 'git', '--slot', 'gh'], /--url and --slot are required/],
+    [['setup', 'git', '--slot', 'gh'], /^dodil: missing --url\nhint: /],
     [['setup', 'git', '--url', 'git.example.com', '--slot', 'gh'], /--url must be an http/],
     [['setup', 'git', '--url', 'https://h', '--slot', 'no way'], /invalid slot name/],
   ])('%j → 2', async (argv, message) => {
@@ -141,7 +164,7 @@ describe('dodil setup docker', () => {
   });
 
   it.each([
-    [['setup', 'docker', '--slot', 'x'], /REGISTRY and --slot are required/],
+    [['setup', 'docker', '--slot', 'x'], /^dodil: missing REGISTRY\nhint: /],
     [['setup', 'docker', 'user@host', '--slot', 'x'], /is not a registry host/],
   ])('%j → 2', async (argv, message) => {
     const r = await runWith(argv, { env: world().env });
