@@ -18,6 +18,7 @@ function world() {
     GIT_CONFIG_GLOBAL: join(dir, 'gitconfig'),
     GIT_CONFIG_NOSYSTEM: '1',
     DOCKER_CONFIG: join(dir, 'docker'),
+    XDG_RUNTIME_DIR: join(dir, 'run'),
     DODIL_CONFIG: join(dir, 'dodil.json'),
     DODIL_URL: 'http://dodil.test',
     DODIL_TOKEN: 't',
@@ -109,9 +110,12 @@ describe('dodil setup docker', () => {
     chmodSync(dockerFile, 0o640);
     let r = await runWith(['setup', 'docker', 'https://GHCR.io/v2/', '--slot', 'reg'], { env: w.env, transport: slots });
     expect(r.code).toBe(0);
+    const dropIn = join(w.dir, '.config/containers/registries.conf.d/99-dodil.conf');
     expect(r.stdout).toBe(
-      `${dockerFile}: credHelpers["ghcr.io"] = "dodil": added\n${w.env.DODIL_CONFIG}: mappings.docker["ghcr.io"] = "reg": added\n`,
+      `${dockerFile}: credHelpers["ghcr.io"] = "dodil": added\n${w.env.DODIL_CONFIG}: mappings.docker["ghcr.io"] = "reg": added\n` +
+        `${dropIn}: credential-helpers = "[\\"dodil\\", \\"containers-auth.json\\"]": added\n`,
     );
+    expect(readFileSync(dropIn, 'utf8')).toMatch(/^credential-helpers = \["dodil", "containers-auth.json"\]$/m);
     expect(JSON.parse(readFileSync(dockerFile, 'utf8'))).toEqual({
       auths: { 'x.io': { auth: 'abc' } },
       credsStore: 'desktop',
@@ -123,7 +127,7 @@ describe('dodil setup docker', () => {
 
     const before = readFileSync(dockerFile, 'utf8');
     r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
-    expect(r.stdout.match(/: unchanged/g)).toHaveLength(2);
+    expect(r.stdout.match(/: unchanged/g)).toHaveLength(3);
     expect(readFileSync(dockerFile, 'utf8')).toBe(before);
   });
 
@@ -134,8 +138,48 @@ describe('dodil setup docker', () => {
     const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
     expect(JSON.parse(readFileSync(dockerFile, 'utf8')).credHelpers).toEqual({ 'https://index.docker.io/v1/': 'dodil', 'docker.io': 'dodil' });
     expect(statSync(dockerFile).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(r.stdout).changes.map((c: { change: string }) => c.change)).toEqual(['added', 'added', 'added']);
+    expect(JSON.parse(r.stdout).changes.map((c: { change: string }) => c.change)).toEqual(['added', 'added', 'added', 'added']);
     expect(r.stderr).toMatch(/slot hub does not exist yet; create it with: dodil ignite secret create hub --type registry --username USER --password-stdin\n/);
+  });
+
+  it('warns about stored logins for the registry in every auth file; --fix removes them after a backup', async () => {
+    const w = world();
+    const runtime = join(w.env.XDG_RUNTIME_DIR, 'containers', 'auth.json');
+    const persistent = join(w.dir, '.config', 'containers', 'auth.json');
+    const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
+    mkdirSync(join(w.env.XDG_RUNTIME_DIR, 'containers'), { recursive: true });
+    mkdirSync(join(w.dir, '.config', 'containers'), { recursive: true });
+    mkdirSync(w.env.DOCKER_CONFIG);
+    // what `podman login` and `docker login` (without a helper) leave behind
+    const runtimeText = JSON.stringify({ auths: { 'ghcr.io': { auth: 'YWxpY2U6cHc=' }, 'quay.io': { auth: 'eDp5' } } });
+    writeFileSync(runtime, runtimeText, { mode: 0o600 });
+    writeFileSync(persistent, JSON.stringify({ auths: { 'ghcr.io/acme': { auth: 'YWxpY2U6cHc=' } } }));
+    writeFileSync(dockerFile, JSON.stringify({ auths: { 'https://ghcr.io': { auth: 'YWxpY2U6cHc=' } } }));
+    let r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('holds a stored login'));
+    expect(warnings).toEqual([
+      `dodil: warning: ${runtime} holds a stored login auths["ghcr.io"] (read by podman, buildah, skopeo (podman login writes here)); it goes stale after a rotation: remove it with: dodil setup docker ghcr.io --slot reg --fix`,
+      `dodil: warning: ${persistent} holds a stored login auths["ghcr.io/acme"] (read by podman, buildah, skopeo); it goes stale after a rotation: remove it with: dodil setup docker ghcr.io --slot reg --fix`,
+      `dodil: warning: ${dockerFile} holds a stored login auths["https://ghcr.io"] (read by docker, podman, buildah, skopeo); it goes stale after a rotation: remove it with: dodil setup docker ghcr.io --slot reg --fix`,
+    ]);
+    expect(readFileSync(runtime, 'utf8')).toBe(runtimeText);
+    expect(r.stderr + r.stdout).not.toContain('YWxpY2U6cHc=');
+
+    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix', '-o', 'json'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.storedLogins).toHaveLength(3);
+    expect(out.backups).toHaveLength(3);
+    expect(JSON.parse(readFileSync(runtime, 'utf8'))).toEqual({ auths: { 'quay.io': { auth: 'eDp5' } } });
+    expect(JSON.parse(readFileSync(persistent, 'utf8'))).toEqual({ auths: {} });
+    expect(JSON.parse(readFileSync(dockerFile, 'utf8')).auths).toEqual({});
+    // the backup is the file as it was, private
+    const runtimeBackup = out.backups.find((b: string) => b.startsWith(`${runtime}.dodil-backup-`));
+    expect(readFileSync(runtimeBackup, 'utf8')).toBe(runtimeText);
+    expect(statSync(runtimeBackup).mode & 0o777).toBe(0o600);
+    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
+    expect(r.stderr).not.toMatch(/stored login/);
   });
 
   it('remapping a registry replaces other spellings of it', async () => {
@@ -183,6 +227,55 @@ describe('dodil resolve', () => {
       'git https://git.example.com\n  slot:   gh\n  why:    git config credential.helper for this URL is "dodil --slot gh"\n  server: slot exists (type git)\n',
     );
     expect(r.stdout).not.toMatch(/alice|\bt\b/);
+  });
+
+  it('git: names the helpers and store-file entries asked before the slot, a missing dodil helper, and a pinned user', async () => {
+    const w = world();
+    w.git('config', '--global', '--add', 'credential.helper', 'store');
+    w.git('config', '--global', '--add', 'credential.https://git.example.com.helper', 'dodil --slot gh');
+    w.git('config', '--global', 'credential.https://git.example.com.username', 'bob');
+    writeFileSync(join(w.dir, '.git-credentials'), 'https://alice:SECRETPW@git.example.com\nhttps://x:y@elsewhere.example\n');
+    let r = await runWith(['resolve', 'https://git.example.com/acme/x.git', '-o', 'json'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).shadows).toEqual([
+      { what: 'git credential.helper "store" (global) is asked before the slot', fix: 'dodil setup git --url https://git.example.com --slot gh' },
+      {
+        what: `${join(w.dir, '.git-credentials')} holds a stored password for https://alice@git.example.com (git's store helper answers it first)`,
+        fix: 'dodil setup git --url https://git.example.com --slot gh',
+      },
+      {
+        what: 'git asks for user "bob" (credential.username or the URL), the slot belongs to "alice": other stores are searched for "bob"',
+        fix: 'git config --global --unset credential.username (or use the URL without a user)',
+      },
+    ]);
+    expect(r.stdout).not.toContain('SECRETPW');
+    // after setup git (the reset), store is no longer a shadow
+    w.git('config', '--global', '--unset', 'credential.https://git.example.com.username');
+    await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
+    r = await runWith(['resolve', 'https://git.example.com/acme/x.git', '-o', 'json'], { env: w.env, transport: slots });
+    expect(JSON.parse(r.stdout).shadows).toEqual([]);
+    // a mapping that git never reaches: no dodil helper configured
+    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { git: [{ url: 'https://m.example', slot: 'gh' }] } }));
+    r = await runWith(['resolve', 'https://m.example/x.git'], { env: w.env, transport: slots });
+    expect(r.stdout).toContain('  shadow: no dodil helper is configured for this URL in git config: git never asks the slot\n  fix:    dodil setup git --url https://m.example --slot gh\n');
+  });
+
+  it('docker: names auths entries in every auth file and a credsStore podman ignores', async () => {
+    const w = world();
+    mkdirSync(w.env.DOCKER_CONFIG);
+    const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
+    writeFileSync(dockerFile, JSON.stringify({ credsStore: 'dodil' }));
+    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { docker: { 'ghcr.io': 'reg' } } }));
+    mkdirSync(join(w.env.XDG_RUNTIME_DIR, 'containers'), { recursive: true });
+    writeFileSync(join(w.env.XDG_RUNTIME_DIR, 'containers', 'auth.json'), JSON.stringify({ auths: { 'ghcr.io': { auth: 'YWxpY2U6cHc=' } } }));
+    let r = await runWith(['resolve', 'ghcr.io'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`  shadow: ${join(w.env.XDG_RUNTIME_DIR, 'containers', 'auth.json')} holds a stored login auths["ghcr.io"]`);
+    expect(r.stdout).toContain('  fix:    dodil setup docker ghcr.io --slot reg --fix\n');
+    expect(r.stdout).toContain(`  shadow: ${dockerFile}: credsStore "dodil" is ignored by podman, buildah and skopeo; they never ask the slot\n  fix:    dodil setup docker ghcr.io --slot reg\n`);
+    await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix'], { env: w.env, transport: slots });
+    r = await runWith(['resolve', 'ghcr.io', '-o', 'json'], { env: w.env, transport: slots });
+    expect(JSON.parse(r.stdout).shadows).toEqual([]);
   });
 
   it('git: a client-config mapping, and a path mapping that needs useHttpPath', async () => {
