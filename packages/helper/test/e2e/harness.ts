@@ -163,7 +163,9 @@ export function clientEnv(dir: string, server: DodilServer, bin: string): NodeJS
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: home,
-    PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    // node's directory last: with node in /usr/bin it would otherwise put Debian's docker 20.10 CLI
+    // (docker.io, installed for dockerd) before the docker CLI in /usr/local/bin.
+    PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}:${dirname(process.execPath)}`,
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
     GIT_TERMINAL_PROMPT: '0',
