@@ -34,7 +34,9 @@ export const tokenCommand: Command = async (argv, io) => {
   } else if (action !== 'revoke' || rest.length !== 1) {
     throw new ConfigError(HELP);
   }
-  if (action === 'create' && values.scopes === undefined) throw new ConfigError(HELP);
+  if (action === 'create' && values.scopes === undefined) {
+    throw new ConfigError(`token create needs --scopes: a comma-separated list of ${SCOPES.join(',')}\n\n${HELP}`);
+  }
   const expiresInMs = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
   const runtime = await openForAdmin(values, io);
   try {
