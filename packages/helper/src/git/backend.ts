@@ -25,9 +25,12 @@ export interface GitBackend {
 }
 
 /** The dodil backend: a slot from `--slot` or the client-config mapping, read with GetSecret. */
-export function dodilGitBackend(opts: { slot?: string | undefined; url?: string | undefined }, io: Io): GitBackend {
+export function dodilGitBackend(
+  opts: { slot?: string | undefined; url?: string | undefined; caFile?: string | undefined },
+  io: Io,
+): GitBackend {
   let settings: ClientSettings | undefined;
-  const settingsOf = () => (settings ??= resolveSettings({ url: opts.url }, io.env));
+  const settingsOf = () => (settings ??= resolveSettings({ url: opts.url, caFile: opts.caFile }, io.env));
   const clientOf = (): ApiClient => createApiClient(settingsOf().server, io.transport, liteValidators);
   // The slot for a target, and the one line to say when none matched only because of the scheme.
   const slotFor = (target: GitTarget): { slot?: string; why?: string } => {

@@ -5,8 +5,8 @@ import type { GitTarget } from './mapping';
 import { formatGitCredential, MAX_INPUT_BYTES, parseGitCredential, type GitCredentialRequest } from './protocol';
 
 /** Usage of the git credential helper mode. */
-export const GIT_USAGE = `usage: git-credential-dodil [--slot NAME] [--url SERVER_URL] get|store|erase
-       dodil credential git [--slot NAME] [--url SERVER_URL] get|store|erase
+export const GIT_USAGE = `usage: git-credential-dodil [--slot NAME] [--url SERVER_URL] [--ca-file PEM] get|store|erase
+       dodil credential git [--slot NAME] [--url SERVER_URL] [--ca-file PEM] get|store|erase
 
 Speaks git's credential-helper protocol. Configure it with
   dodil setup git --url https://git.example.com --slot NAME
@@ -18,12 +18,13 @@ client config); store and erase never change the server.`;
 export interface GitArgs {
   slot?: string;
   url?: string;
+  caFile?: string;
   action: string;
   help: boolean;
   ignored: string[];
 }
 
-/** Parses `[--slot NAME] [--url URL] ... ACTION`; unknown options are collected, not fatal (forward compatibility). */
+/** Parses `[--slot NAME] [--url URL] [--ca-file PEM] ... ACTION`; unknown options are collected, not fatal (forward compatibility). */
 export function parseGitArgs(args: readonly string[]): GitArgs {
   const out: GitArgs = { action: '', help: false, ignored: [] };
   if (args.length === 0) return out;
@@ -36,11 +37,12 @@ export function parseGitArgs(args: readonly string[]): GitArgs {
     const eq = arg.indexOf('=');
     const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
-    if (name === '--slot' || name === '--url') {
+    if (name === '--slot' || name === '--url' || name === '--ca-file') {
       const value = inline ?? options[++i];
       if (value === undefined || value === '') throw usageError(`${name} needs a value`);
       if (name === '--slot') out.slot = value;
-      else out.url = value;
+      else if (name === '--url') out.url = value;
+      else out.caFile = value;
     } else if (name === '--help' || name === '-h') {
       out.help = true;
     } else {

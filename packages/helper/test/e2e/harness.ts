@@ -120,10 +120,10 @@ export interface DodilServer {
   admin(args: string[]): string;
 }
 
-/** Spawns `dodil-server start --dev` on 127.0.0.1:0 in `dir`. */
-export async function startDodilServer(dir: string): Promise<DodilServer> {
+/** Spawns `dodil-server start --dev` on 127.0.0.1:0 in `dir` (with `extra` start flags, such as TLS). */
+export async function startDodilServer(dir: string, extra: string[] = []): Promise<DodilServer> {
   const dataDir = join(dir, 'data');
-  const [cmd, args] = serverCommand(['start', '--dev', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
+  const [cmd, args] = serverCommand(['start', '--dev', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extra]);
   const { output } = startProcess(cmd, args, {
     env: { ...process.env, DODIL_MASTER_KEY: '', DODIL_MASTER_KEY_FILE: '' },
     logFile: join(dir, 'dodil-server.log'),
