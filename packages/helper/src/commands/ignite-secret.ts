@@ -1,6 +1,6 @@
 import { cliTypeName, isSlotName, LIMITS, secretValueInputSchema, SLOT_NAME_RULE } from '@dodil/shared';
 import type { SecretValueInput } from '../api-client';
-import { missingError, usageError } from '../errors';
+import { isCliError, missingError, usageError } from '../errors';
 import { readAll } from '../io';
 import { boolFlag, stringFlag } from './argv';
 import { clientOf, type Command, type CommandContext } from './context';
@@ -152,7 +152,8 @@ export const getCommand: Command = {
   },
 };
 
-const DELETE_USAGE = 'usage: dodil ignite secret delete NAME [-o json]\n\nDeleting a missing slot succeeds.';
+const DELETE_USAGE =
+  'usage: dodil ignite secret delete NAME [-o json]\n\nDeleting a missing slot succeeds (exit 0) and says the slot was not there.';
 
 /** `dodil ignite secret delete` */
 export const deleteCommand: Command = {
@@ -162,8 +163,31 @@ export const deleteCommand: Command = {
   flags: {},
   async run(ctx) {
     const name = slotNameArg(ctx, DELETE_USAGE);
-    await clientOf(ctx).deleteSecret(name);
-    ctx.io.stdout(ctx.json ? formatJson({}) : `deleted slot ${name}\n`);
+    const client = clientOf(ctx);
+    const existed = await listed(client, name);
+    await client.deleteSecret(name);
+    if (ctx.json) ctx.io.stdout(formatJson({}));
+    else ctx.io.stdout(existed === false ? `slot ${name} was not there; nothing to delete\n` : `deleted slot ${name}\n`);
     return 0;
   },
 };
+
+// Whether the org has the slot, from its metadata (never its value: DeleteSecret answers the same
+// either way, and a GetSecret would read the value just to learn that). Undefined when this token
+// may not list.
+async function listed(client: ReturnType<typeof clientOf>, name: string): Promise<boolean | undefined> {
+  let pageToken = '';
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let answer;
+    try {
+      answer = await client.listSecrets({ pageSize: LIMITS.maxPageSize, pageToken });
+    } catch (error) {
+      if (isCliError(error) && error.code === 'PERMISSION_DENIED') return undefined;
+      throw error;
+    }
+    if (answer.secrets.some((s) => s.name === name)) return true;
+    if (answer.nextPageToken === '' || answer.nextPageToken === pageToken) return false;
+    pageToken = answer.nextPageToken;
+  }
+  return undefined;
+}

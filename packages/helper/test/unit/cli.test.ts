@@ -78,8 +78,24 @@ describe('dodil ignite secret', () => {
     expect(r).toEqual({ code: 0, stdout: 'deleted slot gh\n', stderr: '' });
     r = await runWith(['ignite', 'secret', 'delete', 'gh', '-o', 'json'], { env: s.env });
     expect(r.stdout).toBe('{}\n');
+    // a missing slot: still exit 0, and it says so
+    r = await runWith(['ignite', 'secret', 'delete', 'gh'], { env: s.env });
+    expect(r).toEqual({ code: 0, stdout: 'slot gh was not there; nothing to delete\n', stderr: '' });
     r = await runWith(['ignite', 'secret', 'get', 'gh'], { env: s.env });
     expect(r).toEqual({ code: 5, stdout: '', stderr: 'dodil: slot gh not found\n' });
+  });
+
+  it('delete: a slot found on a later page is deleted; a token that may not list just deletes', async () => {
+    const s = await api({ pageSize: 2 });
+    for (const n of ['a', 'b', 'c', 'd']) s.slots.set(n, { metadata: meta(n, 'git_secret', '1', '1'), value: {} });
+    let r = await runWith(['ignite', 'secret', 'delete', 'd'], { env: s.env });
+    expect(r.stdout).toBe('deleted slot d\n');
+    expect(s.slots.has('d')).toBe(false);
+    const deleteOnly = await api({ scopes: ['DeleteSecret'] });
+    deleteOnly.slots.set('x', { metadata: meta('x', 'git_secret', '1', '1'), value: {} });
+    r = await runWith(['ignite', 'secret', 'delete', 'x'], { env: deleteOnly.env });
+    expect(r).toEqual({ code: 0, stdout: 'deleted slot x\n', stderr: '' });
+    expect(deleteOnly.slots.has('x')).toBe(false);
   });
 
   it('create registry with --password-stdin keeps inner newlines and the server address', async () => {
