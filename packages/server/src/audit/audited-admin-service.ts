@@ -65,7 +65,6 @@ export function createAuditedAdminService(inner: AdminService, audit: AuditLog, 
         (r) => `${r === undefined ? '' : `token ${r.id} `}scopes ${input.scopes.join(',')}`,
       ),
     listTokens: (org) => inner.listTokens(org),
-    listOrgs: () => inner.listOrgs(),
     revokeToken: (id) =>
       audited('token.revoke', undefined, () => inner.revokeToken(id), (r) => `token ${id}${r === false ? ' (none live)' : ''}`),
   };

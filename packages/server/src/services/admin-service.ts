@@ -21,8 +21,6 @@ export interface TokenInfo {
 /** Operator actions on orgs and tokens (SPEC §3), run by the server binary's subcommands. */
 export interface AdminService {
   createOrg(name: string): Promise<OrgRecord>;
-  /** Every org, by name (never a key). */
-  listOrgs(): Promise<OrgRecord[]>;
   createToken(input: { org: string; scopes: readonly string[]; name?: string; expiresInMs?: number }): Promise<{
     id: string;
     token: string;
@@ -34,7 +32,7 @@ export interface AdminService {
 
 /** Dependencies of {@link createAdminService}. */
 export interface AdminServiceDeps {
-  orgs: Pick<OrgStore, 'create' | 'getByName' | 'getById' | 'list'>;
+  orgs: Pick<OrgStore, 'create' | 'getByName' | 'getById'>;
   tokens: Pick<TokenStore, 'create' | 'listByOrg' | 'revoke'>;
   keys: Pick<OrgKeys, 'create'>;
   pepper: Uint8Array;
@@ -64,10 +62,6 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
       const org: OrgRecord = { id, name, currentKeyVersion: 1, createdAtMs: now };
       await deps.orgs.create(org, deps.keys.create(id, 1, now));
       return org;
-    },
-
-    async listOrgs() {
-      return [...(await deps.orgs.list())].sort((a, b) => a.name.localeCompare(b.name));
     },
 
     async createToken({ org: orgName, scopes, name = '', expiresInMs }) {

@@ -1,4 +1,5 @@
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 import { ConfigError } from '../../config';
 
@@ -17,21 +18,25 @@ export const orgCommand: Command = async (argv, io) => {
   const [action, name, ...rest] = positionals;
   if (action === 'list' && name === undefined) return listOrgs(values, io);
   if (action !== 'create' || name === undefined || rest.length > 0) throw new ConfigError(HELP);
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'admin' | 'close'> = await openForAdmin(values, io);
   try {
     const org = await runtime.admin.createOrg(name);
     io.stderr(`created org ${org.name}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };
 
-async function listOrgs(values: Parameters<typeof openForAdmin>[0] & { output?: string | undefined }, io: Parameters<Command>[1]): Promise<number> {
+// Names and creation times only: never a key.
+async function listOrgs(
+  values: Parameters<typeof openForAdmin>[0] & { output?: string | undefined },
+  io: Parameters<Command>[1],
+): Promise<number> {
   if (values.output !== undefined && values.output !== 'json') throw new ConfigError('-o must be json');
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'listOrgs' | 'close'> = await openForAdmin(values, io);
   try {
-    const orgs = await runtime.admin.listOrgs();
+    const orgs = [...(await runtime.listOrgs())].sort((a, b) => a.name.localeCompare(b.name));
     if (values.output === 'json') {
       io.stdout(`${JSON.stringify(orgs.map((o) => ({ name: o.name, createdAtMs: o.createdAtMs })), null, 2)}\n`);
       return 0;
@@ -41,6 +46,6 @@ async function listOrgs(values: Parameters<typeof openForAdmin>[0] & { output?: 
     for (const o of orgs) io.stdout(`${o.name.padEnd(width)}  ${new Date(o.createdAtMs).toISOString()}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 }

@@ -2,6 +2,7 @@ import { SCOPES } from '@dodil/shared';
 import { ConfigError } from '../../config';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import { parseDuration } from '../duration';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage:
@@ -38,7 +39,7 @@ export const tokenCommand: Command = async (argv, io) => {
     throw new ConfigError(`token create needs --scopes: a comma-separated list of ${SCOPES.join(',')}\n\n${HELP}`);
   }
   const expiresInMs = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'admin' | 'close'> = await openForAdmin(values, io);
   try {
     if (action === 'create') {
       const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -74,6 +75,6 @@ export const tokenCommand: Command = async (argv, io) => {
     io.stderr(`revoked token ${id}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };
