@@ -50,7 +50,7 @@ export const setupGitCommand: Command = {
     if (!inPlace) {
       // Our own entries (dodil and resets) go; other helpers stay in the file, and the reset
       // appended after them keeps git from asking them for this URL.
-      if (ours.length > 0) await git(ctx, ['config', '--global', '--unset-all', key, '^$|(^|[\\s/!])(git-credential-)?dodil(\\s|$)']);
+      if (ours.length > 0) await git(ctx, ['config', '--global', '--unset-all', key, '^$|(^|[[:space:]/!])(git-credential-)?dodil([[:space:]]|$)']);
       await git(ctx, ['config', '--global', '--add', key, '']);
       await git(ctx, ['config', '--global', '--add', key, value]);
       change = previous.length > 0 ? 'replaced' : values.includes(value) ? 'replaced' : 'added';

@@ -32,6 +32,18 @@ describe('dodil setup git', () => {
     expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot other\n');
   });
 
+  it('upgrades a 0.1.0 entry (ours, without the reset) in place', async () => {
+    const w = world();
+    const key = 'credential.https://h.example.helper';
+    w.git('config', '--global', '--add', 'credential.helper', 'store');
+    w.git('config', '--global', '--add', key, 'dodil --slot gh');
+    const r = await runWith(['setup', 'git', '--url', 'https://h.example', '--slot', 'gh'], { env: w.env, transport: slots });
+    expect(r.stdout).toMatch(/: replaced\n  replaced for this URL: helper "store"/);
+    expect(w.git('config', '--global', '--get-all', key)).toBe('\ndodil --slot gh\n');
+    // git's own answer: only dodil is asked for that URL
+    expect(w.git('config', '--get-urlmatch', 'credential.helper', 'https://h.example/x.git')).toBe('dodil --slot gh\n');
+  });
+
   it('refuses a missing slot or a registry slot unless --force (nothing written)', async () => {
     const w = world();
     let r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'nope'], { env: w.env, transport: slots });
