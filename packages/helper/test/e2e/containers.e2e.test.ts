@@ -92,9 +92,15 @@ describe('podman, buildah and skopeo through `dodil setup docker`', { timeout: 3
     const runtimeAuth = join(runtimeDir, 'containers', 'auth.json');
     const stored = existsSync(runtimeAuth) ? (JSON.parse(readFileSync(runtimeAuth, 'utf8')) as { auths?: object }) : {};
     expect(Object.keys(stored.auths ?? {})).toEqual([]);
-    // logout never deletes the slot
-    t.podman(['logout', reg.host]);
-    expect(dodil(['ignite', 'secret', 'get', 'reg']).code).toBe(0);
+    // buildah and skopeo login go through the same helper; no logout deletes the slot
+    const buildahLogin = t.run('buildah', ['login', '--tls-verify=false', '-u', 'alice', '--password-stdin', reg.host], 'pw-2\n');
+    expect(buildahLogin.stderr).toContain('dodil: rotated registry slot "reg"');
+    const skopeoLogin = t.run('skopeo', ['login', '--tls-verify=false', '-u', 'alice', '--password-stdin', reg.host], 'pw-2\n');
+    expect(skopeoLogin.stderr).toContain('dodil: rotated registry slot "reg"');
+    for (const tool of [() => t.podman(['logout', reg.host]), () => t.run('buildah', ['logout', reg.host]), () => t.run('skopeo', ['logout', reg.host])]) {
+      tool();
+      expect(dodil(['ignite', 'secret', 'get', 'reg']).code).toBe(0);
+    }
 
     // rotation: registry password and slot change, no client change
     await reg.changePassword('pw-3');
