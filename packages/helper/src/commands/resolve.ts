@@ -73,7 +73,8 @@ async function resolveGit(ctx: CommandContext, input: string): Promise<Resolutio
     result = { ...base, slot: m[1], reason: `git config credential.helper for this URL is ${JSON.stringify(helper)}` };
   } else {
     const settings = settingsOf(ctx);
-    const match = matchGitMapping(settings.config.mappings.git, target);
+    let schemeNote: string | undefined;
+    const match = matchGitMapping(settings.config.mappings.git, target, (line) => (schemeNote = line));
     const withPath = path === '' ? undefined : matchGitMapping(settings.config.mappings.git, { ...target, path });
     if (match) result = { ...base, slot: match.slot, reason: `${match.reason} in ${settings.configPath}` };
     else if (withPath) {
@@ -83,7 +84,7 @@ async function resolveGit(ctx: CommandContext, input: string): Promise<Resolutio
       };
     } else {
       const why = helper === '' ? 'no credential.helper for this URL in git config' : `git config credential.helper is ${JSON.stringify(helper)}`;
-      result = { ...base, reason: `${why}, and no mapping in ${settings.configPath}` };
+      result = { ...base, reason: schemeNote ?? `${why}, and no mapping in ${settings.configPath}` };
     }
   }
   if (result.slot !== null) {

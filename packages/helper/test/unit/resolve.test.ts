@@ -75,6 +75,14 @@ describe('dodil resolve', () => {
     expect(r.stdout).toMatch(/credential.useHttpPath true/);
   });
 
+  it('git: an http URL that only a scheme-less mapping would match says how to allow it', async () => {
+    const w = world();
+    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { git: [{ url: 'g.example', slot: 'gh' }] } }));
+    const r = await runWith(['resolve', 'http://g.example/x.git'], { env: w.env, transport: slots });
+    expect(r.code).toBe(5);
+    expect(r.stdout).toContain('why:    mapping "g.example" has no scheme, so it answers https only; to send this slot over cleartext http, map "http://g.example" instead');
+  });
+
   it('git: a registry slot is reported as refused', async () => {
     const w = world();
     writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { git: [{ url: 'g.example', slot: 'reg' }] } }));
