@@ -25,24 +25,27 @@ export function dockerConfigPath(env: Env): string {
 
 /**
  * Every auth file, as containers-auth.json(5) orders them: the primary file
- * (`$REGISTRY_AUTH_FILE`, else `$XDG_RUNTIME_DIR/containers/auth.json`, else
- * `/run/containers/<uid>/auth.json`: tmpfs, gone after a reboot), the
- * persistent `$XDG_CONFIG_HOME/containers/auth.json`, the docker config, and
- * the legacy `~/.dockercfg`.
+ * (`$REGISTRY_AUTH_FILE`; else `$DOCKER_CONFIG/config.json` when set, which
+ * podman and buildah take as their auth file; else the tmpfs
+ * `$XDG_RUNTIME_DIR/containers/auth.json` or `/run/containers/<uid>/auth.json`,
+ * gone after a reboot), the tmpfs file, the persistent
+ * `$XDG_CONFIG_HOME/containers/auth.json`, the docker config, and the legacy
+ * `~/.dockercfg`. Duplicates are listed once.
  */
 export function authFiles(env: Env): AuthFile[] {
   const home = env.HOME ?? '';
   const tools = 'podman, buildah, skopeo';
-  const primary = env.REGISTRY_AUTH_FILE
-    ? env.REGISTRY_AUTH_FILE
-    : env.XDG_RUNTIME_DIR
-      ? join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
-      : join('/run/containers', String(userInfo().uid), 'auth.json');
-  const files: AuthFile[] = [{ path: primary, readers: `${tools} (podman login writes here)` }];
+  const runtime = env.XDG_RUNTIME_DIR
+    ? join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
+    : join('/run/containers', String(userInfo().uid), 'auth.json');
+  const docker = env.DOCKER_CONFIG || home !== '' ? dockerConfigPath(env) : undefined;
+  const primary = env.REGISTRY_AUTH_FILE || (env.DOCKER_CONFIG ? docker : undefined) || runtime;
+  const files: AuthFile[] = [{ path: primary, readers: `${primary === docker ? 'docker, ' : ''}${tools} (podman login writes here)` }];
+  files.push({ path: runtime, readers: tools });
   if (home !== '' || env.XDG_CONFIG_HOME) {
     files.push({ path: join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'containers', 'auth.json'), readers: tools });
   }
-  if (env.DOCKER_CONFIG || home !== '') files.push({ path: dockerConfigPath(env), readers: `docker, ${tools}` });
+  if (docker !== undefined) files.push({ path: docker, readers: `docker, ${tools}` });
   if (home !== '') files.push({ path: join(home, '.dockercfg'), readers: `${tools} (legacy)`, legacy: true });
   return files.filter((f, i) => files.findIndex((g) => g.path === f.path) === i);
 }

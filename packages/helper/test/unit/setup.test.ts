@@ -123,18 +123,20 @@ describe('dodil setup docker', () => {
 
   it('warns about stored logins for the registry in every auth file; --fix removes them after a backup', async () => {
     const w = world();
+    // the default: no DOCKER_CONFIG (with it, podman takes $DOCKER_CONFIG/config.json as its auth file)
+    const env = { ...w.env, DOCKER_CONFIG: undefined };
     const runtime = join(w.env.XDG_RUNTIME_DIR, 'containers', 'auth.json');
     const persistent = join(w.dir, '.config', 'containers', 'auth.json');
-    const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
+    const dockerFile = join(w.dir, '.docker', 'config.json');
     mkdirSync(join(w.env.XDG_RUNTIME_DIR, 'containers'), { recursive: true });
     mkdirSync(join(w.dir, '.config', 'containers'), { recursive: true });
-    mkdirSync(w.env.DOCKER_CONFIG);
+    mkdirSync(join(w.dir, '.docker'));
     // what `podman login` and `docker login` (without a helper) leave behind
     const runtimeText = JSON.stringify({ auths: { 'ghcr.io': { auth: 'YWxpY2U6cHc=' }, 'quay.io': { auth: 'eDp5' } } });
     writeFileSync(runtime, runtimeText, { mode: 0o600 });
     writeFileSync(persistent, JSON.stringify({ auths: { 'ghcr.io/acme': { auth: 'YWxpY2U6cHc=' } } }));
     writeFileSync(dockerFile, JSON.stringify({ auths: { 'https://ghcr.io': { auth: 'YWxpY2U6cHc=' } } }));
-    let r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
+    let r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env, transport: slots });
     expect(r.code).toBe(0);
     const warnings = r.stderr.split('\n').filter((l) => l.includes('holds a stored login'));
     expect(warnings).toEqual([
@@ -145,7 +147,7 @@ describe('dodil setup docker', () => {
     expect(readFileSync(runtime, 'utf8')).toBe(runtimeText);
     expect(r.stderr + r.stdout).not.toContain('YWxpY2U6cHc=');
 
-    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix', '-o', 'json'], { env: w.env, transport: slots });
+    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix', '-o', 'json'], { env, transport: slots });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.storedLogins).toHaveLength(3);
@@ -157,7 +159,7 @@ describe('dodil setup docker', () => {
     const runtimeBackup = out.backups.find((b: string) => b.startsWith(`${runtime}.dodil-backup-`));
     expect(readFileSync(runtimeBackup, 'utf8')).toBe(runtimeText);
     expect(statSync(runtimeBackup).mode & 0o777).toBe(0o600);
-    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
+    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env, transport: slots });
     expect(r.stderr).not.toMatch(/stored login/);
   });
 
