@@ -30,7 +30,10 @@ async function secretFromStdin(ctx: CommandContext, what: string): Promise<strin
 async function oneOf(ctx: CommandContext, flag: string, what: string): Promise<string> {
   const direct = stringFlag(ctx.args, flag);
   const stdin = boolFlag(ctx.args, `${flag}-stdin`);
-  if ((direct !== undefined) === stdin) throw usageError(`give exactly one of --${flag} or --${flag}-stdin`);
+  if (direct !== undefined && stdin) throw usageError(`give exactly one of --${flag} or --${flag}-stdin`);
+  if (direct === undefined && !stdin) {
+    throw missingError(`--${flag}-stdin`, `pipe the ${what} in (or --${flag} VALUE, which other users can see)`, CREATE_USAGE);
+  }
   if (direct !== undefined) {
     ctx.io.stderr(`dodil: warning: --${flag} on the command line is visible to other users; prefer --${flag}-stdin\n`);
     return direct;
@@ -64,8 +67,9 @@ export const createCommand: Command = {
     const name = slotNameArg(ctx, CREATE_USAGE, true);
     const type = stringFlag(ctx.args, 'type');
     const username = stringFlag(ctx.args, 'username');
+    if (type === undefined) throw missingError('--type', 'git (a git token) or registry (a registry login)', CREATE_USAGE);
     if (type !== 'git' && type !== 'registry') throw usageError('--type must be git or registry');
-    if (username === undefined) throw usageError('--username is required');
+    if (username === undefined) throw missingError('--username', 'the user the token or password belongs to', CREATE_USAGE);
     const has = (f: string) => ctx.args.flags.has(f);
     let value: SecretValueInput;
     if (type === 'git') {

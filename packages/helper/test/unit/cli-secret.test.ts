@@ -73,13 +73,28 @@ describe('dodil ignite secret', () => {
     expect(s.requests.filter((q) => q.url.startsWith('/v1/ignite/secrets?'))).toHaveLength(3);
   });
 
+  it('a missing option: named on its own line, a one-line hint, then the usage (not squashed)', async () => {
+    const s = await api();
+    const r = await runWith(['ignite', 'secret', 'create', 'a', '--username', 'u', '--token-stdin'], { env: s.env, stdin: 't' });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      'dodil: missing --type',
+      'hint: git (a git token) or registry (a registry login)',
+      '',
+      'usage: dodil ignite secret create NAME --type git --username U (--token T | --token-stdin) [-o json]',
+    ]);
+    expect(s.requests).toHaveLength(0);
+  });
+
   it.each([
     ['missing name', ['ignite', 'secret', 'create', '--type', 'git', '--username', 'u', '--token', 't'], /missing slot name/],
     ['bad name', ['ignite', 'secret', 'create', 'a b', '--type', 'git', '--username', 'u', '--token', 't'], /invalid slot name "a b": a slot name is 1-64/],
     ['bad type', ['ignite', 'secret', 'create', 'a', '--type', 'ssh', '--username', 'u', '--token', 't'], /--type must be git or registry/],
-    ['no username', ['ignite', 'secret', 'create', 'a', '--type', 'git', '--token', 't'], /--username is required/],
+    ['no type', ['ignite', 'secret', 'create', 'a', '--username', 'u', '--token', 't'], /^dodil: missing --type$/],
+    ['no username', ['ignite', 'secret', 'create', 'a', '--type', 'git', '--token', 't'], /^dodil: missing --username$/],
     ['token and token-stdin', ['ignite', 'secret', 'create', 'a', '--type', 'git', '--username', 'u', '--token', 't', '--token-stdin'], /exactly one of --token or --token-stdin/],
-    ['neither', ['ignite', 'secret', 'create', 'a', '--type', 'registry', '--username', 'u'], /exactly one of --password or --password-stdin/],
+    ['neither', ['ignite', 'secret', 'create', 'a', '--type', 'registry', '--username', 'u'], /^dodil: missing --password-stdin$/],
     ['git with password', ['ignite', 'secret', 'create', 'a', '--type', 'git', '--username', 'u', '--password', 'p'], /a git slot takes --token/],
     ['registry with token', ['ignite', 'secret', 'create', 'a', '--type', 'registry', '--username', 'u', '--token', 't'], /a registry slot takes --password/],
     ['empty stdin', ['ignite', 'secret', 'create', 'a', '--type', 'git', '--username', 'u', '--token-stdin'], /token from stdin is empty/],
