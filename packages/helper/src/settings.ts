@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { configPath, loadConfig, type ClientConfig } from './config';
 import { usageError } from './errors';
 import type { ServerSettings } from './api-client';
+import { platform } from 'node:os';
+import { oidcSettingsFrom } from './oidc/oidc-settings';
 
 /** The server URL used when neither flag, environment nor config names one. */
 export const DEFAULT_URL = 'http://127.0.0.1:8700';
@@ -54,6 +56,8 @@ export function resolveSettings(
       timeoutMs,
       connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, timeoutMs),
       ...(caPem === undefined ? {} : { ca: caPem, caFile: ca?.[0] }),
+      // No token but DODIL_ORG set: exchange the CI job's OIDC JWT (oidc/).
+      ...(token === undefined ? { oidc: oidcSettingsFrom(env, platform()) } : {}),
     },
     configPath: path,
     config,
