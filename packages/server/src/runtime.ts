@@ -1,16 +1,23 @@
 import type { Database } from 'better-sqlite3';
-import type { AuditLog } from './audit/audit-log';
+import type { AuditQueryService } from './audit/audit-query-service';
+import type { ConsoleDeps } from './ui/console-deps';
+import type { AuditLog, AuditObserver } from './audit/audit-log';
 import type { RandomBytes } from './crypto/aead';
 import type { MasterKey } from './crypto/master-key';
 import type { OrgKeys } from './crypto/org-keys';
 import type { KeyBudget } from './ops/key-budget';
 import type { KeyGuard } from './ops/key-guard';
+import type { ReadinessCheck } from './ops/readiness';
 import type { MasterRotationReport } from './ops/master-key-rotation';
 import type { OrgRotationOptions, OrgRotationReport } from './ops/org-key-rotation';
 import type { AdminService } from './services/admin-service';
 import type { AuthService } from './services/auth-service';
 import type { Clock } from './services/clock';
 import type { SecretService, SecretServiceDeps } from './services/secret-service';
+import type { TokenService } from './services/token-service';
+import type { ExchangeService } from './services/oidc/exchange-service';
+import type { FetchLike, JwksLimits } from './services/oidc/jwks';
+import type { TrustService } from './services/oidc/trust-service';
 import type { OrgRecord, Storage } from './storage/types';
 import type { FailureLimits } from './throttle/failure-limiter';
 
@@ -35,6 +42,8 @@ export interface SecurityOptions {
    * the re-read key if it opens the store, instead of sealing itself.
    */
   readMasterKey?: () => Uint8Array | undefined;
+  /** Counts audit entries written and failed (the metrics of SPEC §9). */
+  auditObserver?: AuditObserver;
 }
 
 /** What {@link openRuntime} needs. */
@@ -47,6 +56,14 @@ export interface RuntimeOptions {
   onIntegrityFailure?: SecretServiceDeps['onIntegrityFailure'];
   /** Audit, throttling, key budget and key guard settings (defaults in docs/security.md). */
   security?: SecurityOptions;
+  /** How OIDC key sets are fetched (default: the global fetch). */
+  fetch?: FetchLike;
+  /** JWKS fetch limits (defaults in services/oidc/jwks.ts). */
+  jwksLimits?: Partial<JwksLimits>;
+  /** Gets each refused token exchange's reason, for the server log (the caller never sees it). */
+  onExchangeRefused?: (event: { org: string; reason: string; requestId: string }) => void;
+  /** Free bytes below which the data dir counts as full for readiness (default: room for 64 KiB). */
+  diskFloorBytes?: number;
 }
 
 /**
@@ -61,15 +78,27 @@ export interface OperatorRuntime {
   auth: AuthService;
   /** Org and token administration, audited. */
   admin: AdminService;
+  /** The tokens API (SPEC §8), audited. */
+  tokens: TokenService;
+  /** The OIDC token exchange inside throttle and audit. */
+  exchange: ExchangeService;
+  /** OIDC trust administration, audited. */
+  trusts: TrustService;
   audit: AuditLog;
+  /** `GET /v1/ignite/audit` and the console's audit page. */
+  auditQuery: AuditQueryService;
+  /** What the web console adds to the services: sessions, its tokens binding, its audit events. */
+  console: Pick<ConsoleDeps, 'sessions' | 'tokens' | 'recordEvent'>;
   clock: Clock;
   listOrgs(): Promise<OrgRecord[]>;
   rotateOrgKey(org: string, options?: OrgRotationOptions): Promise<OrgRotationReport>;
   rotateMasterKey(newKey: Uint8Array): Promise<MasterRotationReport>;
   /** A consistent copy of the store into `file` (mode 0600) while it serves. */
   backup(file: string): Promise<{ bytes: number }>;
-  /** True while the database answers, the keys are usable and the audit log appends (readiness). */
+  /** True while {@link OperatorRuntime.readiness} finds no cause. */
   isReady(): Promise<boolean>;
+  /** Every server-side reason requests would fail now, as fixed codes (`/readyz`, SPEC §9). */
+  readiness: ReadinessCheck;
   /** Writes pending audit entries, waits for transactions in flight, closes the store. */
   close(): Promise<void>;
 }

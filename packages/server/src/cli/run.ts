@@ -10,6 +10,7 @@ import { orgCommand } from './commands/org';
 import { restoreCommand } from './commands/restore';
 import { startCommand } from './commands/start';
 import { tokenCommand } from './commands/token';
+import { trustCommand } from './commands/trust';
 import type { CliIo, Command } from './io';
 
 const HELP = `usage: dodil-server <command> [flags]
@@ -17,11 +18,15 @@ const HELP = `usage: dodil-server <command> [flags]
 commands:
   start                 serve the API (see: dodil-server start --help)
   org create <org>      create an organization
+  org list              list the organizations
   token create|list|revoke
                         manage API tokens
+  trust create|list|delete|test
+                        OIDC trust policies for CI identity federation
   keys rotate-master|rotate-org
                         re-wrap all keys under a new master key; re-encrypt an org under a new data key
-  audit verify|list     check the HMAC-chained audit log; show entries
+  audit verify|list|export|prune
+                        check the HMAC-chained audit log; show, export (NDJSON) or prune entries
   backup <file>         consistent copy of the store while it serves
   restore <file>        restore a backup into an empty data dir
   migrate-store --to URL
@@ -37,6 +42,7 @@ export const COMMANDS: Record<string, Command> = {
   start: startCommand,
   org: orgCommand,
   token: tokenCommand,
+  trust: trustCommand,
   keys: keysCommand,
   audit: auditCommand,
   backup: backupCommand,

@@ -1,4 +1,4 @@
-import type { AuditRecord as AuditEntry } from '../audit-store';
+import type { AuditQuery, AuditRecord as AuditEntry } from '../audit-store';
 import type { PgQueryable } from './pg-database';
 
 // The audit chain on PostgreSQL. One chain for every replica: appends take
@@ -95,4 +95,32 @@ export async function newestAudit(q: PgQueryable, org: string | undefined, limit
       ? await q.rows<AuditRow>('audit_newest', 'SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1', [limit])
       : await q.rows<AuditRow>('audit_newest_org', 'SELECT * FROM audit_log WHERE org = $1 ORDER BY seq DESC LIMIT $2', [org, limit]);
   return rows.reverse().map(toEntry);
+}
+
+/** Seq of the first entry written at or after `timeMs` (retention; a scan: it runs rarely). */
+export async function firstAuditSeqSince(q: PgQueryable, timeMs: number): Promise<number | undefined> {
+  const rows = await q.rows<{ seq: number | null }>('audit_first_since', 'SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= $1', [timeMs]);
+  return rows[0]?.seq ?? undefined;
+}
+
+/** Deletes every entry with seq at most `seq` (prune); how many went. */
+export async function deleteAuditThrough(q: PgQueryable, seq: number): Promise<number> {
+  return q.exec('DELETE FROM audit_log WHERE seq <= $1', [seq]);
+}
+
+/** One org's entries matching a filter, newest first (the audit API); absent filters bind NULL. */
+export async function queryAudit(q: PgQueryable, f: AuditQuery): Promise<AuditEntry[]> {
+  const rows = await q.rows<AuditRow>(
+    'audit_query',
+    `SELECT * FROM audit_log
+     WHERE org_id = $1
+       AND ($2::text IS NULL OR slot = $2::text)
+       AND ($3::text IS NULL OR action = $3::text)
+       AND ($4::bigint IS NULL OR time_ms >= $4::bigint)
+       AND ($5::bigint IS NULL OR time_ms < $5::bigint)
+       AND ($6::bigint IS NULL OR seq < $6::bigint)
+     ORDER BY seq DESC LIMIT $7`,
+    [f.orgId, f.slot ?? null, f.action ?? null, f.sinceMs ?? null, f.untilMs ?? null, f.beforeSeq ?? null, f.limit],
+  );
+  return rows.map(toEntry);
 }

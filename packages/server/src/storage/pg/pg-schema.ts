@@ -79,6 +79,52 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   INSERT INTO change_counter (id, seq) VALUES (TRUE, 0);
   `,
+  // 2: least privilege (SPEC §8), as SQLite's migration 4: slot grants, the minting tree, last use,
+  // OIDC trusts and the jti values already exchanged. NULL grants = every slot.
+  `
+  ALTER TABLE tokens ADD COLUMN grants TEXT;
+  ALTER TABLE tokens ADD COLUMN parent_id TEXT;
+  ALTER TABLE tokens ADD COLUMN trust_id TEXT;
+  ALTER TABLE tokens ADD COLUMN last_used_at_ms BIGINT;
+  CREATE INDEX tokens_by_parent ON tokens (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX tokens_exchanged ON tokens (expires_at_ms) WHERE trust_id IS NOT NULL;
+
+  CREATE TABLE oidc_trusts (
+    id               TEXT PRIMARY KEY,
+    org_id           TEXT NOT NULL REFERENCES orgs(id),
+    name             TEXT NOT NULL,
+    issuer           TEXT NOT NULL,
+    jwks_url         TEXT,
+    jwks_json        TEXT,
+    audience         TEXT NOT NULL,
+    claims           TEXT NOT NULL,
+    scopes           TEXT NOT NULL,
+    grants           TEXT,
+    ttl_ms           BIGINT NOT NULL,
+    allow_reexchange INTEGER NOT NULL,
+    created_at_ms    BIGINT NOT NULL,
+    UNIQUE (org_id, name)
+  );
+
+  CREATE TABLE oidc_used_jti (
+    issuer        TEXT NOT NULL,
+    jti           TEXT NOT NULL,
+    expires_at_ms BIGINT NOT NULL,
+    PRIMARY KEY (issuer, jti)
+  );
+  CREATE INDEX oidc_used_jti_by_expiry ON oidc_used_jti (expires_at_ms);
+  `,
+  // 3: console sessions (SPEC §10), as SQLite's migration 5: only the id's hash and the sealed token.
+  `
+  CREATE TABLE ui_sessions (
+    id_hash       BYTEA PRIMARY KEY,
+    token_id      TEXT NOT NULL,
+    sealed_token  BYTEA NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    expires_at_ms BIGINT NOT NULL
+  );
+  CREATE INDEX ui_sessions_by_expiry ON ui_sessions (expires_at_ms);
+  `,
 ];
 
 /** The table holding the schema version (PostgreSQL has no user_version). */

@@ -20,9 +20,42 @@ export const COPIED_TABLES: readonly { table: string; columns: readonly string[]
   },
   {
     table: 'tokens',
-    columns: ['id', 'org_id', 'name', 'hash', 'scopes', 'created_at_ms', 'expires_at_ms', 'revoked_at_ms'],
+    columns: [
+      'id',
+      'org_id',
+      'name',
+      'hash',
+      'scopes',
+      'created_at_ms',
+      'expires_at_ms',
+      'revoked_at_ms',
+      'grants',
+      'parent_id',
+      'trust_id',
+      'last_used_at_ms',
+    ],
     order: 'id',
   },
+  {
+    table: 'oidc_trusts',
+    columns: [
+      'id',
+      'org_id',
+      'name',
+      'issuer',
+      'jwks_url',
+      'jwks_json',
+      'audience',
+      'claims',
+      'scopes',
+      'grants',
+      'ttl_ms',
+      'allow_reexchange',
+      'created_at_ms',
+    ],
+    order: 'id',
+  },
+  { table: 'oidc_used_jti', columns: ['issuer', 'jti', 'expires_at_ms'], order: 'issuer, jti' },
   {
     table: 'audit_log',
     columns: ['seq', 'time_ms', 'request_id', 'token_id', 'org_id', 'org', 'action', 'slot', 'code', 'client_address', 'detail', 'mac'],
@@ -44,6 +77,9 @@ const PG_TYPES: Record<string, string> = {
   updated_at_ms: 'bigint',
   expires_at_ms: 'bigint',
   revoked_at_ms: 'bigint',
+  last_used_at_ms: 'bigint',
+  ttl_ms: 'bigint',
+  allow_reexchange: 'integer',
   time_ms: 'bigint',
   seq: 'bigint',
 };
@@ -70,7 +106,8 @@ export function unknownSqliteTables(db: Database): string[] {
     .all() as Array<{ name: string }>;
   return tables
     .map((t) => t.name)
-    .filter((name) => !known.has(name) && !name.startsWith('audit_log_archive_'))
+    // Console sessions are not carried: they are bound to one store's tokens and users sign in again.
+    .filter((name) => !known.has(name) && !name.startsWith('audit_log_archive_') && name !== 'ui_sessions')
     .filter((name) => db.prepare(`SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT 1`).get() !== undefined);
 }
 

@@ -3,13 +3,33 @@ import type { KeyStore } from '../key-store';
 import type { MetaStore, OrgStore, SlotStore, TokenStore, Tx } from '../types';
 import { publishChange } from './pg-changes';
 import type { PgDatabase, PgQueryable } from './pg-database';
-import { auditMacAt, auditPage, insertAudit, lastAudit, lockAuditChain, newestAudit } from './pg-audit-queries';
+import {
+  auditMacAt,
+  auditPage,
+  deleteAuditThrough,
+  firstAuditSeqSince,
+  insertAudit,
+  lastAudit,
+  lockAuditChain,
+  newestAudit,
+  queryAudit,
+} from './pg-audit-queries';
 import * as orgq from './pg-org-queries';
 import { deleteSlot, getSlot, listRegistrySlots, listSlots, upsertSlot } from './pg-slot-queries';
-import { getToken, insertToken, revokeToken, tokensOfOrg } from './pg-token-queries';
+import {
+  getToken,
+  insertToken,
+  pruneExchangedTokens,
+  revokeToken,
+  revokeTokenTree,
+  tokensOfOrg,
+  touchToken,
+} from './pg-token-queries';
 
 /** Meta key of the audit chain head (the same as SQLite's, so stores copy between engines). */
 export const AUDIT_HEAD_META = 'audit_head';
+/** Meta key of the audit prune checkpoint (the same as SQLite's). */
+export const AUDIT_CHECKPOINT_META = 'audit_checkpoint';
 
 /** Hands out and checks the engine's opaque {@link Tx} handles. */
 export interface PgTxs {
@@ -116,6 +136,26 @@ export function createPgTokenStore(db: PgDatabase): TokenStore & { bump(): void 
       stamp++;
       return revoked;
     },
+    async revokeTree(id, atMs) {
+      const ids = await db.transaction(async (q) => {
+        const revoked = await revokeTokenTree(q, id, atMs);
+        if (revoked.length > 0) await publishChange(q, 'token');
+        return revoked;
+      });
+      stamp++;
+      return ids;
+    },
+    // Not a change a cached verification cares about: no notification, the stamp stays.
+    touch: (id, atMs) => touchToken(db, id, atMs),
+    async pruneExchanged(beforeMs) {
+      const n = await db.transaction(async (q) => {
+        const pruned = await pruneExchangedTokens(q, beforeMs);
+        if (pruned > 0) await publishChange(q, 'token');
+        return pruned;
+      });
+      if (n > 0) stamp++;
+      return n;
+    },
     changeStamp: () => stamp,
     bump() {
       stamp++;
@@ -211,11 +251,17 @@ export function createPgAuditStore(txs: PgTxs): AuditStore {
       }
     },
     list: (tx, { org, limit }) => newestAudit(q(tx), org, limit),
+    query: (tx, filter) => queryAudit(q(tx), filter),
+    after: (tx, seq, limit) => auditPage(q(tx), seq, limit),
+    firstSeqSince: (tx, timeMs) => firstAuditSeqSince(q(tx), timeMs),
+    deleteThrough: (tx, seq) => deleteAuditThrough(q(tx), seq),
+    readCheckpoint: (tx) => orgq.getMeta(q(tx), AUDIT_CHECKPOINT_META),
+    writeCheckpoint: (tx, value) => orgq.putMeta(q(tx), AUDIT_CHECKPOINT_META, value),
     async archive(tx, nowMs) {
       const table = `audit_log_archive_${Math.trunc(nowMs)}`;
       await q(tx).exec(`CREATE TABLE ${table} AS SELECT * FROM audit_log`);
       await q(tx).exec('DELETE FROM audit_log');
-      await q(tx).exec('DELETE FROM meta WHERE key = $1', [AUDIT_HEAD_META]);
+      await q(tx).exec('DELETE FROM meta WHERE key = $1 OR key = $2', [AUDIT_HEAD_META, AUDIT_CHECKPOINT_META]);
       return table;
     },
   };
