@@ -69,6 +69,14 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
   const dataVersion = db.prepare('PRAGMA data_version').pluck() as Statement<[], number>;
   let seenDataVersion = -1;
   let stamp = 0;
+  // data_version is read at most once per event-loop turn: under load one poll phase answers many
+  // requests, and a commit by another process can't be ordered before requests that arrived in the
+  // same turn anyway. The next turn (any later request, even a pipelined one) reads it again, so a
+  // revoke from the CLI still takes effect on the very next request that arrives after it.
+  let checkedThisTurn = false;
+  const endTurn = (): void => {
+    checkedThisTurn = false;
+  };
   return {
     async create(token) {
       if (conn.busy) await conn.outside();
@@ -118,6 +126,9 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
       return n;
     },
     changeStamp() {
+      if (checkedThisTurn) return stamp;
+      checkedThisTurn = true;
+      setImmediate(endTurn);
       const version = dataVersion.get();
       if (version !== seenDataVersion) {
         seenDataVersion = version ?? -1;
