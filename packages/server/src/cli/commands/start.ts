@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { ALL_SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, readKeyFile, resolveMasterKey } from '../../config';
+import { createBufferedWriter } from '../../edge/buffered-writer';
 import { listen } from '../../edge/listen';
 import { createJsonLogger } from '../../edge/logger';
 import { startAuditRetention } from '../../audit/audit-retention';
@@ -111,7 +112,9 @@ export const startCommand: Command = async (argv, io) => {
   const metricsText = values['metrics-listen'] ?? io.env.DODIL_METRICS_LISTEN;
   const metricsAddress = metricsText === undefined || metricsText === '' ? undefined : parseListen(metricsText, '--metrics-listen');
   const metrics = metricsAddress === undefined ? undefined : createServerMetrics();
-  const jsonLogger = createJsonLogger(io.stdout);
+  // One stdout write per event-loop turn, not one per request (the access log); flushed on exit.
+  const out = createBufferedWriter(io.stdout);
+  const jsonLogger = createJsonLogger(out.write);
   // With metrics, every access-log line (REST and RPC alike) is also counted.
   const logger = metrics === undefined ? jsonLogger : withRequestMetrics(jsonLogger, metrics);
   // `source` is the key file's path, or the variable's name for a key given in the environment.
@@ -197,5 +200,6 @@ export const startCommand: Command = async (argv, io) => {
     return 0;
   } finally {
     await runtime.close();
+    out.flush();
   }
 };
