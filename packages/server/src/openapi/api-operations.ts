@@ -14,6 +14,7 @@ import {
   slotNameSchema,
 } from '@dodil/shared';
 import { z } from 'zod';
+import { auditQuerySchema, auditResponseSchema } from '../routes/audit';
 import { healthResponseSchema, notReadyResponseSchema, readyResponseSchema } from '../routes/health';
 import { registryQuerySchema } from '../routes/secrets';
 import { TOKEN_EXCHANGE_PATH } from '../routes/token-exchange';
@@ -140,6 +141,16 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     body: tokenExchangeRequestSchema,
     response: tokenExchangeResponseSchema,
     errors: [400, 401, 413, 429, 503],
+  },
+  {
+    method: 'get',
+    path: '/v1/ignite/audit',
+    operationId: 'ListAudit',
+    summary: "The caller's org's audit entries, newest first, filtered by slot, action and time (the console's audit page)",
+    tag: 'Extensions',
+    scope: 'ReadAudit',
+    query: auditQuerySchema,
+    response: auditResponseSchema,
   },
   {
     method: 'get',
