@@ -75,7 +75,9 @@ export async function openPgRuntime(url: string, options: PgRuntimeOptions): Pro
   const storage = await openPgStorage(url, { watch: options.watchChanges ?? true });
   return composeRuntime(storage, options, {
     backup: (file) => backupPgStore(storage, file, { nativeBinding: options.nativeBinding }),
-    watchKeys: (forget) => storage.onChange(forget),
+    // Data keys are immutable per version; dropping the cache after another replica's org key
+    // rotation only makes this one re-read them. A master re-wrap is the key guard's business.
+    watchKeys: (forget) => storage.onChange((kind) => kind === 'org-key' && forget()),
   });
 }
 
@@ -129,6 +131,13 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       now: security.monotonicNow ?? (() => performance.now()),
       ...(security.keyCheckIntervalMs === undefined ? {} : { intervalMs: security.keyCheckIntervalMs }),
       ...(security.onSealed ? { onSealed: security.onSealed } : {}),
+      // A key source to re-read (the key file): the new key is adopted when it opens the store.
+      reloadKey: async (stored) => {
+        const next = security.readMasterKey?.();
+        if (next === undefined || !new MasterKey(next).matches(stored)) return false;
+        master.adopt(next);
+        return true;
+      },
     });
 
     // What commits inside every slot write's own transaction: the key-usage check (may move the

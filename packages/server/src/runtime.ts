@@ -36,6 +36,12 @@ export interface SecurityOptions {
   authFailureLimits?: Partial<FailureLimits>;
   /** Called once when the server seals itself after a master key rotation elsewhere. */
   onSealed?: () => void;
+  /**
+   * Re-reads the master key from where it came from (the key file; `undefined` when it can't,
+   * e.g. a key given in the environment). After `keys rotate-master` elsewhere the server adopts
+   * the re-read key if it opens the store, instead of sealing itself.
+   */
+  readMasterKey?: () => Uint8Array | undefined;
   /** Counts audit entries written and failed (the metrics of SPEC §9). */
   auditObserver?: AuditObserver;
 }

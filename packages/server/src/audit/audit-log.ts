@@ -139,12 +139,25 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     return cp;
   }
 
+  // One batch in flight at a time: entries recorded while it commits wait and go together in the
+  // next one. On an engine where a commit takes several round trips (PostgreSQL: lock, head, tail,
+  // insert, head, commit), one batch per event-loop turn would queue many tiny transactions.
+  let inFlight: Promise<void> | undefined;
+  let followUp: Promise<void> | undefined;
+
   function flush(): Promise<void> {
     scheduled = false;
+    if (pending.length === 0) return followUp ?? lastBatch;
+    if (inFlight !== undefined) {
+      followUp ??= inFlight.then(() => {
+        followUp = undefined;
+        return flush();
+      });
+      return followUp;
+    }
     const batch = pending;
     pending = [];
-    if (batch.length === 0) return lastBatch;
-    lastBatch = storage
+    const committed = storage
       .write((tx) => appendLocked(tx, batch.map((p) => p.entry)))
       .then(
         () => {
@@ -156,8 +169,13 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
           deps.observer?.failed(batch.length);
           for (const p of batch) p.reject(failure);
         },
-      );
-    return lastBatch;
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
+    inFlight = committed;
+    lastBatch = committed;
+    return committed;
   }
 
   return {
