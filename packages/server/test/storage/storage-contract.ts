@@ -187,6 +187,18 @@ export function describeStorageContract(engine: string, open: () => Promise<Stor
       expect(await s.read((tx) => s.audit.readHead(tx))).toBeUndefined();
     });
 
+    test('audit store: a large batch (more than one multi-row statement) is stored whole and in order', async () => {
+      const s = await withOrg();
+      const batch = Array.from({ length: 37 }, (_, i) => entry(i + 1, i % 3 === 0 ? 'other' : 'acme'));
+      await s.write((tx) => s.audit.insert(tx, batch));
+      const all = await s.read(async (tx) => {
+        const out: AuditRecord[] = [];
+        for await (const e of s.audit.iterate(tx)) out.push(e);
+        return out;
+      });
+      expect(all.map((e) => ({ ...e, mac: [...e.mac] }))).toEqual(batch.map((e) => ({ ...e, mac: [...e.mac] })));
+    });
+
     test('audit store: export reads, age lookup, prune deletes and the checkpoint (SPEC §9)', async () => {
       const s = await withOrg();
       await s.write(async (tx) => {
