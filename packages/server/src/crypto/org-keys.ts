@@ -19,16 +19,27 @@ export interface WrappedKeySource {
 export const dataKeyPurpose = (orgId: string, version: number) => ['org-data-key', orgId, version] as const;
 
 /**
+ * Unwrapped data keys kept at most. Each also carries its AES-GCM context (expanded key and GHASH
+ * table, tens of KiB, held by aead.ts in a WeakMap keyed by this buffer), so the bound is what
+ * keeps a store with many orgs from growing the heap without limit; a key pushed out is unwrapped
+ * again on its next use. Above the 1000 orgs of the bench's 1M store, so that never evicts.
+ */
+export const MAX_CACHED_DATA_KEYS = 2048;
+
+/**
  * Org data keys: created random, stored wrapped by the master key, unwrapped
- * on first use and kept in memory (keys, never slot values, are cached).
+ * on first use and kept in memory (keys, never slot values, are cached), the
+ * least recently used {@link MAX_CACHED_DATA_KEYS} of them.
  */
 export class OrgKeys {
+  // Insertion order is recency order: a hit moves its key to the end, the first one is the oldest.
   readonly #cache = new Map<string, Uint8Array>();
 
   constructor(
     private readonly master: MasterKey,
     private readonly orgs: WrappedKeySource,
     private readonly random: RandomBytes,
+    private readonly maxCached: number = MAX_CACHED_DATA_KEYS,
   ) {}
 
   /** A fresh data key and its stored form. */
@@ -44,16 +55,39 @@ export class OrgKeys {
   async get(orgId: string, version: number): Promise<Uint8Array> {
     const id = `${orgId}/${version}`;
     const cached = this.#cache.get(id);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // Already the newest (one org hammering): skip the reinsert.
+      if (this.#newest !== id) {
+        this.#cache.delete(id);
+        this.#cache.set(id, cached);
+        this.#newest = id;
+      }
+      return cached;
+    }
     const record = await this.orgs.getKey(orgId, version);
     if (record === undefined) throw new Error(`data key ${version} of an org is missing`);
     const dek = this.master.unwrap(record.wrapped, dataKeyPurpose(orgId, version));
+    this.#cache.delete(id);
+    while (this.#cache.size >= this.maxCached) {
+      const oldest = this.#cache.keys().next();
+      if (oldest.done === true) break;
+      this.#cache.delete(oldest.value);
+    }
     this.#cache.set(id, dek);
+    this.#newest = id;
     return dek;
   }
+
+  /** How many unwrapped keys are held (bounded by the constructor's `maxCached`). */
+  get cachedCount(): number {
+    return this.#cache.size;
+  }
+
+  #newest: string | undefined;
 
   /** Drops cached keys (after a rotation re-wrapped or replaced them). */
   forget(): void {
     this.#cache.clear();
+    this.#newest = undefined;
   }
 }
