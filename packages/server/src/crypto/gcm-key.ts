@@ -2,8 +2,75 @@ import { GHASH } from '@noble/ciphers/_polyval.js';
 import { unsafe } from '@noble/ciphers/aes.js';
 import { equalBytes, u64Lengths } from '@noble/ciphers/utils.js';
 
-/** GHASH whose per-key multiplication table is built once and reused for every message. */
+/** noble's table size for 4-bit windows: 32 windows × 16 entries. */
+const PACKED_ENTRIES = 512;
+
+/**
+ * GHASH whose per-key multiplication table is built once and reused for every message. noble
+ * keeps that table as 512 objects of four numbers (most of them boxed: ~2.5k heap objects per
+ * key, millions with 1000 orgs for the GC to trace); here the same numbers are packed into one
+ * Int32Array after noble built them, and `_updateBlock` reads them from there (the same
+ * lookups and XORs as noble's, without its per-block array either).
+ */
 class ReusableGhash extends GHASH {
+  readonly #packed: Int32Array | undefined;
+  readonly #words = new Int32Array(4);
+
+  constructor(key: Uint8Array, expectedLength: number) {
+    super(key, expectedLength);
+    if (this.t.length === PACKED_ENTRIES) {
+      const packed = new Int32Array(PACKED_ENTRIES * 4);
+      this.t.forEach((e, i) => {
+        packed[4 * i] = e.s0;
+        packed[4 * i + 1] = e.s1;
+        packed[4 * i + 2] = e.s2;
+        packed[4 * i + 3] = e.s3;
+      });
+      this.#packed = packed;
+      this.t = [];
+    }
+  }
+
+  // noble's _updateBlock for W = 4: each 32-bit word, low byte first, high nibble before low.
+  protected override _updateBlock(s0: number, s1: number, s2: number, s3: number): void {
+    const t = this.#packed;
+    if (t === undefined) {
+      super._updateBlock(s0, s1, s2, s3);
+      return;
+    }
+    const words = this.#words;
+    words[0] = s0 ^ this.s0;
+    words[1] = s1 ^ this.s1;
+    words[2] = s2 ^ this.s2;
+    words[3] = s3 ^ this.s3;
+    let o0 = 0;
+    let o1 = 0;
+    let o2 = 0;
+    let o3 = 0;
+    let base = 0; // (window × 16) × 4
+    for (let i = 0; i < 4; i++) {
+      const num = words[i] ?? 0;
+      for (let bytePos = 0; bytePos < 32; bytePos += 8) {
+        const byte = (num >>> bytePos) & 0xff;
+        let at = base + (byte >>> 4) * 4;
+        o0 ^= t[at] ?? 0;
+        o1 ^= t[at + 1] ?? 0;
+        o2 ^= t[at + 2] ?? 0;
+        o3 ^= t[at + 3] ?? 0;
+        at = base + 64 + (byte & 15) * 4;
+        o0 ^= t[at] ?? 0;
+        o1 ^= t[at + 1] ?? 0;
+        o2 ^= t[at + 2] ?? 0;
+        o3 ^= t[at + 3] ?? 0;
+        base += 128;
+      }
+    }
+    this.s0 = o0;
+    this.s1 = o1;
+    this.s2 = o2;
+    this.s3 = o3;
+  }
+
   /** Starts the next message: only the accumulator is per message, the table is per key. */
   reset(): this {
     this.s0 = 0;
