@@ -1,18 +1,17 @@
 import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import type { SecretValue } from '@dodil/shared';
 import { openRuntime } from '../../src/runtime';
 import { TEST_MASTER_KEY, tempDir } from '../support/harness';
-import { buildServerBundle, cli, runBundle, servedWorld } from './support';
+import { cli, runBundle, servedWorld, serverBundle } from './support';
 
-let bundle: { file: string; remove: () => void };
-beforeAll(async () => {
-  bundle = await buildServerBundle();
+let bundle: { file: string };
+beforeAll(() => {
+  bundle = { file: serverBundle() };
 });
-afterAll(() => bundle.remove());
 
 const git = (token: string): SecretValue => ({ gitSecret: { username: 'bot', token } });
 
