@@ -11,43 +11,25 @@
 //   zod's ~800 KB of code in the file costs ~10 ms of parsing on every start;
 //   as compressed text it costs well under 1 ms.
 //
-// Inside the hot part, `@dodil/shared` resolves to a barrel of its zod-free
-// modules only, so a hot import of a schema fails the build instead of
-// slowing every git operation. The build also fails if zod or server code
-// reaches the hot part, or server code reaches the cold part.
+// Inside the hot part, `@dodil/shared` resolves to its `./lite` export (the
+// zod-free modules, packages/shared/src/lite.ts), so a hot import of a schema
+// fails the build instead of slowing every git operation. The build also
+// fails if zod or server code reaches the hot part, or server code reaches
+// the cold part.
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildInfo, buildInfoDefine } from '../../scripts/sea/build-info.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sharedSrc = resolve(here, '../shared/src');
 const COLD = ['src/commands/cli.ts', 'src/wire/zod.ts'].map((p) => resolve(here, p));
 
 // The same version and commit stamp as the single executables (scripts/sea/build-info.mjs).
 const { version, commit } = buildInfo();
 const define = buildInfoDefine({ version, commit });
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', define, metafile: true, logLevel: 'warning' };
-
-// shared modules that import zod, directly or through a sibling
-function zodFreeSharedModules() {
-  const files = readdirSync(sharedSrc).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'index.ts');
-  const imports = new Map(
-    files.map((f) => {
-      const text = readFileSync(join(sharedSrc, f), 'utf8');
-      const deps = [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]);
-      return [f, deps];
-    }),
-  );
-  const usesZod = (f, seen = new Set()) => {
-    if (seen.has(f)) return false;
-    seen.add(f);
-    return (imports.get(f) ?? []).some((d) => d === 'zod' || (d.startsWith('./') && usesZod(`${d.slice(2).replace(/\.ts$/, '')}.ts`, seen)));
-  };
-  return files.filter((f) => !usesZod(f));
-}
 
 function assertInputs(metafile, label, forbidden) {
   for (const input of Object.keys(metafile.inputs)) {
@@ -71,16 +53,13 @@ const coldText = cold.outputFiles[0].text;
 const coldPacked = brotliCompressSync(Buffer.from(coldText), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).toString('base64');
 
 // 2. The hot part, with the cold part embedded.
-const lite = zodFreeSharedModules();
 const splitPlugin = {
   name: 'dodil-split',
   setup(b) {
-    b.onResolve({ filter: /^@dodil\/shared$/ }, () => ({ path: 'shared-lite', namespace: 'dodil-shared-lite' }));
-    b.onLoad({ filter: /.*/, namespace: 'dodil-shared-lite' }, () => ({
-      contents: lite.map((f) => `export * from ${JSON.stringify(join(sharedSrc, f))};`).join('\n'),
-      loader: 'ts',
-      resolveDir: sharedSrc,
-    }));
+    // The package's own zod-free entry: a hot import of a schema is a missing export.
+    b.onResolve({ filter: /^@dodil\/shared$/ }, (args) =>
+      b.resolve('@dodil/shared/lite', { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'dodil-split' }),
+    );
     b.onResolve({ filter: /^\./ }, async (args) => {
       if (args.pluginData === 'dodil-split') return undefined;
       const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'dodil-split' });
