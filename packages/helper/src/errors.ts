@@ -7,7 +7,7 @@ const BRAND = Symbol.for('dodil.cli-error');
 
 /**
  * The one error type of the helper: a gRPC code (which decides the exit code,
- * SPEC §5) and a message fit for one line on stderr. Never put a secret value
+ * docs/contract.md#exit-codes) and a message fit for one line on stderr. Never put a secret value
  * in the message.
  */
 export class CliError extends Error {

@@ -25,7 +25,7 @@ export interface AppDeps {
   clientAddressOf?: ClientAddressOf;
 }
 
-/** Builds the REST app (SPEC §2). Pure: no sockets, no process. */
+/** Builds the REST app (docs/contract.md#api). Pure: no sockets, no process. */
 export function createApp(deps: AppDeps) {
   const onError = createErrorHandler(deps.logger);
   const app = new Hono<AppEnv>()

@@ -1,4 +1,4 @@
-/** The four scopes of SPEC §3: exactly the RPC names. */
+/** The four scopes of docs/contract.md#tokens-orgs-and-scopes: exactly the RPC names. */
 export const SCOPES = ['CreateSecret', 'GetSecret', 'ListSecrets', 'DeleteSecret'] as const;
 
 /** One scope. */

@@ -7,7 +7,7 @@ import { openRuntime } from '../runtime';
 import type { Runtime } from '../runtime';
 import type { CliIo } from './io';
 
-/** Flags every subcommand takes: the data dir and the master key settings (SPEC §4). */
+/** Flags every subcommand takes: the data dir and the master key settings (docs/contract.md#server). */
 export const COMMON_OPTIONS = {
   'data-dir': { type: 'string' },
   'master-key-file': { type: 'string' },

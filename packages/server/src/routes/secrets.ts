@@ -10,7 +10,7 @@ import { renderMetadata, renderPage, renderSlot } from '../http/render';
 import { validationHook } from '../http/validation-hook';
 import type { SecretService } from '../services/secret-service';
 
-/** The four SecretService RPCs over REST (SPEC §2), mounted at `/v1/ignite/secrets`. */
+/** The four SecretService RPCs over REST (docs/contract.md#api), mounted at `/v1/ignite/secrets`. */
 export function secretRoutes(secrets: SecretService) {
   return new Hono<AppEnv>()
     .post('/', jsonBody(createSecretRequestSchema), async (c) => {

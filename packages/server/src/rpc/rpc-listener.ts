@@ -71,7 +71,7 @@ function outcome(info: RpcCallInfo, res: UniversalServerResponse | undefined): s
  * binary). Requests for any other path go to `fallback` (the REST app).
  *
  * This is connect-node's `connectNodeAdapter` plus what we need around each
- * call: the 64 KiB body cap with SPEC's code, a request id echoed as
+ * call: the 64 KiB body cap with the contract's code, a request id echoed as
  * `x-request-id`, the peer address the REST app would see, one access-log line
  * per call, and failures logged through our logger rather than the console.
  */

@@ -18,7 +18,7 @@ export interface TokenInfo {
   revokedAtMs: number | undefined;
 }
 
-/** Operator actions on orgs and tokens (SPEC §3), run by the server binary's subcommands. */
+/** Operator actions on orgs and tokens (docs/contract.md#tokens-orgs-and-scopes), run by the server binary's subcommands. */
 export interface AdminService {
   createOrg(name: string): Promise<OrgRecord>;
   createToken(input: { org: string; scopes: readonly string[]; name?: string; expiresInMs?: number }): Promise<{
