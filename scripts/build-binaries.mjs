@@ -48,8 +48,9 @@ const serverTarget = {
 };
 
 /**
- * The helper: the helper engineer's bundle (packages/helper/build.mjs: a hot path without zod,
- * the CLI as text compiled on demand), passed through esbuild once more only to bundle its lazy
+ * The helper: the helper's bundle (packages/helper/build.mjs: a hot path without zod, and
+ * dist/dodil-cli.cjs, the CLI, required on demand), passed through esbuild once more to fold the
+ * two files into one script (the CLI part still initialised on first use) and to bundle its lazy
  * `import('node:https')`. With a code cache. A V8 startup snapshot (`useSnapshot`) was tried and
  * measured slower here (the hot path is already small; the snapshot's heap is not), and Node 20
  * refuses to start a snapshot under V8 flags it was not built with, so a user's

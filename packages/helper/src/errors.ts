@@ -1,8 +1,8 @@
 import type { GrpcCodeName } from '@dodil/shared';
 
-// A registered symbol, not `instanceof`: the CLI commands are bundled
-// separately from the hot path (see build.mjs), so two copies of this class
-// can meet at run time and must recognise each other.
+// A registered symbol, not `instanceof`: the CLI commands are a separate
+// bundle (see build.mjs); it shares this module with the hot part, and the
+// brand keeps the check safe should a copy ever be bundled on both sides.
 const BRAND = Symbol.for('dodil.cli-error');
 
 /**
