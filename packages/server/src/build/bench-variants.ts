@@ -16,7 +16,7 @@ declare global {
   const __DODIL_BENCH_UNDO_TOKEN_CACHE__: boolean | undefined;
   /** `no-fsync`: WAL commits with synchronous=NORMAL, the cost of durable commits (storage/database.ts). */
   const __DODIL_BENCH_NO_FSYNC__: boolean | undefined;
-  /** `no-audit`: SecretService calls not audited, the audit log's whole cost (audit/audited-secret-service.ts). */
+  /** `no-audit`: reads and failures go unrecorded (writes still carry their entry), the audit log's cost on reads (audit/audited-secret-service.ts). */
   const __DODIL_BENCH_NO_AUDIT__: boolean | undefined;
   /** `mmap`: SQLite reads through mmap (below). */
   const __DODIL_BENCH_MMAP__: boolean | undefined;
@@ -26,7 +26,7 @@ declare global {
   const __DODIL_BENCH_GHASH_W2__: boolean | undefined;
   /** `no-autocheckpoint`: no WAL checkpoints in the request path; the WAL grows without bound (below). */
   const __DODIL_BENCH_NO_AUTOCHECKPOINT__: boolean | undefined;
-  /** `no-access-log`: no access log line per request, REST or RPC (http/logger.ts). */
+  /** `no-access-log`: no access log line per request, REST or RPC (edge/access-log.ts). */
   const __DODIL_BENCH_NO_ACCESS_LOG__: boolean | undefined;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createApp } from '../../src/app';
-import { silentLogger } from '../../src/http/logger';
+import { silentLogger } from '../../src/edge/logger';
 import { addressKey } from '../../src/throttle/address-key';
 import { FailureLimiter } from '../../src/throttle/failure-limiter';
 import { makeHarness, testClock } from '../support/harness';
@@ -43,7 +43,7 @@ describe('failed-authentication throttle (10 per rolling minute per address)', (
     // The window slid past the failures: the address may try again.
     expect((await list('10.0.0.1', `Bearer ${token}`)).status).toBe(200);
     // Throttled attempts cost no disk: only the 11 real failures are in the audit log.
-    const failures = h.runtime.audit.list({ limit: 100 }).filter((e) => e.action === 'Authenticate');
+    const failures = (await h.runtime.audit.list({ limit: 100 })).filter((e) => e.action === 'Authenticate');
     expect(failures.filter((e) => e.clientAddress === '10.0.0.1')).toHaveLength(10);
   });
 

@@ -9,10 +9,7 @@ export function createJsonLogger(write: (line: string) => void, clock: () => num
   const emit = (level: string, event: Record<string, unknown>) =>
     write(`${JSON.stringify({ time: new Date(clock()).toISOString(), level, ...event })}\n`);
   return {
-    info: (event) =>
-      typeof __DODIL_BENCH_NO_ACCESS_LOG__ === 'boolean' && __DODIL_BENCH_NO_ACCESS_LOG__ && (event.msg === 'request' || event.msg === 'rpc')
-        ? undefined
-        : emit('info', event),
+    info: (event) => emit('info', event),
     error: (event) => emit('error', event),
   };
 }
