@@ -57,6 +57,21 @@ const noBindingsLookup = {
 };
 
 /**
+ * pg's optional native binding (`pg-native`, libpq) stays out of every bundle: pg only requires it
+ * when `pg.native` is read, which we never do; the stub makes that a clear error instead.
+ */
+const noPgNative = {
+  name: 'no-pg-native',
+  setup(b) {
+    b.onResolve({ filter: /^pg-native$/ }, () => ({ path: 'pg-native', namespace: 'dodil-stub-pg' }));
+    b.onLoad({ filter: /.*/, namespace: 'dodil-stub-pg' }, () => ({
+      contents: "throw new Error('pg-native is not bundled; dodil uses the pure JavaScript pg driver');",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * esbuild options for one server bundle.
  * @param {{ kind: 'node' | 'sea', outfile: string, buildDefine: Record<string, string>, variants?: readonly string[] }} options
  *   `buildDefine`: the version stamp (scripts/sea/build-info.mjs `buildInfoDefine`).
@@ -77,7 +92,7 @@ export function serverBundleOptions({ kind, outfile, buildDefine, variants = [] 
     // stay readable.
     minifySyntax: true,
   };
-  if (kind === 'node') return { ...common, external: ['better-sqlite3'], sourcemap: 'linked' };
+  if (kind === 'node') return { ...common, external: ['better-sqlite3'], sourcemap: 'linked', plugins: [noPgNative] };
   // No source map: the executable could not read it.
-  return { ...common, plugins: [noBindingsLookup], minifyWhitespace: true, metafile: true };
+  return { ...common, plugins: [noPgNative, noBindingsLookup], minifyWhitespace: true, metafile: true };
 }

@@ -1,6 +1,8 @@
 import { configPath, loadConfig, type ClientConfig } from './config';
 import { usageError } from './errors';
 import type { ServerSettings } from './api-client';
+import { platform } from 'node:os';
+import { oidcSettingsFrom } from './oidc/oidc-settings';
 
 /** The server URL used when neither flag, environment nor config names one. */
 export const DEFAULT_URL = 'http://127.0.0.1:8700';
@@ -43,7 +45,14 @@ export function resolveSettings(
   }
   const timeoutMs = parseTimeout(env.DODIL_TIMEOUT_MS);
   return {
-    server: { url, token, timeoutMs, connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, timeoutMs) },
+    server: {
+      url,
+      token,
+      timeoutMs,
+      connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, timeoutMs),
+      // No token but DODIL_ORG set: exchange the CI job's OIDC JWT (oidc/).
+      ...(token === undefined ? { oidc: oidcSettingsFrom(env, platform()) } : {}),
+    },
     configPath: path,
     config,
     urlSource,

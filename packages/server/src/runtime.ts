@@ -1,20 +1,25 @@
 import type { Database } from 'better-sqlite3';
-import type { AuditLog } from './audit/audit-log';
+import type { AuditLog, AuditObserver } from './audit/audit-log';
 import type { RandomBytes } from './crypto/aead';
 import type { MasterKey } from './crypto/master-key';
 import type { OrgKeys } from './crypto/org-keys';
 import type { KeyBudget } from './ops/key-budget';
 import type { KeyGuard } from './ops/key-guard';
+import type { ReadinessCheck } from './ops/readiness';
 import type { MasterRotationReport } from './ops/master-key-rotation';
 import type { OrgRotationOptions, OrgRotationReport } from './ops/org-key-rotation';
 import type { AdminService } from './services/admin-service';
 import type { AuthService } from './services/auth-service';
 import type { Clock } from './services/clock';
 import type { SecretService, SecretServiceDeps } from './services/secret-service';
+import type { TokenService } from './services/token-service';
+import type { ExchangeService } from './services/oidc/exchange-service';
+import type { FetchLike, JwksLimits } from './services/oidc/jwks';
+import type { TrustService } from './services/oidc/trust-service';
 import type { OrgRecord, Storage } from './storage/types';
 import type { FailureLimits } from './throttle/failure-limiter';
 
-export { openRuntime } from './compose';
+export { openPgRuntime, openRuntime } from './compose';
 export { WrongMasterKeyError } from './crypto/master-key';
 
 /** Security settings; production runs the documented defaults, tests turn them down. */
@@ -29,6 +34,8 @@ export interface SecurityOptions {
   authFailureLimits?: Partial<FailureLimits>;
   /** Called once when the server seals itself after a master key rotation elsewhere. */
   onSealed?: () => void;
+  /** Counts audit entries written and failed (the metrics of docs/contract.md#operating-it). */
+  auditObserver?: AuditObserver;
 }
 
 /** What {@link openRuntime} needs. */
@@ -41,6 +48,14 @@ export interface RuntimeOptions {
   onIntegrityFailure?: SecretServiceDeps['onIntegrityFailure'];
   /** Audit, throttling, key budget and key guard settings (defaults in docs/security.md). */
   security?: SecurityOptions;
+  /** How OIDC key sets are fetched (default: the global fetch). */
+  fetch?: FetchLike;
+  /** JWKS fetch limits (defaults in services/oidc/jwks.ts). */
+  jwksLimits?: Partial<JwksLimits>;
+  /** Gets each refused token exchange's reason, for the server log (the caller never sees it). */
+  onExchangeRefused?: (event: { org: string; reason: string; requestId: string }) => void;
+  /** Free bytes below which the data dir counts as full for readiness (default: room for 64 KiB). */
+  diskFloorBytes?: number;
 }
 
 /**
@@ -55,6 +70,12 @@ export interface OperatorRuntime {
   auth: AuthService;
   /** Org and token administration, audited. */
   admin: AdminService;
+  /** The tokens API (docs/contract.md#least-privilege), audited. */
+  tokens: TokenService;
+  /** The OIDC token exchange inside throttle and audit. */
+  exchange: ExchangeService;
+  /** OIDC trust administration, audited. */
+  trusts: TrustService;
   audit: AuditLog;
   clock: Clock;
   listOrgs(): Promise<OrgRecord[]>;
@@ -62,8 +83,10 @@ export interface OperatorRuntime {
   rotateMasterKey(newKey: Uint8Array): Promise<MasterRotationReport>;
   /** A consistent copy of the store into `file` (mode 0600) while it serves. */
   backup(file: string): Promise<{ bytes: number }>;
-  /** True while the database answers, the keys are usable and the audit log appends (readiness). */
+  /** True while {@link OperatorRuntime.readiness} finds no cause. */
   isReady(): Promise<boolean>;
+  /** Every server-side reason requests would fail now, as fixed codes (`/readyz`, docs/contract.md#operating-it). */
+  readiness: ReadinessCheck;
   /** Writes pending audit entries, waits for transactions in flight, closes the store. */
   close(): Promise<void>;
 }
@@ -73,8 +96,18 @@ export interface OperatorRuntime {
  * (`db`, `storage`, keys) are here for tests that tamper with rows; commands
  * use {@link OperatorRuntime}.
  */
-export interface Runtime extends OperatorRuntime {
+export interface Runtime extends EngineRuntime {
   db: Database;
+}
+
+/** What {@link openPgRuntime} needs: the options of {@link RuntimeOptions} but the data dir's file. */
+export interface PgRuntimeOptions extends Omit<RuntimeOptions, 'databaseFile'> {
+  /** Listen for other replicas' changes (default true). */
+  watchChanges?: boolean;
+}
+
+/** A runtime on either engine (the SQLite one adds its `db` handle: {@link Runtime}). */
+export interface EngineRuntime extends OperatorRuntime {
   stores: Storage;
   master: MasterKey;
   orgKeys: OrgKeys;

@@ -2,7 +2,7 @@ import type { RandomBytes } from '../crypto/aead';
 import type { MasterKey } from '../crypto/master-key';
 import type { MetaStore, Storage, Tx } from '../storage/types';
 import { createAuditLog, initialHead } from './audit-log';
-import type { AuditLog } from './audit-log';
+import type { AuditLog, AuditObserver } from './audit-log';
 
 /** Meta key of the audit key, stored wrapped by the master key (so it is re-wrapped by rotate-master). */
 export const AUDIT_KEY_META = 'audit_key';
@@ -19,6 +19,8 @@ export interface OpenAuditLogDeps {
   /** Whether the store already holds orgs (a chain started late is said so in its first entry). */
   hasOrgs: (tx: Tx) => Promise<boolean>;
   schedule?: (flush: () => void) => void;
+  /** Counts appended and failed entries (docs/contract.md#operating-it metrics). */
+  observer?: AuditObserver;
 }
 
 /**
@@ -32,7 +34,12 @@ export async function openAuditLog(deps: OpenAuditLogDeps): Promise<AuditLog> {
   const { master, random } = deps;
   const wrapped = await deps.meta.putIfAbsent(AUDIT_KEY_META, master.wrap(random(32), AUDIT_KEY_PURPOSE, random));
   const key = master.unwrap(wrapped, AUDIT_KEY_PURPOSE);
-  const log = createAuditLog({ storage: deps.storage, key, ...(deps.schedule ? { schedule: deps.schedule } : {}) });
+  const log = createAuditLog({
+    storage: deps.storage,
+    key,
+    ...(deps.schedule ? { schedule: deps.schedule } : {}),
+    ...(deps.observer ? { observer: deps.observer } : {}),
+  });
   const store = deps.storage.audit;
   await deps.storage.write(async (tx) => {
     // Only a brand-new chain gets a head; a missing head next to entries is tampering, left for verify.

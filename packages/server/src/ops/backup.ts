@@ -146,7 +146,7 @@ export async function checkBackup(file: string, masterKey: Uint8Array, binding: 
       const conn = new SqliteConnection(db);
       const store = createSqliteAuditStore(conn);
       audit = await conn.transaction('DEFERRED', async (tx) =>
-        verifyAuditChain(auditKey, store.iterate(tx), await store.readHead(tx)),
+        verifyAuditChain(auditKey, store.iterate(tx), await store.readHead(tx), await store.readCheckpoint(tx)),
       );
     }
     const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

@@ -5,6 +5,7 @@ import { createSqliteKeyStore } from './sqlite-key-store';
 import { createSqliteMetaStore, createSqliteOrgStore } from './sqlite-org-store';
 import { createSqliteSlotStore } from './sqlite-slot-store';
 import { createSqliteTokenStore } from './sqlite-token-store';
+import { createSqliteTrustStore } from './sqlite-trust-store';
 import type { Storage } from './types';
 
 /**
@@ -13,14 +14,15 @@ import type { Storage } from './types';
  * onto it). Cross-process writers (the admin CLI) are serialised by SQLite's
  * write lock: every write transaction is `BEGIN IMMEDIATE`.
  */
-export function createSqliteStorage(db: Database): Storage {
-  const conn = new SqliteConnection(db);
+export function createSqliteStorage(db: Database, options: { maxWaitMs?: number } = {}): Storage {
+  const conn = new SqliteConnection(db, options.maxWaitMs);
   const ping = db.prepare('SELECT 1');
   return {
     engine: 'sqlite',
     slots: createSqliteSlotStore(conn),
     orgs: createSqliteOrgStore(conn),
     tokens: createSqliteTokenStore(conn),
+    trusts: createSqliteTrustStore(conn),
     meta: createSqliteMetaStore(conn),
     keys: createSqliteKeyStore(conn),
     audit: createSqliteAuditStore(conn),

@@ -9,6 +9,8 @@ export interface AuthThrottleOptions {
   limits?: Partial<FailureLimits>;
   /** Milliseconds; injected so tests can move time. */
   clock: () => number;
+  /** A limiter shared with other credential checks (failed OIDC exchanges count too). */
+  limiter?: FailureLimiter;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface AuthThrottleOptions {
  * affected and pay one map lookup.
  */
 export function createThrottledAuthService(inner: AuthService, options: AuthThrottleOptions): AuthService {
-  const limiter = new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...options.limits }, options.clock);
+  const limiter = options.limiter ?? new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...options.limits }, options.clock);
   return {
     async authenticate(authorization, clientAddress, requestId) {
       const key = addressKey(clientAddress);

@@ -1,23 +1,34 @@
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { SCOPES } from '@dodil/shared';
+import { ALL_SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
 import { listen } from '../../edge/listen';
 import { createJsonLogger } from '../../edge/logger';
-import { openRuntime } from '../../runtime';
+import { startAuditRetention } from '../../audit/audit-retention';
+import { withRequestMetrics } from '../../metrics/access-metrics';
+import { createServerMetrics } from '../../metrics/metrics';
+import { listenMetrics } from '../../metrics/metrics-listener';
+import type { ReadinessCheck } from '../../ops/readiness';
 import type { OperatorRuntime } from '../../runtime';
-import { DATABASE_FILE } from '../../storage/database';
-import { COMMON_OPTIONS, dataDirOf, parseCommandFlags } from '../common-options';
+import { COMMON_OPTIONS, dataDirOf, openChosenRuntime, parseCommandFlags } from '../common-options';
+import { redactUrl, resolveDatabase } from '../database-option';
+import { parseDuration } from '../duration';
 import type { CliIo, Command } from '../io';
 
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
                           [--master-key-file F | --dev] [--tls-cert F --tls-key F] [--insecure-http]
+                          [--metrics-listen HOST:PORT] [--audit-retention DURATION]
 
 Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
 The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
---dev generates one in the data dir and creates org "default" with an all-scope token (not for production).`;
+--dev generates one in the data dir and creates org "default" with an all-scope token (not for production).
+--database postgres://USER@HOST:PORT/DB (or DODIL_DATABASE_URL / DODIL_DATABASE_URL_FILE) serves from PostgreSQL,
+so replicas can share one database (docs/ha.md); the password comes from the env, the file, PGPASSWORD or ~/.pgpass.
+--drain-delay SECONDS (DODIL_DRAIN_DELAY): on SIGTERM /readyz answers 503 this long before the listener closes.
+--metrics-listen (DODIL_METRICS_LISTEN, off by default) serves Prometheus text at /metrics on its own listener.
+--audit-retention (e.g. 90d; off by default) prunes audit entries older than that, in small batches, keeping
+a verified checkpoint (see: dodil-server audit --help).`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -25,6 +36,9 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'insecure-http': { type: 'boolean' },
+  'drain-delay': { type: 'string' },
+  'metrics-listen': { type: 'string' },
+  'audit-retention': { type: 'string' },
 } as const;
 
 const DEV_ORG = 'default';
@@ -43,15 +57,25 @@ async function bootstrapDev(runtime: Pick<OperatorRuntime, 'admin' | 'listOrgs'>
   io.stderr('\n  *** DEV MODE: generated keys and an all-scope token. NOT FOR PRODUCTION. ***\n\n');
   if ((await runtime.listOrgs()).some((org) => org.name === DEV_ORG)) {
     io.stderr(`  org "${DEV_ORG}" exists; make another token with:\n`);
-    io.stderr(`  npx dodil-server token create --dev --org ${DEV_ORG} --scopes ${SCOPES.join(',')}\n\n`);
+    io.stderr(`  npx dodil-server token create --dev --org ${DEV_ORG} --scopes ${ALL_SCOPES.join(',')}\n\n`);
     return;
   }
   await runtime.admin.createOrg(DEV_ORG);
-  const { token } = await runtime.admin.createToken({ org: DEV_ORG, scopes: SCOPES, name: 'dev' });
+  const { token } = await runtime.admin.createToken({ org: DEV_ORG, scopes: ALL_SCOPES, name: 'dev' });
   io.stderr(`  created org "${DEV_ORG}" and this token (shown once):\n\n`);
   // stderr, with the banner: stdout is the JSON log stream, which often goes to a log pipeline.
   io.stderr(`DODIL_TOKEN=${token}\n`);
   io.stderr('\n');
+}
+
+/** `--drain-delay`: seconds between /readyz turning 503 on SIGTERM and the listener closing (default 0). */
+function parseDrainDelay(text: string | undefined): number {
+  if (text === undefined || text === '') return 0;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 300) {
+    throw new ConfigError('--drain-delay must be a number of seconds between 0 and 300');
+  }
+  return seconds * 1000;
 }
 
 /** `dodil-server start`: serve until SIGTERM/SIGINT, then shut down gracefully. */
@@ -67,21 +91,30 @@ export const startCommand: Command = async (argv, io) => {
       `refusing plain HTTP on ${address.host}, which is not loopback: give --tls-cert and --tls-key, or --insecure-http`,
     );
   }
+  const drainDelayMs = parseDrainDelay(values['drain-delay'] ?? io.env.DODIL_DRAIN_DELAY);
+  const retentionMs = values['audit-retention'] === undefined ? undefined : parseDuration(values['audit-retention']);
   const dev = values.dev ?? false;
   const dataDir = dataDirOf(values['data-dir'], io);
-  ensureDataDir(dataDir);
+  const database = resolveDatabase(values.database, io.env);
+  if (database.engine === 'sqlite' || dev) ensureDataDir(dataDir);
   const master = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: dev });
-  const logger = createJsonLogger(io.stdout);
-  const runtime = await openRuntime({
-    databaseFile: join(dataDir, DATABASE_FILE),
+  const metricsText = values['metrics-listen'] ?? io.env.DODIL_METRICS_LISTEN;
+  const metricsAddress = metricsText === undefined || metricsText === '' ? undefined : parseListen(metricsText, '--metrics-listen');
+  const metrics = metricsAddress === undefined ? undefined : createServerMetrics();
+  const jsonLogger = createJsonLogger(io.stdout);
+  // With metrics, every access-log line (REST and RPC alike) is also counted.
+  const logger = metrics === undefined ? jsonLogger : withRequestMetrics(jsonLogger, metrics);
+  const runtime = await openChosenRuntime(database, dataDir, {
     masterKey: master.key,
     nativeBinding: io.nativeBinding,
     onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+    onExchangeRefused: (e) => logger.info({ msg: 'token exchange refused', ...e }),
     security: {
       onSealed: () =>
         logger.error({
           msg: 'sealed: the master key or the audit log changed under this server; refusing to serve until restarted',
         }),
+      ...(metrics ? { auditObserver: metrics.audit } : {}),
     },
   });
   try {
@@ -89,13 +122,23 @@ export const startCommand: Command = async (argv, io) => {
       if (master.generated) io.stderr(`generated dev master key file ${master.source} (mode 0600)\n`);
       await bootstrapDev(runtime, io);
     }
+    // On SIGTERM /readyz turns 503 first (SHUTTING_DOWN), so a load balancer stops sending before the drain.
+    const readiness: ReadinessCheck = async () =>
+      io.signal.aborted ? ['SHUTTING_DOWN', ...(await runtime.readiness())] : runtime.readiness();
+    metrics?.watchReadiness(readiness);
     const app = createApp({
       secrets: runtime.secrets,
+      tokens: runtime.tokens,
+      exchange: runtime.exchange,
       auth: runtime.auth,
-      isReady: () => runtime.isReady(),
+      isReady: async () => (await readiness()).length === 0,
+      readiness,
       logger,
       now: () => performance.now(),
     });
+    // Before the API port: if the metrics port can't be bound, nothing is serving yet.
+    const metricsServer = metrics && metricsAddress ? await listenMetrics(metrics, metricsAddress.host, metricsAddress.port) : undefined;
+    if (metricsServer) logger.info({ msg: 'metrics listening', url: metricsServer.url });
     const server = await listen({
       fetch: app.fetch,
       host: address.host,
@@ -103,14 +146,37 @@ export const startCommand: Command = async (argv, io) => {
       ...(tls ? { tls } : {}),
       // gRPC, gRPC-Web and Connect on the same port, over the same services.
       rpc: { secrets: runtime.secrets, auth: runtime.auth, logger, now: () => performance.now() },
+    }).catch(async (err: unknown) => {
+      // An open metrics listener would keep the process alive after a failed start.
+      await metricsServer?.close();
+      throw err;
     });
-    logger.info({ msg: 'listening', url: server.url, dataDir, dev });
+    const retention =
+      retentionMs === undefined
+        ? undefined
+        : startAuditRetention({
+            log: runtime.audit,
+            retentionMs,
+            clock: runtime.clock,
+            onPruned: (r) => logger.info({ msg: 'audit pruned', entries: r.pruned, from: (r.checkpoint?.count ?? 0) + 1 }),
+            onError: (e) => logger.error({ msg: 'audit prune failed', error: e.name, detail: e.message }),
+          });
+    logger.info({
+      msg: 'listening',
+      url: server.url,
+      ...(database.engine === 'postgres' ? { database: redactUrl(database.url) } : { dataDir }),
+      dev,
+    });
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     logger.info({ msg: 'shutting down' });
+    // /readyz answers 503 from now on; the delay lets the load balancer see it before we stop accepting.
+    if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+    await retention?.stop();
     await server.close();
+    await metricsServer?.close();
     return 0;
   } finally {
     await runtime.close();

@@ -1,0 +1,136 @@
+import {
+  createSecretRequestSchema,
+  createSecretResponseSchema,
+  deleteSecretResponseSchema,
+  getSecretResponseSchema,
+  listSecretsQuerySchema,
+  listSecretsResponseSchema,
+  registrySecretsResponseSchema,
+  slotNameSchema,
+} from '@dodil/shared';
+import { z } from 'zod';
+import { healthResponseSchema, notReadyResponseSchema, readyResponseSchema } from '../routes/health';
+import { registryQuerySchema } from '../routes/secrets';
+
+/** One REST operation as /openapi.json describes it. */
+export interface ApiOperation {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI path template (`/v1/ignite/secrets/{name}`). */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  /** The scope the bearer token needs; `null` for a route that takes no token. */
+  scope: string | null;
+  /** Path parameters, as the zod object that names them. */
+  params?: z.ZodObject;
+  /** The query schema the route validates with. */
+  query?: z.ZodType;
+  /** The JSON body schema the route validates with. */
+  body?: z.ZodType;
+  /** The 200 answer. */
+  response: z.ZodType;
+  /** Error statuses beyond those every call of its kind can get (see {@link errorStatusesOf}). */
+  errors?: readonly number[];
+  /** Error bodies more precise than the common google.rpc.Status, by status. */
+  errorBodies?: Readonly<Record<number, z.ZodType>>;
+}
+
+/**
+ * Every REST route of the server, one entry each: adding a route to
+ * /openapi.json is adding one entry here, with the same zod schemas the route
+ * validates with. A contract test fails for any REST answer whose route is
+ * missing here (test/support/openapi-check.ts).
+ */
+export const API_OPERATIONS: readonly ApiOperation[] = [
+  {
+    method: 'post',
+    path: '/v1/ignite/secrets',
+    operationId: 'CreateSecret',
+    summary: 'Create or update (rotate) a slot',
+    tag: 'SecretService',
+    scope: 'CreateSecret',
+    body: createSecretRequestSchema,
+    response: createSecretResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/ignite/secrets',
+    operationId: 'ListSecrets',
+    summary: 'List slot metadata, ordered by name (never values)',
+    tag: 'SecretService',
+    scope: 'ListSecrets',
+    query: listSecretsQuerySchema,
+    response: listSecretsResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/ignite/secrets/{name}',
+    operationId: 'GetSecret',
+    summary: 'Read a slot with its value',
+    tag: 'SecretService',
+    scope: 'GetSecret',
+    params: z.object({ name: slotNameSchema }),
+    response: getSecretResponseSchema,
+    errors: [404],
+  },
+  {
+    method: 'delete',
+    path: '/v1/ignite/secrets/{name}',
+    operationId: 'DeleteSecret',
+    summary: 'Delete a slot (idempotent)',
+    tag: 'SecretService',
+    scope: 'DeleteSecret',
+    params: z.object({ name: slotNameSchema }),
+    response: deleteSecretResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/ignite/registry-secrets',
+    operationId: 'FindRegistrySecrets',
+    summary: 'Registry slots whose server address matches a host (the docker helper)',
+    tag: 'Extensions',
+    scope: 'GetSecret',
+    query: registryQuerySchema,
+    response: registrySecretsResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'Healthz',
+    summary: 'The process answers',
+    tag: 'Operations',
+    scope: null,
+    response: healthResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    operationId: 'Readyz',
+    summary: 'Ready to serve; 503 names every server-side cause with a fixed code',
+    tag: 'Operations',
+    scope: null,
+    response: readyResponseSchema,
+    errors: [503],
+    errorBodies: { 503: notReadyResponseSchema },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'OpenApi',
+    summary: 'This document',
+    tag: 'Operations',
+    scope: null,
+    response: z.looseObject({ openapi: z.string() }),
+  },
+];
+
+/**
+ * Error statuses an operation can answer: an authenticated route can always
+ * fail authentication, scope, validation, body size, throttling, internally
+ * and for an unavailable store (docs/contract.md#errors); an open one only by its own errors.
+ */
+export function errorStatusesOf(op: ApiOperation): number[] {
+  const common = op.scope === null ? [500] : [400, 401, 403, 413, 429, 500, 503];
+  return [...new Set([...common, ...(op.errors ?? [])])].sort((a, b) => a - b);
+}
