@@ -26,13 +26,19 @@ const UNDO = BENCH_VARIANTS.filter((name) => name.startsWith('undo-'));
 function variantsOf(name) {
   const names = name === 'undo-all' ? UNDO : name.split('+');
   for (const n of names) {
-    if (!BENCH_VARIANTS.includes(n)) throw new Error(`unknown variant ${n}; known: undo-all, ${BENCH_VARIANTS.join(', ')}`);
+    if (!BENCH_VARIANTS.includes(n))
+      throw new Error(`unknown variant ${n}; known: undo-all, ${BENCH_VARIANTS.join(', ')}`);
   }
   return names;
 }
 
 async function buildServer(repo, outfile, variants) {
-  await build({ ...serverBundleOptions({ kind: 'node', outfile, buildDefine, variants }), sourcemap: false, logLevel: 'error', absWorkingDir: repo });
+  await build({
+    ...serverBundleOptions({ kind: 'node', outfile, buildDefine, variants }),
+    sourcemap: false,
+    logLevel: 'error',
+    absWorkingDir: repo,
+  });
   return outfile;
 }
 
@@ -45,7 +51,9 @@ export async function buildVariant(repo, cacheDir, variant) {
     buildServer(repo, join(dir, `server-${variant}.cjs`), variantsOf(variant)),
   ]);
   if (readFileSync(plain, 'utf8') === readFileSync(outfile, 'utf8')) {
-    throw new Error(`variant ${variant} builds the same bundle as the plain server: its switch is no longer used in packages/server/src`);
+    throw new Error(
+      `variant ${variant} builds the same bundle as the plain server: its switch is no longer used in packages/server/src`,
+    );
   }
   return outfile;
 }

@@ -34,12 +34,26 @@ import { buildInfo, buildInfoDefine } from '../../scripts/sea/build-info.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const COLD = ['src/commands/cli.ts', 'src/wire/zod.ts'].map((p) => resolve(here, p));
 /** Hot modules the cold part uses as they are, never a copy: they define classes that cross the split. */
-const SHARED = ['src/errors.ts', 'src/http/transport.ts', 'src/wire/lite.ts', 'src/docker/protocol.ts', 'src/io.ts'].map((p) => resolve(here, p));
+const SHARED = [
+  'src/errors.ts',
+  'src/http/transport.ts',
+  'src/wire/lite.ts',
+  'src/docker/protocol.ts',
+  'src/io.ts',
+].map((p) => resolve(here, p));
 
 // The same version and commit stamp as the single executables (scripts/sea/build-info.mjs).
 const { version, commit } = buildInfo();
 const define = buildInfoDefine({ version, commit });
-const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', define, metafile: true, logLevel: 'warning' };
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  define,
+  metafile: true,
+  logLevel: 'warning',
+};
 
 function assertInputs(metafile, label, forbidden) {
   for (const input of Object.keys(metafile.inputs)) {
@@ -60,14 +74,26 @@ const hotPlugin = {
     b.onResolve({ filter: /^\.\/dodil-cli\.cjs$/ }, (args) => ({ path: args.path, external: true }));
     // The package's own zod-free entry: a hot import of a schema is a missing export.
     b.onResolve({ filter: /^@dodil\/shared$/ }, (args) =>
-      b.resolve('@dodil/shared/lite', { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'dodil-hot' }),
+      b.resolve('@dodil/shared/lite', {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'dodil-hot',
+      }),
     );
     b.onResolve({ filter: /^\./ }, async (args) => {
       if (args.pluginData === 'dodil-hot') return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'dodil-hot' });
+      const r = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'dodil-hot',
+      });
       if (!COLD.includes(r.path)) return r;
       if (args.kind !== 'dynamic-import') {
-        return { errors: [{ text: `${relative(here, r.path)} is cold code: import it with await import() only` }] };
+        return {
+          errors: [{ text: `${relative(here, r.path)} is cold code: import it with await import() only` }],
+        };
       }
       return { path: 'cold', namespace: 'dodil-cold' };
     });
@@ -96,7 +122,10 @@ async function buildHot() {
     banner: { js: '#!/usr/bin/env node' },
     plugins: [hotPlugin],
   });
-  assertInputs(result.metafile, 'hot', [[/node_modules\/zod\//, 'zod costs ~15 ms of start-up on every git operation'], SERVER_CODE]);
+  assertInputs(result.metafile, 'hot', [
+    [/node_modules\/zod\//, 'zod costs ~15 ms of start-up on every git operation'],
+    SERVER_CODE,
+  ]);
   return result;
 }
 
@@ -104,7 +133,12 @@ async function buildHot() {
 const keyOf = (absolute) => relative(here, absolute);
 
 /** Absolute paths of a build's inputs (metafile paths are relative to the working directory). */
-const inputsOf = (metafile) => new Set(Object.keys(metafile.inputs).filter((p) => !p.includes(':')).map((p) => resolve(p)));
+const inputsOf = (metafile) =>
+  new Set(
+    Object.keys(metafile.inputs)
+      .filter((p) => !p.includes(':'))
+      .map((p) => resolve(p)),
+  );
 
 // 1. The hot part.
 const hot = await buildHot();
@@ -117,8 +151,18 @@ const coldPlugin = {
     // The hot part, the program's main module: node's module cache hands back its live exports.
     b.onResolve({ filter: /^\.\/dodil\.cjs$/ }, (args) => ({ path: args.path, external: true }));
     b.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData === 'dodil-cold' || args.kind === 'entry-point' || args.namespace === 'dodil-hot-module') return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'dodil-cold' });
+      if (
+        args.pluginData === 'dodil-cold' ||
+        args.kind === 'entry-point' ||
+        args.namespace === 'dodil-hot-module'
+      )
+        return undefined;
+      const r = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'dodil-cold',
+      });
       if (r.errors.length > 0 || r.external || !SHARED.includes(r.path)) return r;
       used.add(r.path);
       return { path: keyOf(r.path), namespace: 'dodil-hot-module' };
@@ -140,7 +184,8 @@ const cold = await build({
 });
 assertInputs(cold.metafile, 'cold', [SERVER_CODE]);
 for (const input of inputsOf(cold.metafile)) {
-  if (SHARED.includes(input)) throw new Error(`${keyOf(input)} is in both parts: it must exist once, in the hot part`);
+  if (SHARED.includes(input))
+    throw new Error(`${keyOf(input)} is in both parts: it must exist once, in the hot part`);
 }
 
 // Written atomically, cold part first: tests and git may be running the previous bundle right now.
@@ -156,5 +201,10 @@ writeAtomically(join(here, 'dist/dodil.cjs'), hot.outputFiles[0].contents);
 const size = (n) => `${(n / 1024).toFixed(0)} KiB`;
 const hotBytes = hot.outputFiles[0].contents.length;
 const coldBytes = cold.outputFiles[0].contents.length;
-writeFileSync(join(here, 'dist/build-info.json'), `${JSON.stringify({ version, commit, hotBytes, coldBytes, shared: used.size })}\n`);
-console.log(`dist/dodil.cjs ${size(hotBytes)}, dist/${COLD_FILE} ${size(coldBytes)} (${used.size} modules shared), version ${version}, commit ${commit}`);
+writeFileSync(
+  join(here, 'dist/build-info.json'),
+  `${JSON.stringify({ version, commit, hotBytes, coldBytes, shared: used.size })}\n`,
+);
+console.log(
+  `dist/dodil.cjs ${size(hotBytes)}, dist/${COLD_FILE} ${size(coldBytes)} (${used.size} modules shared), version ${version}, commit ${commit}`,
+);

@@ -38,7 +38,8 @@ export const benchDefineName = (variant) => `__DODIL_BENCH_${variant.toUpperCase
  */
 export function benchDefines(variants = []) {
   for (const v of variants) {
-    if (!BENCH_VARIANTS.includes(v)) throw new Error(`unknown bench variant ${v}; known: ${BENCH_VARIANTS.join(', ')}`);
+    if (!BENCH_VARIANTS.includes(v))
+      throw new Error(`unknown bench variant ${v}; known: ${BENCH_VARIANTS.join(', ')}`);
   }
   return Object.fromEntries(BENCH_VARIANTS.map((v) => [benchDefineName(v), String(variants.includes(v))]));
 }
@@ -92,7 +93,8 @@ export function serverBundleOptions({ kind, outfile, buildDefine, variants = [] 
     // stay readable.
     minifySyntax: true,
   };
-  if (kind === 'node') return { ...common, external: ['better-sqlite3'], sourcemap: 'linked', plugins: [noPgNative] };
+  if (kind === 'node')
+    return { ...common, external: ['better-sqlite3'], sourcemap: 'linked', plugins: [noPgNative] };
   // No source map: the executable could not read it.
   return { ...common, plugins: [noPgNative, noBindingsLookup], minifyWhitespace: true, metafile: true };
 }

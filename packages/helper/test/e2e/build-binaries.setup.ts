@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const binDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'dist', 'bin');
   for (const name of ['dodil-server', 'dodil']) {
-    if (!existsSync(join(binDir, name))) throw new Error(`${join(binDir, name)} is missing: run \`npm run build:binaries\` (npm test does) first`);
+    if (!existsSync(join(binDir, name)))
+      throw new Error(
+        `${join(binDir, name)} is missing: run \`npm run build:binaries\` (npm test does) first`,
+      );
   }
 }

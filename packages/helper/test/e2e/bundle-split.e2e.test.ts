@@ -9,7 +9,11 @@ const read = (file: string) => readFileSync(join(helperRoot, 'dist', file), 'utf
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 
@@ -27,7 +31,9 @@ describe('the split bundle', () => {
   it('has one copy of each of our error classes, so instanceof holds across the parts', () => {
     const names = [join(helperRoot, 'src'), join(repoRoot, 'packages/shared/src')]
       .flatMap(sources)
-      .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/this\.name = '(\w+)'/g)].map((m) => m[1] ?? ''));
+      .flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/this\.name = '(\w+)'/g)].map((m) => m[1] ?? ''),
+      );
     expect(names).toContain('CliError');
     for (const name of names) {
       const defined = new RegExp(`name ?= ?"${name}"`, 'g');

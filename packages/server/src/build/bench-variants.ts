@@ -38,8 +38,11 @@ declare global {
  */
 export function benchPragmas(): string[] {
   const pragmas: string[] = [];
-  if (typeof __DODIL_BENCH_MMAP__ === 'boolean' && __DODIL_BENCH_MMAP__) pragmas.push('mmap_size = 1073741824');
-  if (typeof __DODIL_BENCH_CACHE16M__ === 'boolean' && __DODIL_BENCH_CACHE16M__) pragmas.push('cache_size = -16384');
-  if (typeof __DODIL_BENCH_NO_AUTOCHECKPOINT__ === 'boolean' && __DODIL_BENCH_NO_AUTOCHECKPOINT__) pragmas.push('wal_autocheckpoint = 0');
+  if (typeof __DODIL_BENCH_MMAP__ === 'boolean' && __DODIL_BENCH_MMAP__)
+    pragmas.push('mmap_size = 1073741824');
+  if (typeof __DODIL_BENCH_CACHE16M__ === 'boolean' && __DODIL_BENCH_CACHE16M__)
+    pragmas.push('cache_size = -16384');
+  if (typeof __DODIL_BENCH_NO_AUTOCHECKPOINT__ === 'boolean' && __DODIL_BENCH_NO_AUTOCHECKPOINT__)
+    pragmas.push('wal_autocheckpoint = 0');
   return pragmas;
 }

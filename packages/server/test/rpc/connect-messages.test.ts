@@ -15,7 +15,12 @@ const limits = { readMaxBytes: 1 << 20, writeMaxBytes: 1 << 20 };
 
 /** The ConnectError the router's own parser throws for `body` (JSON, as the router is configured). */
 function jsonFailure(body: string): ConnectError {
-  const lookup = createMethodSerializationLookup(SecretService.method.createSecret, undefined, { ignoreUnknownFields: false }, limits);
+  const lookup = createMethodSerializationLookup(
+    SecretService.method.createSecret,
+    undefined,
+    { ignoreUnknownFields: false },
+    limits,
+  );
   try {
     lookup.getI(false).parse(new TextEncoder().encode(body));
   } catch (error) {
@@ -29,15 +34,27 @@ const VALUE = 'dodil.ignite.v1.SecretValue';
 
 describe('connect-es JSON decode messages, sanitised', () => {
   test.each([
-    ['a value where an object belongs', `{"value":"${SECRET}"}`, `cannot decode message ${VALUE} from JSON: malformed JSON`],
-    ['a wrong field type quoting input', `{"name":["${SECRET}"]}`, `cannot decode field ${REQUEST}.name from JSON: expected string`],
+    [
+      'a value where an object belongs',
+      `{"value":"${SECRET}"}`,
+      `cannot decode message ${VALUE} from JSON: malformed JSON`,
+    ],
+    [
+      'a wrong field type quoting input',
+      `{"name":["${SECRET}"]}`,
+      `cannot decode field ${REQUEST}.name from JSON: expected string`,
+    ],
     ['an unknown key', '{"bogus":1}', `cannot decode message ${REQUEST} from JSON: key "bogus" is unknown`],
     [
       'both oneof members',
       '{"value":{"gitSecret":{},"registrySecret":{}}}',
       `cannot decode oneof ${VALUE}.value from JSON: oneof set multiple times by git_secret and registry_secret`,
     ],
-    ['JSON.parse quoting the body', `{"value":{"gitSecret":{"token":${SECRET}}}}`, `cannot decode message ${REQUEST} from JSON: malformed JSON`],
+    [
+      'JSON.parse quoting the body',
+      `{"value":{"gitSecret":{"token":${SECRET}}}}`,
+      `cannot decode message ${REQUEST} from JSON: malformed JSON`,
+    ],
     ['a cut-off body', `{"name":"${SECRET}`, `cannot decode message ${REQUEST} from JSON: malformed JSON`],
   ])('%s', (_what, body, expected) => {
     const error = jsonFailure(body);
@@ -50,7 +67,12 @@ describe('connect-es JSON decode messages, sanitised', () => {
 
 describe('connect-es binary decode failure', () => {
   test('is INTERNAL with the "parse binary: " prefix, which we turn into INVALID_ARGUMENT', () => {
-    const lookup = createMethodSerializationLookup(SecretService.method.getSecret, undefined, undefined, limits);
+    const lookup = createMethodSerializationLookup(
+      SecretService.method.getSecret,
+      undefined,
+      undefined,
+      limits,
+    );
     let error: ConnectError | undefined;
     try {
       // Field 1 claims 5 bytes but 1 follows.
@@ -61,7 +83,10 @@ describe('connect-es binary decode failure', () => {
     expect(error?.code).toBe(Code.Internal);
     // Both spellings of the code our three protocols hand to safeStatus.
     for (const code of ['internal', String(Code.Internal)]) {
-      expect(safeStatus(code, error?.rawMessage ?? '')).toEqual({ invalidArgument: true, message: MALFORMED_PROTOBUF });
+      expect(safeStatus(code, error?.rawMessage ?? '')).toEqual({
+        invalidArgument: true,
+        message: MALFORMED_PROTOBUF,
+      });
     }
   });
 });
