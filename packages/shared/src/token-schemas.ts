@@ -23,3 +23,29 @@ export const tokenExchangeRequestSchema = z.strictObject({
 });
 /** A validated exchange request. */
 export type TokenExchangeRequest = z.output<typeof tokenExchangeRequestSchema>;
+
+/** int64 as proto-JSON writes it; "0" means never / none. */
+const int64Text = z.string().regex(/^\d{1,19}$/);
+
+/** `POST /v1/ignite/tokens` answer: the token, shown once. */
+export const createTokenResponseSchema = z.object({ id: z.string(), token: z.string(), expiresAtMs: int64Text });
+
+/** One token of `GET /v1/ignite/tokens` (never the token or its hash). */
+export const tokenViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  /** Absent: every slot of the org. */
+  slots: z.array(z.string()).optional(),
+  createdAtMs: int64Text,
+  expiresAtMs: int64Text,
+  lastUsedAtMs: int64Text,
+  revokedAtMs: int64Text,
+  parentId: z.string().optional(),
+});
+
+/** `GET /v1/ignite/tokens` answer. */
+export const listTokensResponseSchema = z.object({ tokens: z.array(tokenViewSchema) });
+
+/** `POST /v1/ignite/token:exchange` answer. */
+export const tokenExchangeResponseSchema = z.object({ token: z.string(), expiresAtMs: int64Text });

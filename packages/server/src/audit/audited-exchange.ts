@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { Clock } from '../services/clock';
 import { ExchangeRefused } from '../services/oidc/exchange-service';
 import type { ExchangeService } from '../services/oidc/exchange-service';
@@ -7,6 +8,17 @@ import { auditUnavailable, codeOf } from './audited-secret-service';
 
 // Claims are the issuer's text: kept short, on one line, quoted.
 const q = (s: string | undefined) => (s === undefined ? '-' : JSON.stringify(s.slice(0, 200)));
+
+/** The claims a refused JWT states (unverified: recorded as claimed, never trusted). */
+function claimed(jwt: string): string {
+  try {
+    const p = decodeJwt(jwt);
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return ` (claimed iss=${q(text(p.iss))} sub=${q(text(p.sub))} jti=${q(text(p.jti))})`;
+  } catch {
+    return '';
+  }
+}
 
 /**
  * Audits every token exchange: on success the minted token's id with the
@@ -57,7 +69,7 @@ export function createAuditedExchange(
             orgId: err.orgId,
             org: err.orgId === undefined ? undefined : capText(input.org, 64),
             code: codeOf(err),
-            detail: capText(`refused: ${err.reason}`),
+            detail: capText(`refused${claimed(input.subjectToken)}: ${err.reason}`),
           });
         } catch {
           throw auditUnavailable();

@@ -1,4 +1,9 @@
 import {
+  createTokenRequestSchema,
+  createTokenResponseSchema,
+  listTokensResponseSchema,
+  tokenExchangeRequestSchema,
+  tokenExchangeResponseSchema,
   createSecretRequestSchema,
   createSecretResponseSchema,
   deleteSecretResponseSchema,
@@ -9,8 +14,10 @@ import {
   slotNameSchema,
 } from '@dodil/shared';
 import { z } from 'zod';
+import { auditQuerySchema, auditResponseSchema } from '../routes/audit';
 import { healthResponseSchema, notReadyResponseSchema, readyResponseSchema } from '../routes/health';
 import { registryQuerySchema } from '../routes/secrets';
+import { TOKEN_EXCHANGE_PATH } from '../routes/token-exchange';
 
 /** One REST operation as /openapi.json describes it. */
 export interface ApiOperation {
@@ -93,6 +100,57 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     scope: 'GetSecret',
     query: registryQuerySchema,
     response: registrySecretsResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/ignite/tokens',
+    operationId: 'CreateToken',
+    summary: 'Mint a token no broader than the caller (scopes, grants, expiry); shown once',
+    tag: 'Tokens',
+    scope: 'ManageTokens',
+    body: createTokenRequestSchema,
+    response: createTokenResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/ignite/tokens',
+    operationId: 'ListTokens',
+    summary: 'The tokens the caller minted and their descendants (never the token)',
+    tag: 'Tokens',
+    scope: 'ManageTokens',
+    response: listTokensResponseSchema,
+  },
+  {
+    method: 'delete',
+    path: '/v1/ignite/tokens/{id}',
+    operationId: 'RevokeToken',
+    summary: 'Revoke a token and every token minted under it',
+    tag: 'Tokens',
+    scope: 'ManageTokens',
+    params: z.object({ id: z.string() }),
+    response: z.object({}),
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: TOKEN_EXCHANGE_PATH,
+    operationId: 'ExchangeToken',
+    summary: 'An OIDC JWT of a trusted issuer for a short-lived token (no bearer)',
+    tag: 'Tokens',
+    scope: null,
+    body: tokenExchangeRequestSchema,
+    response: tokenExchangeResponseSchema,
+    errors: [400, 401, 413, 429, 503],
+  },
+  {
+    method: 'get',
+    path: '/v1/ignite/audit',
+    operationId: 'ListAudit',
+    summary: "The caller's org's audit entries, newest first, filtered by slot, action and time (the console's audit page)",
+    tag: 'Extensions',
+    scope: 'ReadAudit',
+    query: auditQuerySchema,
+    response: auditResponseSchema,
   },
   {
     method: 'get',
