@@ -12,7 +12,7 @@ function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     if (e.name === 'node_modules' || e.name === 'dist') return [];
     const path = join(dir, e.name);
-    return e.isDirectory() ? files(path) : /\.(ts|mjs|proto)$/.test(e.name) ? [path] : [];
+    return e.isDirectory() ? files(path) : /\.(ts|tsx|mjs|proto)$/.test(e.name) ? [path] : [];
   });
 }
 
