@@ -64,7 +64,7 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
   const deleteHead = db.prepare('DELETE FROM meta WHERE key = ?');
   // One statement; an absent filter binds NULL and drops out. Scans newest first by seq and stops
   // at `limit`, so a page costs what it returns plus what the filters skip.
-  const query = db.prepare(
+  const query = db.prepare<[Record<string, string | number | null>], AuditRow>(
     `SELECT * FROM audit_log
      WHERE org_id = @orgId
        AND (@slot IS NULL OR slot = @slot)
@@ -73,7 +73,7 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
        AND (@untilMs IS NULL OR time_ms < @untilMs)
        AND (@beforeSeq IS NULL OR seq < @beforeSeq)
      ORDER BY seq DESC LIMIT @limit`,
-  ) as Statement<[Record<string, string | number | null>], AuditRow>;
+  );
   const after = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?') as Statement<
     [number, number],
     AuditRow

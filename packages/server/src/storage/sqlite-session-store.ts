@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { SessionStore } from './session-store';
 import type { SqliteConnection } from './sqlite-connection';
 
@@ -16,7 +15,7 @@ export function createSqliteSessionStore(conn: SqliteConnection): SessionStore {
   const insert = db.prepare(
     'INSERT INTO ui_sessions (id_hash, token_id, sealed_token, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?)',
   );
-  const get = db.prepare('SELECT * FROM ui_sessions WHERE id_hash = ?') as Statement<[Buffer], SessionRow>;
+  const get = db.prepare<[Buffer], SessionRow>('SELECT * FROM ui_sessions WHERE id_hash = ?');
   const remove = db.prepare('DELETE FROM ui_sessions WHERE id_hash = ?');
   const expired = db.prepare('DELETE FROM ui_sessions WHERE expires_at_ms < ?');
   return {

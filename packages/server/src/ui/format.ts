@@ -24,7 +24,7 @@ export function parseUtc(text: string): number | undefined | null {
 /** A single form field as text ('' when absent or a file). */
 export function field(body: Record<string, unknown>, name: string): string {
   const v = body[name];
-  const first = Array.isArray(v) ? v[0] : v;
+  const first: unknown = Array.isArray(v) ? v[0] : v;
   return typeof first === 'string' ? first : '';
 }
 

@@ -24,3 +24,19 @@ test('entries a token may not see are skipped without breaking paging', async ()
   }
   expect(seen).toEqual(['CreateSecret:gh-9', 'CreateSecret:gh-6', 'CreateSecret:gh-3', 'CreateSecret:gh-0']);
 });
+
+test('GET /v1/ignite/audit: a token with grants sees only its granted slots entries, none without a slot', async () => {
+  const h = await makeHarness();
+  const admin = await h.token('acme', ALL_SCOPES);
+  for (const name of ['gh-a', 'npm', 'gh-b']) {
+    await h.call('POST', '/v1/ignite/secrets', { token: admin, body: { name, value: gitValue() } });
+  }
+  await h.call('GET', '/v1/ignite/secrets', { token: admin });
+  const granted = (await h.runtime.admin.createToken({ org: 'acme', scopes: ['ReadAudit'], slots: ['gh-*'] })).token;
+  const res = await h.call('GET', '/v1/ignite/audit', { token: granted });
+  expect(res.status).toBe(200);
+  const entries = res.json.entries as Array<{ action: string; slot: string }>;
+  expect(entries.map((e) => `${e.action}:${e.slot}`)).toEqual(['CreateSecret:gh-b', 'CreateSecret:gh-a']);
+  const all = (await h.call('GET', '/v1/ignite/audit', { token: admin })).json.entries as unknown[];
+  expect(all.length).toBeGreaterThan(entries.length + 2);
+});

@@ -151,4 +151,22 @@ describe('console over HTTP', () => {
     const audit = await h.call('GET', '/v1/ignite/audit?action=ConsoleSignOut', { token: await h.token('acme', ALL_SCOPES) });
     expect((audit.json.entries as unknown[]).length).toBe(1);
   });
+
+  test('sign-in goes through the same failed-auth throttle as the API', async () => {
+    const h = await makeHarness();
+    const token = await h.token('acme', ALL_SCOPES);
+    const attempt = (t: string) =>
+      h.app.request('/ui/login', {
+        method: 'POST',
+        headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: t }).toString(),
+      });
+    let last = 0;
+    for (let i = 0; i < 10; i++) last = (await attempt('dodil_0123456789abcdef_wrong')).status;
+    expect(last).toBe(401);
+    const throttled = await attempt(token);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(throttled.headers.get('set-cookie')).toBeNull();
+  });
 });

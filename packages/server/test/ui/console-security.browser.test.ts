@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vit
 import type { Browser, Page } from 'playwright-core';
 import { CONSOLE_CSP } from '../../src/ui/security';
 import { expectAccessible, launchChromium, screenshot, signIn } from './support/browser';
+import { runServer } from '../support/server-process';
 import { consoleWorld } from './support/world';
 
 let browser: Browser;
@@ -41,6 +42,7 @@ describe('console security and permissions in Chromium', () => {
     await expectAccessible(page, 'tokens');
     await page.getByLabel('Name', { exact: true }).fill('ci-reader');
     await page.getByLabel('ListSecrets').check();
+    await page.getByLabel('Slot grants').fill('gh-*');
     await page.getByLabel('Expires after').selectOption({ label: '1 day' });
     await page.getByRole('button', { name: 'Create token' }).click();
     const shown = (await page.locator('#new-token-value').textContent())?.trim() ?? '';
@@ -52,6 +54,7 @@ describe('console security and permissions in Chromium', () => {
     await page.goto(`${w.base}/ui/tokens`);
     expect(await page.content()).not.toContain(shown);
     expect(await page.locator('tbody').textContent()).toContain('ci-reader');
+    expect(await page.locator('tbody').textContent()).toContain('gh-*');
     await page.getByRole('button', { name: `Revoke token ${id}` }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe(`Revoked token ${id}`);
     expect((await list()).status).toBe(401);
@@ -73,6 +76,12 @@ describe('console security and permissions in Chromium', () => {
     await expectAccessible(page, 'error page');
     await signIn(page, w.base, w.token(['GetSecret']));
     expect(await page.locator('main').textContent()).toContain('This token may not list slots');
+    // A token with slot grants sees only its slots.
+    await w.put('gh-mine', { gitSecret: { username: 'u', token: 't' } });
+    const made = runServer(['token', 'create', '--org', 'acme', '--scopes', 'ListSecrets,GetSecret', '--slots', 'gh-*'], w.env);
+    expect(made.code).toBe(0);
+    await signIn(page, w.base, made.stdout.trim());
+    expect(await page.locator('tbody th[scope=row]').allTextContents()).toEqual(['gh-mine']);
   });
 
   test('cookie attributes, CSP, markup shown as text, and a cross-site form post refused', { timeout: 180_000 }, async () => {
