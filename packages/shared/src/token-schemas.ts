@@ -23,3 +23,32 @@ export const tokenExchangeRequestSchema = z.strictObject({
 });
 /** A validated exchange request. */
 export type TokenExchangeRequest = z.output<typeof tokenExchangeRequestSchema>;
+
+// int64 as proto-JSON writes it; "0" means never / none in the tokens API.
+const int64String = z.string().regex(/^\d{1,19}$/, 'must be an int64 decimal string');
+const tokenId = z.string().regex(/^[0-9a-f]{16}$/, 'a token id is 16 hex characters');
+
+/** Answer of `POST /v1/ignite/tokens`: the token, shown once. */
+export const createTokenResponseSchema = z.strictObject({ id: tokenId, token: z.string(), expiresAtMs: int64String });
+
+/** One token as `GET /v1/ignite/tokens` lists it (never the token; `slots` absent = every slot). */
+export const tokenInfoSchema = z.strictObject({
+  id: tokenId,
+  name: z.string(),
+  scopes: z.array(z.string()),
+  slots: z.array(z.string()).optional(),
+  createdAtMs: int64String,
+  expiresAtMs: int64String,
+  lastUsedAtMs: int64String,
+  revokedAtMs: int64String,
+  parentId: tokenId.optional(),
+});
+
+/** Answer of `GET /v1/ignite/tokens`: the caller's descendants. */
+export const listTokensResponseSchema = z.strictObject({ tokens: z.array(tokenInfoSchema) });
+
+/** Answer of `DELETE /v1/ignite/tokens/{id}`. */
+export const revokeTokenResponseSchema = z.strictObject({});
+
+/** Answer of `POST /v1/ignite/token:exchange`. */
+export const tokenExchangeResponseSchema = z.strictObject({ token: z.string(), expiresAtMs: int64String });

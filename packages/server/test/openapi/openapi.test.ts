@@ -28,7 +28,8 @@ describe('GET /openapi.json (SPEC §9)', () => {
     const registered = h.app.routes.filter((r) => r.method !== 'ALL');
     expect(registered.length).toBeGreaterThanOrEqual(API_OPERATIONS.length);
     for (const r of registered) {
-      const template = r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/(.)\/$/, '$1');
+      // A parameter is a whole segment (`/:name`); `token:exchange` is a literal path.
+      const template = r.path.replace(/\/:([A-Za-z0-9_]+)/g, '/{$1}').replace(/(.)\/$/, '$1');
       expect(paths[template]?.[r.method.toLowerCase()], `${r.method} ${r.path}`).toBeDefined();
     }
   });
