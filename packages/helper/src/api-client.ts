@@ -18,6 +18,10 @@ export interface ServerSettings {
   token: string | undefined;
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** Extra trusted CA certificates (PEM) for an https server, from --ca-file / DODIL_CA_FILE. */
+  ca?: string | undefined;
+  /** Where {@link ca} came from, for messages. */
+  caFile?: string | undefined;
   /** Without a token: exchange a CI job's OIDC JWT for one (SPEC §8). */
   oidc?: OidcSettings | undefined;
 }
@@ -88,6 +92,7 @@ export function createApiClient(settings: ServerSettings, transport: Transport, 
         body: body === undefined ? undefined : JSON.stringify(body),
         timeoutMs: settings.timeoutMs,
         connectTimeoutMs: settings.connectTimeoutMs,
+        ...(settings.ca === undefined ? {} : { ca: settings.ca }),
       });
     } catch (error) {
       if (isTransportError(error)) {

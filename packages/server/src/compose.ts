@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createAuditQueryService } from './audit/audit-query-service';
+import { consoleEventRecorder } from './ui/console-audit';
+import { consoleTokensFrom } from './ui/console-tokens';
+import { createSessionService } from './ui/session-service';
 import { openAuditLog } from './audit/audit-setup';
 import { createAuditedAdminService } from './audit/audited-admin-service';
 import { createAuditedAuthService } from './audit/audited-auth-service';
@@ -71,7 +75,9 @@ export async function openPgRuntime(url: string, options: PgRuntimeOptions): Pro
   const storage = await openPgStorage(url, { watch: options.watchChanges ?? true });
   return composeRuntime(storage, options, {
     backup: (file) => backupPgStore(storage, file, { nativeBinding: options.nativeBinding }),
-    watchKeys: (forget) => storage.onChange(forget),
+    // Data keys are immutable per version; dropping the cache after another replica's org key
+    // rotation only makes this one re-read them. A master re-wrap is the key guard's business.
+    watchKeys: (forget) => storage.onChange((kind) => kind === 'org-key' && forget()),
   });
 }
 
@@ -125,6 +131,13 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       now: security.monotonicNow ?? (() => performance.now()),
       ...(security.keyCheckIntervalMs === undefined ? {} : { intervalMs: security.keyCheckIntervalMs }),
       ...(security.onSealed ? { onSealed: security.onSealed } : {}),
+      // A key source to re-read (the key file): the new key is adopted when it opens the store.
+      reloadKey: async (stored) => {
+        const next = security.readMasterKey?.();
+        if (next === undefined || !new MasterKey(next).matches(stored)) return false;
+        master.adopt(next);
+        return true;
+      },
     });
 
     // What commits inside every slot write's own transaction: the key-usage check (may move the
@@ -211,6 +224,17 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       { cause: 'AUDIT_UNWRITABLE', healthy: () => dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes) },
     ]);
 
+    // The audit API's reads (scope ReadAudit; slot visibility through services/slot-access.ts).
+    const auditQuery = createAuditQueryService(audit, clock);
+
+    // The web console: sessions re-check their token through `auth` on every page; every action
+    // calls the services above (tokens: the tokens API's service).
+    const consoleParts = {
+      sessions: createSessionService({ store: storage.sessions, auth, clock, random }),
+      tokens: consoleTokensFrom(tokens),
+      recordEvent: consoleEventRecorder(audit, clock),
+    };
+
     let closed: Promise<void> | undefined;
     return {
       secrets,
@@ -220,6 +244,8 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       exchange,
       trusts,
       audit,
+      auditQuery,
+      console: consoleParts,
       clock,
       listOrgs: () => storage.orgs.list(),
       rotateOrgKey: (org, rotation) =>

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import type { AuditQueryService } from './audit/audit-query-service';
+import type { ConsoleDeps } from './ui/console-deps';
 import type { AuditLog, AuditObserver } from './audit/audit-log';
 import type { RandomBytes } from './crypto/aead';
 import type { MasterKey } from './crypto/master-key';
@@ -34,6 +36,12 @@ export interface SecurityOptions {
   authFailureLimits?: Partial<FailureLimits>;
   /** Called once when the server seals itself after a master key rotation elsewhere. */
   onSealed?: () => void;
+  /**
+   * Re-reads the master key from where it came from (the key file; `undefined` when it can't,
+   * e.g. a key given in the environment). After `keys rotate-master` elsewhere the server adopts
+   * the re-read key if it opens the store, instead of sealing itself.
+   */
+  readMasterKey?: () => Uint8Array | undefined;
   /** Counts audit entries written and failed (the metrics of SPEC §9). */
   auditObserver?: AuditObserver;
 }
@@ -77,6 +85,10 @@ export interface OperatorRuntime {
   /** OIDC trust administration, audited. */
   trusts: TrustService;
   audit: AuditLog;
+  /** `GET /v1/ignite/audit` and the console's audit page. */
+  auditQuery: AuditQueryService;
+  /** What the web console adds to the services: sessions, its tokens binding, its audit events. */
+  console: Pick<ConsoleDeps, 'sessions' | 'tokens' | 'recordEvent'>;
   clock: Clock;
   listOrgs(): Promise<OrgRecord[]>;
   rotateOrgKey(org: string, options?: OrgRotationOptions): Promise<OrgRotationReport>;

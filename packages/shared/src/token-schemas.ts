@@ -24,31 +24,28 @@ export const tokenExchangeRequestSchema = z.strictObject({
 /** A validated exchange request. */
 export type TokenExchangeRequest = z.output<typeof tokenExchangeRequestSchema>;
 
-// int64 as proto-JSON writes it; "0" means never / none in the tokens API.
-const int64String = z.string().regex(/^\d{1,19}$/, 'must be an int64 decimal string');
-const tokenId = z.string().regex(/^[0-9a-f]{16}$/, 'a token id is 16 hex characters');
+/** int64 as proto-JSON writes it; "0" means never / none. */
+const int64Text = z.string().regex(/^\d{1,19}$/);
 
-/** Answer of `POST /v1/ignite/tokens`: the token, shown once. */
-export const createTokenResponseSchema = z.strictObject({ id: tokenId, token: z.string(), expiresAtMs: int64String });
+/** `POST /v1/ignite/tokens` answer: the token, shown once. */
+export const createTokenResponseSchema = z.object({ id: z.string(), token: z.string(), expiresAtMs: int64Text });
 
-/** One token as `GET /v1/ignite/tokens` lists it (never the token; `slots` absent = every slot). */
-export const tokenInfoSchema = z.strictObject({
-  id: tokenId,
+/** One token of `GET /v1/ignite/tokens` (never the token or its hash). */
+export const tokenViewSchema = z.object({
+  id: z.string(),
   name: z.string(),
   scopes: z.array(z.string()),
+  /** Absent: every slot of the org. */
   slots: z.array(z.string()).optional(),
-  createdAtMs: int64String,
-  expiresAtMs: int64String,
-  lastUsedAtMs: int64String,
-  revokedAtMs: int64String,
-  parentId: tokenId.optional(),
+  createdAtMs: int64Text,
+  expiresAtMs: int64Text,
+  lastUsedAtMs: int64Text,
+  revokedAtMs: int64Text,
+  parentId: z.string().optional(),
 });
 
-/** Answer of `GET /v1/ignite/tokens`: the caller's descendants. */
-export const listTokensResponseSchema = z.strictObject({ tokens: z.array(tokenInfoSchema) });
+/** `GET /v1/ignite/tokens` answer. */
+export const listTokensResponseSchema = z.object({ tokens: z.array(tokenViewSchema) });
 
-/** Answer of `DELETE /v1/ignite/tokens/{id}`. */
-export const revokeTokenResponseSchema = z.strictObject({});
-
-/** Answer of `POST /v1/ignite/token:exchange`. */
-export const tokenExchangeResponseSchema = z.strictObject({ token: z.string(), expiresAtMs: int64String });
+/** `POST /v1/ignite/token:exchange` answer. */
+export const tokenExchangeResponseSchema = z.object({ token: z.string(), expiresAtMs: int64Text });

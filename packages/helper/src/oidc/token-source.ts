@@ -21,6 +21,8 @@ export interface TokenSourceDeps {
   transport: Transport;
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** A private CA (--ca-file / DODIL_CA_FILE) trusted for https, as for every other request. */
+  ca?: string | undefined;
   now: () => number;
 }
 
@@ -54,6 +56,7 @@ export function createOidcTokenSource(deps: TokenSourceDeps): TokenSource {
         ...(body === undefined ? {} : { body }),
         timeoutMs: deps.timeoutMs,
         connectTimeoutMs: deps.connectTimeoutMs,
+        ...(deps.ca === undefined ? {} : { ca: deps.ca }),
       });
     } catch (error) {
       if (isTransportError(error)) {

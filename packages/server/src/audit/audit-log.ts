@@ -1,3 +1,4 @@
+import type { AuditQuery } from '../storage/audit-store';
 import type { Storage, Tx } from '../storage/types';
 import { decodeCheckpoint, encodeCheckpoint } from './audit-checkpoint';
 import type { AuditCheckpoint } from './audit-checkpoint';
@@ -38,6 +39,8 @@ export interface AuditLog {
   macAt(seq: number): Promise<Uint8Array | undefined>;
   /** The newest `limit` entries, oldest first. */
   list(filter: { org?: string | undefined; limit: number }): Promise<AuditEntry[]>;
+  /** One org's entries matching a filter, newest first (one read snapshot). */
+  query(filter: AuditQuery): Promise<AuditEntry[]>;
   /** Moves the whole chain aside (kept as evidence) and empties it; returns where it went. */
   archive(nowMs: number): Promise<string>;
   /** Up to `limit` entries after `seq`, in chain order (export). */
@@ -136,12 +139,25 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     return cp;
   }
 
+  // One batch in flight at a time: entries recorded while it commits wait and go together in the
+  // next one. On an engine where a commit takes several round trips (PostgreSQL: lock, head, tail,
+  // insert, head, commit), one batch per event-loop turn would queue many tiny transactions.
+  let inFlight: Promise<void> | undefined;
+  let followUp: Promise<void> | undefined;
+
   function flush(): Promise<void> {
     scheduled = false;
+    if (pending.length === 0) return followUp ?? lastBatch;
+    if (inFlight !== undefined) {
+      followUp ??= inFlight.then(() => {
+        followUp = undefined;
+        return flush();
+      });
+      return followUp;
+    }
     const batch = pending;
     pending = [];
-    if (batch.length === 0) return lastBatch;
-    lastBatch = storage
+    const committed = storage
       .write((tx) => appendLocked(tx, batch.map((p) => p.entry)))
       .then(
         () => {
@@ -153,8 +169,13 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
           deps.observer?.failed(batch.length);
           for (const p of batch) p.reject(failure);
         },
-      );
-    return lastBatch;
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
+    inFlight = committed;
+    lastBatch = committed;
+    return committed;
   }
 
   return {
@@ -194,6 +215,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       ),
     macAt: (seq) => storage.read((tx) => store.macAt(tx, seq)),
     list: (filter) => storage.read((tx) => store.list(tx, filter)),
+    query: (filter) => storage.read((tx) => store.query(tx, filter)),
     archive: (nowMs) => storage.write((tx) => store.archive(tx, nowMs)),
     readAfter: (seq, limit) => storage.read((tx) => store.after(tx, seq, limit)),
     checkpoint: () => storage.read(readCheckpoint),

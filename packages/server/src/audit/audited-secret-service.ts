@@ -10,8 +10,9 @@ import { AuditUnavailableError } from './audit-log';
 import type { AuditLog } from './audit-log';
 
 /** The refusal when an audit entry can't be made durable: nothing is returned or written. */
+// Retry-After 1: the usual cause (the database unreachable or failing over) passes within seconds.
 export const auditUnavailable = () =>
-  new AppError('UNAVAILABLE', 'the audit log cannot be written, so the request was refused; nothing was changed');
+  new AppError('UNAVAILABLE', 'the audit log cannot be written, so the request was refused; nothing was changed', 1);
 
 /** The audit code of an outcome: `OK` or the gRPC code name (unexpected errors are INTERNAL). */
 export const codeOf = (err: unknown): string => (err instanceof AppError ? err.code : 'INTERNAL');

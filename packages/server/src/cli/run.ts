@@ -18,6 +18,7 @@ const HELP = `usage: dodil-server <command> [flags]
 commands:
   start                 serve the API (see: dodil-server start --help)
   org create <org>      create an organization
+  org list              list the organizations
   token create|list|revoke
                         manage API tokens
   trust create|list|delete|test

@@ -11,7 +11,7 @@ export class AppError extends Error {
   constructor(
     readonly code: Exclude<GrpcCodeName, 'OK'>,
     message: string,
-    /** Seconds a throttled caller should wait (RESOURCE_EXHAUSTED only). */
+    /** Seconds the caller should wait before retrying (RESOURCE_EXHAUSTED, UNAVAILABLE): `Retry-After`. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);

@@ -1,4 +1,9 @@
 import {
+  createTokenRequestSchema,
+  createTokenResponseSchema,
+  listTokensResponseSchema,
+  tokenExchangeRequestSchema,
+  tokenExchangeResponseSchema,
   createSecretRequestSchema,
   createSecretResponseSchema,
   deleteSecretResponseSchema,
@@ -7,16 +12,12 @@ import {
   listSecretsResponseSchema,
   registrySecretsResponseSchema,
   slotNameSchema,
-  createTokenRequestSchema,
-  createTokenResponseSchema,
-  listTokensResponseSchema,
-  revokeTokenResponseSchema,
-  tokenExchangeRequestSchema,
-  tokenExchangeResponseSchema,
 } from '@dodil/shared';
 import { z } from 'zod';
+import { auditQuerySchema, auditResponseSchema } from '../routes/audit';
 import { healthResponseSchema, notReadyResponseSchema, readyResponseSchema } from '../routes/health';
 import { registryQuerySchema } from '../routes/secrets';
+import { TOKEN_EXCHANGE_PATH } from '../routes/token-exchange';
 
 /** One REST operation as /openapi.json describes it. */
 export interface ApiOperation {
@@ -104,7 +105,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     method: 'post',
     path: '/v1/ignite/tokens',
     operationId: 'CreateToken',
-    summary: 'Mint a token no broader than the caller (scopes, slots, expiry); shown once',
+    summary: 'Mint a token no broader than the caller (scopes, grants, expiry); shown once',
     tag: 'Tokens',
     scope: 'ManageTokens',
     body: createTokenRequestSchema,
@@ -114,7 +115,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     method: 'get',
     path: '/v1/ignite/tokens',
     operationId: 'ListTokens',
-    summary: 'The tokens minted by the caller and their descendants (never a token)',
+    summary: 'The tokens the caller minted and their descendants (never the token)',
     tag: 'Tokens',
     scope: 'ManageTokens',
     response: listTokensResponseSchema,
@@ -123,23 +124,33 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     method: 'delete',
     path: '/v1/ignite/tokens/{id}',
     operationId: 'RevokeToken',
-    summary: 'Revoke a descendant token and every token minted under it',
+    summary: 'Revoke a token and every token minted under it',
     tag: 'Tokens',
     scope: 'ManageTokens',
     params: z.object({ id: z.string() }),
-    response: revokeTokenResponseSchema,
+    response: z.object({}),
     errors: [404],
   },
   {
     method: 'post',
-    path: '/v1/ignite/token:exchange',
+    path: TOKEN_EXCHANGE_PATH,
     operationId: 'ExchangeToken',
-    summary: "A CI job's OIDC JWT for a short-lived token (no bearer; the org comes from the body)",
+    summary: 'An OIDC JWT of a trusted issuer for a short-lived token (no bearer)',
     tag: 'Tokens',
     scope: null,
     body: tokenExchangeRequestSchema,
     response: tokenExchangeResponseSchema,
     errors: [400, 401, 413, 429, 503],
+  },
+  {
+    method: 'get',
+    path: '/v1/ignite/audit',
+    operationId: 'ListAudit',
+    summary: "The caller's org's audit entries, newest first, filtered by slot, action and time (the console's audit page)",
+    tag: 'Extensions',
+    scope: 'ReadAudit',
+    query: auditQuerySchema,
+    response: auditResponseSchema,
   },
   {
     method: 'get',

@@ -1,9 +1,13 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { AppError } from '../errors/app-error';
-import { openDatabase } from '../storage/database';
+import { DATABASE_FILE, openDatabase } from '../storage/database';
 import type { PgStorage } from '../storage/pg/pg-storage';
-import { copyPgToSqlite } from '../storage/pg/pg-store-copy';
+import { openPgDatabase } from '../storage/pg/pg-database';
+import { migratePg } from '../storage/pg/pg-schema';
+import { StoreCopyError, copyPgToSqlite, copySqliteToPg } from '../storage/pg/pg-store-copy';
+import { restoreInto } from './backup';
 import type { SqliteBinding } from './backup';
 
 function fsyncPath(path: string): void {
@@ -45,4 +49,30 @@ export async function backupPgStore(storage: PgStorage, file: string, binding: S
     rmSync(`${staging}-shm`, { force: true });
   }
   return { bytes: statSync(file).size };
+}
+
+/**
+ * Restores a checked backup file (any release's, 0.1.0's raw SQLite files included) into an empty
+ * PostgreSQL database: the file is copied into a private temp dir, migrated to this release's
+ * schema there (the original is never written), and its rows copied in one transaction.
+ */
+export async function restoreIntoPg(file: string, url: string, binding: SqliteBinding): Promise<void> {
+  const staging = mkdtempSync(join(tmpdir(), 'dodil-restore-'));
+  try {
+    await restoreInto(file, staging, [], binding);
+    const source = openDatabase(join(staging, DATABASE_FILE), binding);
+    const pg = openPgDatabase(url);
+    try {
+      await migratePg(pg);
+      await copySqliteToPg(source, pg);
+    } catch (err) {
+      if (err instanceof StoreCopyError) throw new AppError('FAILED_PRECONDITION', err.message);
+      throw err;
+    } finally {
+      source.close();
+      await pg.close();
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }

@@ -41,6 +41,8 @@ export interface AuditStore {
   iterate(tx: Tx): AsyncIterable<AuditRecord>;
   /** The newest `limit` entries (of one org when given), oldest first. */
   list(tx: Tx, filter: { org?: string | undefined; limit: number }): Promise<AuditRecord[]>;
+  /** One org's entries matching `filter`, newest first (the audit API, SPEC §10). */
+  query(tx: Tx, filter: AuditQuery): Promise<AuditRecord[]>;
   /** Up to `limit` entries with `seq` greater than `seq`, in chain order (export, prune). */
   after(tx: Tx, seq: number, limit: number): Promise<AuditRecord[]>;
   /** Seq of the first entry written at or after `timeMs`, `undefined` when none is (retention). */
@@ -56,4 +58,18 @@ export interface AuditStore {
    * where it went.
    */
   archive(tx: Tx, nowMs: number): Promise<string>;
+}
+
+/** What {@link AuditStore.query} selects: one org, optional exact slot and action, a time range, before a position. */
+export interface AuditQuery {
+  orgId: string;
+  slot: string | undefined;
+  action: string | undefined;
+  /** Inclusive lower bound on `timeMs`. */
+  sinceMs: number | undefined;
+  /** Exclusive upper bound on `timeMs`. */
+  untilMs: number | undefined;
+  /** Only entries with a smaller `seq` (the resume point of a page). */
+  beforeSeq: number | undefined;
+  limit: number;
 }

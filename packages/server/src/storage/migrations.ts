@@ -110,6 +110,18 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX oidc_used_jti_by_expiry ON oidc_used_jti (expires_at_ms);
   `,
+  // 5: console sessions (SPEC §10). Only a hash of the session id is kept; the bearer token it is
+  // bound to is sealed under a key derived from the id, so this table alone opens nothing.
+  `
+  CREATE TABLE ui_sessions (
+    id_hash       BLOB PRIMARY KEY,
+    token_id      TEXT NOT NULL,
+    sealed_token  BLOB NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX ui_sessions_by_expiry ON ui_sessions (expires_at_ms);
+  `,
 ];
 
 /** Applies every migration above the database's `user_version`, each in its own transaction. */

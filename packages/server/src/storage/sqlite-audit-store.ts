@@ -62,6 +62,18 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
     AuditRow
   >;
   const deleteHead = db.prepare('DELETE FROM meta WHERE key = ?');
+  // One statement; an absent filter binds NULL and drops out. Scans newest first by seq and stops
+  // at `limit`, so a page costs what it returns plus what the filters skip.
+  const query = db.prepare<[Record<string, string | number | null>], AuditRow>(
+    `SELECT * FROM audit_log
+     WHERE org_id = @orgId
+       AND (@slot IS NULL OR slot = @slot)
+       AND (@action IS NULL OR action = @action)
+       AND (@sinceMs IS NULL OR time_ms >= @sinceMs)
+       AND (@untilMs IS NULL OR time_ms < @untilMs)
+       AND (@beforeSeq IS NULL OR seq < @beforeSeq)
+     ORDER BY seq DESC LIMIT @limit`,
+  );
   const after = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?') as Statement<
     [number, number],
     AuditRow
@@ -116,6 +128,20 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
       conn.inside(tx);
       const rows = org === undefined ? newest.all(limit) : newestOfOrg.all(org, limit);
       return rows.reverse().map(toEntry);
+    },
+    async query(tx, f) {
+      conn.inside(tx);
+      return query
+        .all({
+          orgId: f.orgId,
+          slot: f.slot ?? null,
+          action: f.action ?? null,
+          sinceMs: f.sinceMs ?? null,
+          untilMs: f.untilMs ?? null,
+          beforeSeq: f.beforeSeq ?? null,
+          limit: f.limit,
+        })
+        .map(toEntry);
     },
     async archive(tx, nowMs) {
       conn.inside(tx);

@@ -3,6 +3,7 @@ import { createSqliteAuditStore } from './sqlite-audit-store';
 import { SqliteConnection } from './sqlite-connection';
 import { createSqliteKeyStore } from './sqlite-key-store';
 import { createSqliteMetaStore, createSqliteOrgStore } from './sqlite-org-store';
+import { createSqliteSessionStore } from './sqlite-session-store';
 import { createSqliteSlotStore } from './sqlite-slot-store';
 import { createSqliteTokenStore } from './sqlite-token-store';
 import { createSqliteTrustStore } from './sqlite-trust-store';
@@ -26,6 +27,7 @@ export function createSqliteStorage(db: Database, options: { maxWaitMs?: number 
     meta: createSqliteMetaStore(conn),
     keys: createSqliteKeyStore(conn),
     audit: createSqliteAuditStore(conn),
+    sessions: createSqliteSessionStore(conn),
     write: (fn) => conn.transaction('IMMEDIATE', fn),
     read: (fn) => conn.transaction('DEFERRED', fn),
     async ping() {

@@ -1,6 +1,7 @@
 import type { SecretType } from '@dodil/shared';
 import type { AuditStore } from './audit-store';
 import type { KeyStore } from './key-store';
+import type { SessionStore } from './session-store';
 
 /** An organization. `id` is immutable and is what ciphertexts are bound to. */
 export interface OrgRecord {
@@ -185,6 +186,8 @@ export interface Storage {
   readonly meta: MetaStore;
   readonly keys: KeyStore;
   readonly audit: AuditStore;
+  /** Console sessions (SPEC §10). */
+  readonly sessions: SessionStore;
   /**
    * Runs `fn` in one write transaction, serialised against every other writer
    * of the store (other processes and servers included): commits when `fn`

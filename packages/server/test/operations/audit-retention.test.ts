@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { exportAudit } from '../../src/audit/audit-export';
 import { AuditBrokenError } from '../../src/audit/audit-log';
 import { pruneAuditThrough, startAuditRetention } from '../../src/audit/audit-retention';
+import { currentEngine } from '../support/engine';
 import { gitValue, makeHarness } from '../support/harness';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
@@ -22,7 +23,8 @@ async function exported(h: Harness, since: number): Promise<Record<string, unkno
   return out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-const sql = (h: Harness, text: string, ...args: unknown[]) => h.runtime.db.prepare(text).run(...args);
+// Plain SQL through exec, so the suite runs on both engines (support/engine.ts).
+const sql = (h: Harness, text: string) => h.runtime.db.exec(text);
 
 describe('audit export (SPEC §9)', () => {
   test('NDJSON in chain order with seq and mac, only entries after --since', async () => {
@@ -112,27 +114,31 @@ describe('audit prune and its checkpoint (SPEC §9)', () => {
   test('a forged, removed, replayed or head-copied checkpoint is caught', async () => {
     const h = await withEntries(30);
     await pruneAuditThrough(h.runtime.audit, 5);
-    const older = h.runtime.db.prepare("SELECT value FROM meta WHERE key = 'audit_checkpoint'").pluck().get() as Buffer;
+    sql(h, "INSERT INTO meta (key, value) SELECT 'cp_older', value FROM meta WHERE key = 'audit_checkpoint'");
     await pruneAuditThrough(h.runtime.audit, 12);
-    const current = h.runtime.db.prepare("SELECT value FROM meta WHERE key = 'audit_checkpoint'").pluck().get() as Buffer;
-    const set = (v: Buffer) => sql(h, "UPDATE meta SET value = ? WHERE key = 'audit_checkpoint'", v);
+    sql(h, "INSERT INTO meta (key, value) SELECT 'cp_current', value FROM meta WHERE key = 'audit_checkpoint'");
+    const setFrom = (key: string) =>
+      sql(h, `UPDATE meta SET value = (SELECT value FROM meta WHERE key = '${key}') WHERE key = 'audit_checkpoint'`);
 
-    const forged = Buffer.from(current);
-    forged[7] = (forged[7] ?? 0) + 3; // move it forward: would hide entries 13..15
-    set(forged);
+    // Move it forward by 3 (would hide entries 13..15): the seq is the first 8 bytes, big-endian.
+    sql(
+      h,
+      currentEngine() === 'postgres'
+        ? "UPDATE meta SET value = '\\x000000000000000f'::bytea || substring(value from 9) WHERE key = 'audit_checkpoint'"
+        : "UPDATE meta SET value = x'000000000000000f' || substr(value, 9) WHERE key = 'audit_checkpoint'",
+    );
     expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, reason: 'the prune checkpoint is forged or corrupt' });
 
-    set(older); // replay the older one: entries 6..12 are gone
+    setFrom('cp_older'); // replay the older one: entries 6..12 are gone
     expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 6 });
 
-    const head = h.runtime.db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").pluck().get() as Buffer;
-    set(head); // a head is not a checkpoint (else deleting the whole log would verify)
+    setFrom('audit_head'); // a head is not a checkpoint (else deleting the whole log would verify)
     expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, reason: 'the prune checkpoint is forged or corrupt' });
 
     sql(h, "DELETE FROM meta WHERE key = 'audit_checkpoint'");
     expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 1 });
 
-    sql(h, "INSERT INTO meta (key, value) VALUES ('audit_checkpoint', ?)", current);
+    sql(h, "INSERT INTO meta (key, value) SELECT 'audit_checkpoint', value FROM meta WHERE key = 'cp_current'");
     expect(await h.runtime.audit.verify()).toMatchObject({ ok: true, from: 13 });
   });
 

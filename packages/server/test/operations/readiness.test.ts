@@ -92,10 +92,9 @@ describe('/readyz names every server-side cause with a fixed code (SPEC §9)', (
     }
     closeSync(fd);
     expect(await readyz(h)).toMatchObject({ status: 503, reasons: ['DISK_FULL'] });
-    // A write can't be made durable: the request is refused, with no driver text and nothing partial.
-    // (Today SQLITE_FULL on the slot write surfaces as 500 INTERNAL; SPEC §2 wants 503. See the h15 report.)
+    // A write can't be made durable: refused as UNAVAILABLE (SPEC §2), no driver text, nothing partial.
     const refused = await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh2', value: gitValue('u', 'x'.repeat(8000)) } });
-    expect(refused.status).toBeGreaterThanOrEqual(500);
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, expect.stringMatching(/^\d+$/)]);
     expect(refused.text).not.toMatch(/sqlite|disk is full/i);
 
     rmSync(filler);

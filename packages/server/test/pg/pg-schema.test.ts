@@ -52,3 +52,17 @@ test('an unreachable database fails fast with UNAVAILABLE, then backs off withou
   expect(performance.now() - again).toBeLessThan(400);
   expect(await db.ping()).toBe(false);
 });
+
+test('a read-only primary (failover in progress) is UNAVAILABLE for writes, reads still answer', async () => {
+  const url = await pgTestDatabase();
+  const setup = open(url);
+  await migratePg(setup);
+  const name = new URL(url).pathname.slice(1);
+  await setup.exec(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+  const db = open(url);
+  const err = await db.transaction((tx) => tx.exec(`INSERT INTO meta (key, value) VALUES ('k', '\\x00')`)).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(DatabaseUnavailableError);
+  expect([(err as DatabaseUnavailableError).code, (err as DatabaseUnavailableError).reason]).toEqual(['UNAVAILABLE', 'read-only']);
+  // Not a connection failure: no backoff, reads go on.
+  expect(await db.rows('one', 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+});

@@ -15,7 +15,7 @@ export interface Cluster {
   /** An all-scope token of org acme. */
   token: string;
   /** `dodil-server <args>` (built bundle) against the cluster's database. */
-  admin(args: string[]): { code: number; stdout: string; stderr: string };
+  admin(args: string[], extraEnv?: Record<string, string>): { code: number; stdout: string; stderr: string };
   /** The same, without blocking this process (so load keeps flowing while it runs). */
   adminAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Starts one more replica (killed when the test ends). */
@@ -29,9 +29,9 @@ export async function cluster(databaseUrl?: string): Promise<Cluster> {
   const url = databaseUrl ?? (await pgTestDatabase());
   const env = { DODIL_DATABASE_URL: url, DODIL_MASTER_KEY: Buffer.from(TEST_MASTER_KEY).toString('base64') };
   const main = builtServer();
-  const admin = (args: string[]) => {
+  const admin = (args: string[], extraEnv: Record<string, string> = {}) => {
     const r = spawnSync(process.execPath, [main, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -51,6 +51,8 @@ export async function cluster(databaseUrl?: string): Promise<Cluster> {
   const token = admin(['token', 'create', '--org', 'acme', '--scopes', SCOPES.join(',')]);
   if (token.code !== 0) throw new Error(`token create failed: ${token.stderr}`);
   const client = new pg.Client({ connectionString: url });
+  // Outage tests stop the server under this connection; its loss is expected, not a crash.
+  client.on('error', () => undefined);
   await client.connect();
   onTestFinished(() => client.end());
   return {

@@ -243,6 +243,44 @@ export function describeStorageContract(engine: string, open: () => Promise<Stor
       await s.ping();
     });
 
+    test('audit query: one org, exact slot and action, time range, before a position, newest first', async () => {
+      const s = await withOrg();
+      const other = { ...entry(4, 'globex'), orgId: 'org-other' };
+      await s.write((tx) => s.audit.insert(tx, [entry(1), entry(2), { ...entry(3), action: 'CreateSecret', slot: 's1' }, other, entry(5)]));
+      const q = (over: Partial<Parameters<Storage['audit']['query']>[1]>) =>
+        s.read((tx) =>
+          s.audit.query(tx, { orgId: org.id, slot: undefined, action: undefined, sinceMs: undefined, untilMs: undefined, beforeSeq: undefined, limit: 10, ...over }),
+        );
+      const seqs = async (over: Partial<Parameters<Storage['audit']['query']>[1]>) => (await q(over)).map((e) => e.seq);
+      expect(await seqs({})).toEqual([5, 3, 2, 1]);
+      expect(await seqs({ slot: 's1' })).toEqual([3, 1]);
+      expect(await seqs({ action: 'CreateSecret' })).toEqual([3]);
+      expect(await seqs({ sinceMs: 102, untilMs: 105 })).toEqual([3, 2]);
+      expect(await seqs({ beforeSeq: 3, limit: 1 })).toEqual([2]);
+      const newest = (await q({ limit: 1 }))[0];
+      expect(newest && { ...newest, mac: new Uint8Array(newest.mac) }).toEqual(entry(5));
+    });
+
+    test('console sessions: create, get by id hash, delete, expired ones swept', async () => {
+      const s = await open();
+      const session = (n: number, expiresAtMs: number) => ({
+        idHash: new Uint8Array(32).fill(n),
+        tokenId: '0123456789abcdef',
+        sealedToken: new Uint8Array([n, 2, 3]),
+        createdAtMs: 1,
+        expiresAtMs,
+      });
+      await s.sessions.create(session(1, 100));
+      await s.sessions.create(session(2, 200));
+      const got = await s.sessions.get(new Uint8Array(32).fill(1));
+      expect(got && { ...got, idHash: new Uint8Array(got.idHash), sealedToken: new Uint8Array(got.sealedToken) }).toEqual(session(1, 100));
+      expect(await s.sessions.get(new Uint8Array(32).fill(3))).toBeUndefined();
+      expect(await s.sessions.deleteExpired(150)).toBe(1);
+      expect(await s.sessions.get(new Uint8Array(32).fill(1))).toBeUndefined();
+      expect(await s.sessions.delete(new Uint8Array(32).fill(2))).toBe(true);
+      expect(await s.sessions.delete(new Uint8Array(32).fill(2))).toBe(false);
+    });
+
     test('tokens: grants, parent, trust and last use round-trip; revokeTree revokes the whole subtree; expired exchanged tokens are pruned', async () => {
       const s = await withOrg();
       const token = (id: string, over: Partial<TokenRecord> = {}): TokenRecord => ({

@@ -12,6 +12,7 @@ import { pgTestDatabase } from './pg';
 
 type IntegrityFailure = Parameters<NonNullable<RuntimeOptions['onIntegrityFailure']>>[0];
 import type { Runtime } from '../../src/runtime';
+import { consoleDepsOf } from '../../src/ui/console-wiring';
 import { withRequestMetrics } from '../../src/metrics/access-metrics';
 import type { ServerMetrics } from '../../src/metrics/metrics';
 import { openApiMismatch } from './openapi-check';
@@ -60,6 +61,8 @@ export function captureLogger(): Logger & { lines: string[] } {
 export interface HarnessOptions {
   clock?: TestClock;
   dir?: string;
+  /** Mark console cookies Secure (as under TLS). */
+  secureCookies?: boolean;
   /** Counts every access-log line and audit entry into these metrics (SPEC §9). */
   metrics?: ServerMetrics;
 }
@@ -89,6 +92,8 @@ export async function makeHarness(options: HarnessOptions = {}) {
   metrics?.watchReadiness(runtime.readiness);
   const app = createApp({
     secrets: runtime.secrets,
+    auditQuery: runtime.auditQuery,
+    console: consoleDepsOf(runtime, { secureCookies: options.secureCookies ?? false, logger }),
     tokens: runtime.tokens,
     exchange: runtime.exchange,
     auth: runtime.auth,

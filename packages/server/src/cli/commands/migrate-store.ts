@@ -1,11 +1,11 @@
+import { join } from 'node:path';
 import { adminEntry } from '../../audit/audited-admin-service';
 import { ConfigError } from '../../config';
+import { DATABASE_FILE, openDatabase } from '../../storage/database';
 import { openPgDatabase } from '../../storage/pg/pg-database';
 import { migratePg } from '../../storage/pg/pg-schema';
 import { StoreCopyError, copySqliteToPg } from '../../storage/pg/pg-store-copy';
 import { AppError } from '../../errors/app-error';
-import { join } from 'node:path';
-import { DATABASE_FILE, openDatabase } from '../../storage/database';
 import { COMMON_OPTIONS, dataDirOf, openForAdmin, parseCommandFlags } from '../common-options';
 import { redactUrl, resolveDatabase } from '../database-option';
 import type { Command } from '../io';

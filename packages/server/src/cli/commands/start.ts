@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ALL_SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
-import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
+import { ConfigError, ensureDataDir, isLoopback, parseListen, readKeyFile, resolveMasterKey } from '../../config';
 import { listen } from '../../edge/listen';
 import { createJsonLogger } from '../../edge/logger';
 import { startAuditRetention } from '../../audit/audit-retention';
@@ -11,6 +11,7 @@ import { createServerMetrics } from '../../metrics/metrics';
 import { listenMetrics } from '../../metrics/metrics-listener';
 import type { ReadinessCheck } from '../../ops/readiness';
 import type { OperatorRuntime } from '../../runtime';
+import { consoleDepsOf } from '../../ui/console-wiring';
 import { COMMON_OPTIONS, dataDirOf, openChosenRuntime, parseCommandFlags } from '../common-options';
 import { redactUrl, resolveDatabase } from '../database-option';
 import { parseDuration } from '../duration';
@@ -68,6 +69,15 @@ async function bootstrapDev(runtime: Pick<OperatorRuntime, 'admin' | 'listOrgs'>
   io.stderr('\n');
 }
 
+/** The master key file read again; `undefined` when it is unreadable or not a key (the server then seals). */
+function rereadKeyFile(file: string): Uint8Array | undefined {
+  try {
+    return readKeyFile(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `--drain-delay`: seconds between /readyz turning 503 on SIGTERM and the listener closing (default 0). */
 function parseDrainDelay(text: string | undefined): number {
   if (text === undefined || text === '') return 0;
@@ -104,12 +114,17 @@ export const startCommand: Command = async (argv, io) => {
   const jsonLogger = createJsonLogger(io.stdout);
   // With metrics, every access-log line (REST and RPC alike) is also counted.
   const logger = metrics === undefined ? jsonLogger : withRequestMetrics(jsonLogger, metrics);
+  // `source` is the key file's path, or the variable's name for a key given in the environment.
+  const keyFile = master.source === 'DODIL_MASTER_KEY' ? undefined : master.source;
   const runtime = await openChosenRuntime(database, dataDir, {
     masterKey: master.key,
     nativeBinding: io.nativeBinding,
     onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
     onExchangeRefused: (e) => logger.info({ msg: 'token exchange refused', ...e }),
     security: {
+      // A key file is re-read after a rotation elsewhere: write the new key into it, then run
+      // `keys rotate-master`, and every replica follows within a second without a restart.
+      ...(keyFile === undefined ? {} : { readMasterKey: () => rereadKeyFile(keyFile) }),
       onSealed: () =>
         logger.error({
           msg: 'sealed: the master key or the audit log changed under this server; refusing to serve until restarted',
@@ -128,6 +143,8 @@ export const startCommand: Command = async (argv, io) => {
     metrics?.watchReadiness(readiness);
     const app = createApp({
       secrets: runtime.secrets,
+      auditQuery: runtime.auditQuery,
+      console: consoleDepsOf(runtime, { secureCookies: tls !== undefined, logger }),
       tokens: runtime.tokens,
       exchange: runtime.exchange,
       auth: runtime.auth,

@@ -39,7 +39,9 @@ export const tokenCommand: Command = async (argv, io) => {
   } else if (action !== 'revoke' || rest.length !== 1) {
     throw new ConfigError(HELP);
   }
-  if (action === 'create' && values.scopes === undefined) throw new ConfigError(HELP);
+  if (action === 'create' && values.scopes === undefined) {
+    throw new ConfigError(`token create needs --scopes: a comma-separated list of ${ALL_SCOPES.join(',')}\n\n${HELP}`);
+  }
   const expiresInMs = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
   const runtime: Pick<OperatorRuntime, 'admin' | 'close'> = await openForAdmin(values, io);
   try {

@@ -1,4 +1,4 @@
-import type { AuditRecord as AuditEntry } from '../audit-store';
+import type { AuditQuery, AuditRecord as AuditEntry } from '../audit-store';
 import type { PgQueryable } from './pg-database';
 
 // The audit chain on PostgreSQL. One chain for every replica: appends take
@@ -106,4 +106,21 @@ export async function firstAuditSeqSince(q: PgQueryable, timeMs: number): Promis
 /** Deletes every entry with seq at most `seq` (prune); how many went. */
 export async function deleteAuditThrough(q: PgQueryable, seq: number): Promise<number> {
   return q.exec('DELETE FROM audit_log WHERE seq <= $1', [seq]);
+}
+
+/** One org's entries matching a filter, newest first (the audit API); absent filters bind NULL. */
+export async function queryAudit(q: PgQueryable, f: AuditQuery): Promise<AuditEntry[]> {
+  const rows = await q.rows<AuditRow>(
+    'audit_query',
+    `SELECT * FROM audit_log
+     WHERE org_id = $1
+       AND ($2::text IS NULL OR slot = $2::text)
+       AND ($3::text IS NULL OR action = $3::text)
+       AND ($4::bigint IS NULL OR time_ms >= $4::bigint)
+       AND ($5::bigint IS NULL OR time_ms < $5::bigint)
+       AND ($6::bigint IS NULL OR seq < $6::bigint)
+     ORDER BY seq DESC LIMIT $7`,
+    [f.orgId, f.slot ?? null, f.action ?? null, f.sinceMs ?? null, f.untilMs ?? null, f.beforeSeq ?? null, f.limit],
+  );
+  return rows.map(toEntry);
 }

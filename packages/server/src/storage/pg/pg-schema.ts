@@ -114,6 +114,17 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX oidc_used_jti_by_expiry ON oidc_used_jti (expires_at_ms);
   `,
+  // 3: console sessions (SPEC §10), as SQLite's migration 5: only the id's hash and the sealed token.
+  `
+  CREATE TABLE ui_sessions (
+    id_hash       BYTEA PRIMARY KEY,
+    token_id      TEXT NOT NULL,
+    sealed_token  BYTEA NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    expires_at_ms BIGINT NOT NULL
+  );
+  CREATE INDEX ui_sessions_by_expiry ON ui_sessions (expires_at_ms);
+  `,
 ];
 
 /** The table holding the schema version (PostgreSQL has no user_version). */

@@ -2,6 +2,7 @@ import type { Storage } from '../types';
 import { readChangeCounter, watchChanges } from './pg-changes';
 import type { ChangeKind, ChangeWatcher } from './pg-changes';
 import { openPgDatabase } from './pg-database';
+import { createPgSessionStore } from './pg-session-store';
 import { createPgTrustStore } from './pg-trust-store';
 import type { PgDatabase, PgDatabaseOptions } from './pg-database';
 import { migratePg } from './pg-schema';
@@ -73,6 +74,7 @@ export async function openPgStorage(url: string, options: PgStorageOptions = {})
     meta: createPgMetaStore(db),
     keys: createPgKeyStore(txs),
     audit: createPgAuditStore(txs),
+    sessions: createPgSessionStore(db),
     write: (fn) => txs.run('write', fn),
     read: (fn) => txs.run('snapshot', fn),
     async ping() {

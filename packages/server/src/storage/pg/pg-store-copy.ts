@@ -106,7 +106,8 @@ export function unknownSqliteTables(db: Database): string[] {
     .all() as Array<{ name: string }>;
   return tables
     .map((t) => t.name)
-    .filter((name) => !known.has(name) && !name.startsWith('audit_log_archive_'))
+    // Console sessions are not carried: they are bound to one store's tokens and users sign in again.
+    .filter((name) => !known.has(name) && !name.startsWith('audit_log_archive_') && name !== 'ui_sessions')
     .filter((name) => db.prepare(`SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT 1`).get() !== undefined);
 }
 

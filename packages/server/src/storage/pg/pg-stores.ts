@@ -12,6 +12,7 @@ import {
   lastAudit,
   lockAuditChain,
   newestAudit,
+  queryAudit,
 } from './pg-audit-queries';
 import * as orgq from './pg-org-queries';
 import { deleteSlot, getSlot, listRegistrySlots, listSlots, upsertSlot } from './pg-slot-queries';
@@ -250,6 +251,7 @@ export function createPgAuditStore(txs: PgTxs): AuditStore {
       }
     },
     list: (tx, { org, limit }) => newestAudit(q(tx), org, limit),
+    query: (tx, filter) => queryAudit(q(tx), filter),
     after: (tx, seq, limit) => auditPage(q(tx), seq, limit),
     firstSeqSince: (tx, timeMs) => firstAuditSeqSince(q(tx), timeMs),
     deleteThrough: (tx, seq) => deleteAuditThrough(q(tx), seq),
