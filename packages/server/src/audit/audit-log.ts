@@ -7,6 +7,28 @@ import type { AuditStore } from '../storage/sqlite-audit-store';
 /** The audit log could not be appended to; the caller must fail closed. */
 export class AuditUnavailableError extends Error {
   override readonly name = 'AuditUnavailableError';
+
+  constructor(
+    message: string,
+    /** Seconds after which trying again may help (the disk floor), when known. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Seconds a caller refused for want of disk space is told to wait. */
+const DISK_RETRY_AFTER_S = 60;
+
+/**
+ * The free-space floor of the audit log: writes are refused while fewer than
+ * `minFreeBytes` are free, so the database is never driven into a full disk
+ * (where SQLite fails mid-write and every org gets 503 anyway).
+ */
+export interface DiskFloor {
+  /** Bytes free to this process on the database's file system (cheap: the caller caches). */
+  freeBytes(): number;
+  minFreeBytes: number;
 }
 
 /** The HMAC-chained, fail-closed audit log. */
@@ -21,7 +43,10 @@ export interface AuditLog {
   appendInTransaction(entry: AuditEntryInput): void;
   /** Writes pending entries now (before closing the database). */
   flush(): void;
-  /** Whether entries can be appended (the head is intact and matches the tail); for readiness. */
+  /**
+   * Whether entries can be appended (the head is intact and matches the tail, and the disk is
+   * above its floor); for readiness.
+   */
   isAppendable(): boolean;
   verify(): AuditVerifyResult;
   /** MAC of entry `seq` (to compare with an anchor the operator recorded elsewhere). */
@@ -37,6 +62,8 @@ export interface AuditLogDeps {
   key: Uint8Array;
   /** Defers the batch commit to the end of this event loop turn; `setImmediate` by default. */
   schedule?: (flush: () => void) => void;
+  /** Refuse appends below this much free disk (off when absent). */
+  diskFloor?: DiskFloor;
 }
 
 interface Pending {
@@ -65,9 +92,17 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     return head;
   }
 
+  function checkDiskFloor(): void {
+    const floor = deps.diskFloor;
+    if (floor !== undefined && floor.freeBytes() < floor.minFreeBytes) {
+      throw new AuditUnavailableError('too little free disk space for the audit log', DISK_RETRY_AFTER_S);
+    }
+  }
+
   // Must run inside a write transaction. The head is re-read each time because
   // the admin CLI appends to the same chain from another process.
   function appendLocked(entries: readonly AuditEntryInput[]): void {
+    checkDiskFloor();
     const head = checkedHead();
     let prev: Uint8Array = head.lastMac;
     let seq = head.count;
@@ -117,6 +152,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     flush,
     isAppendable() {
       try {
+        checkDiskFloor();
         store.snapshot(checkedHead);
         return true;
       } catch {

@@ -3,7 +3,7 @@ import type { MasterKey } from '../crypto/master-key';
 import type { AuditStore } from '../storage/sqlite-audit-store';
 import type { MetaStore } from '../storage/types';
 import { createAuditLog, initialHead } from './audit-log';
-import type { AuditLog } from './audit-log';
+import type { AuditLog, DiskFloor } from './audit-log';
 
 /** Meta key of the audit key, stored wrapped by the master key (so it is re-wrapped by rotate-master). */
 export const AUDIT_KEY_META = 'audit_key';
@@ -20,6 +20,7 @@ export interface OpenAuditLogDeps {
   /** Whether the store already holds orgs (a chain started late is said so in its first entry). */
   hasOrgs: () => boolean;
   schedule?: (flush: () => void) => void;
+  diskFloor?: DiskFloor;
 }
 
 /**
@@ -33,7 +34,12 @@ export async function openAuditLog(deps: OpenAuditLogDeps): Promise<AuditLog> {
   const { master, random } = deps;
   const wrapped = await deps.meta.putIfAbsent(AUDIT_KEY_META, master.wrap(random(32), AUDIT_KEY_PURPOSE, random));
   const key = master.unwrap(wrapped, AUDIT_KEY_PURPOSE);
-  const log = createAuditLog({ store: deps.store, key, ...(deps.schedule ? { schedule: deps.schedule } : {}) });
+  const log = createAuditLog({
+    store: deps.store,
+    key,
+    ...(deps.schedule ? { schedule: deps.schedule } : {}),
+    ...(deps.diskFloor ? { diskFloor: deps.diskFloor } : {}),
+  });
   deps.store.transaction(() => {
     // Only a brand-new chain gets a head; a missing head next to entries is tampering, left for verify.
     if (deps.store.readHead() !== undefined || deps.store.last() !== undefined) return;

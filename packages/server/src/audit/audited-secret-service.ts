@@ -5,11 +5,19 @@ import type { CallContext } from '../services/context';
 import type { SecretService, SlotWrite } from '../services/secret-service';
 import { capText } from './audit-entry';
 import type { AuditEntryInput } from './audit-entry';
+import { AuditUnavailableError } from './audit-log';
 import type { AuditLog } from './audit-log';
+import { createFailureAggregator, withRepeats } from './failure-aggregator';
+import type { FailureAggregator } from './failure-aggregator';
+import { addressKey } from '../throttle/address-key';
 
 /** The refusal when an audit entry can't be made durable: nothing is returned or written. */
-export const auditUnavailable = () =>
-  new AppError('UNAVAILABLE', 'the audit log cannot be written, so the request was refused; nothing was changed');
+export const auditUnavailable = (cause?: unknown) =>
+  new AppError(
+    'UNAVAILABLE',
+    'the audit log cannot be written, so the request was refused; nothing was changed',
+    cause instanceof AuditUnavailableError ? cause.retryAfterSeconds : undefined,
+  );
 
 /** The audit code of an outcome: `OK` or the gRPC code name (unexpected errors are INTERNAL). */
 export const codeOf = (err: unknown): string => (err instanceof AppError ? err.code : 'INTERNAL');
@@ -69,19 +77,22 @@ export function createSlotWriteAudit(audit: AuditLog, clock: Clock): SlotWriteAu
  * here). Fail closed: a value is returned, and an error reported, only after
  * the call's entry is durable; when it can't be written the caller gets
  * UNAVAILABLE instead. Reads share one commit per event-loop turn (group
- * commit); writes carry their entry in their own transaction.
+ * commit); writes carry their entry in their own transaction. Repeated
+ * identical failures (same token, call, slot, outcome and address) are
+ * aggregated into one entry per window, so a looping client can't fill the disk.
  */
 export function createAuditedSecretService(
   inner: SecretService,
   audit: AuditLog,
   writes: SlotWriteAudit,
   clock: Clock,
+  aggregator: FailureAggregator = createFailureAggregator(clock),
 ): SecretService {
   async function durably(entry: AuditEntryInput): Promise<void> {
     try {
       await audit.record(entry);
-    } catch {
-      throw auditUnavailable();
+    } catch (err) {
+      throw auditUnavailable(err);
     }
   }
 
@@ -98,8 +109,13 @@ export function createAuditedSecretService(
     try {
       result = await run(call);
     } catch (err) {
-      if (writes.failed(call)) throw auditUnavailable();
-      if (!writes.wasWritten(call)) await durably({ ...entryOf(ctx, clock, action, slot), code: codeOf(err) });
+      if (writes.failed(call)) throw auditUnavailable(err);
+      if (!writes.wasWritten(call)) {
+        const entry = { ...entryOf(ctx, clock, action, slot), code: codeOf(err) };
+        const key = [ctx.principal.tokenId, action, entry.slot ?? '-', entry.code, addressKey(ctx.clientAddress)].join('\0');
+        const decision = aggregator.admit(key);
+        if (decision.record) await durably({ ...entry, detail: capText(withRepeats(entry.detail, decision.repeated)) });
+      }
       throw err;
     }
     if (!writes.wasWritten(call)) await durably({ ...entryOf(ctx, clock, action, slot), ...describe?.(result) });

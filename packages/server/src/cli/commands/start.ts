@@ -10,14 +10,19 @@ import { openRuntime } from '../../runtime';
 import type { Runtime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
 import { COMMON_OPTIONS, dataDirOf, parseCommandFlags } from '../common-options';
+import { HARDENING_OPTIONS, hardeningSettings } from '../hardening-options';
 import type { CliIo, Command } from '../io';
 
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
                           [--master-key-file F | --dev] [--tls-cert F --tls-key F] [--insecure-http]
+                          [--trusted-proxies CIDR[,CIDR…]] [--token-rate N] [--audit-min-free-mb N]
 
 Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
 The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
---dev generates one in the data dir and creates org "default" with an all-scope token (not for production).`;
+--dev generates one in the data dir and creates org "default" with an all-scope token (not for production).
+--trusted-proxies (DODIL_TRUSTED_PROXIES): take the client address from X-Forwarded-For only from these peers.
+--token-rate (DODIL_TOKEN_RATE): requests per second per token, default 1000, 0 = off.
+--audit-min-free-mb (DODIL_AUDIT_MIN_FREE_MB): refuse audited requests (503) below this much free disk, default 64.`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -25,6 +30,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'insecure-http': { type: 'boolean' },
+  ...HARDENING_OPTIONS,
 } as const;
 
 const DEV_ORG = 'default';
@@ -67,6 +73,7 @@ export const startCommand: Command = async (argv, io) => {
       `refusing plain HTTP on ${address.host}, which is not loopback: give --tls-cert and --tls-key, or --insecure-http`,
     );
   }
+  const hardening = hardeningSettings(values, io.env);
   const dev = values.dev ?? false;
   const dataDir = dataDirOf(values['data-dir'], io);
   ensureDataDir(dataDir);
@@ -78,6 +85,8 @@ export const startCommand: Command = async (argv, io) => {
     nativeBinding: io.nativeBinding,
     onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
     security: {
+      tokenRate: hardening.tokenRate,
+      auditMinFreeBytes: hardening.auditMinFreeBytes,
       onSealed: () =>
         logger.error({
           msg: 'sealed: the master key or the audit log changed under this server; refusing to serve until restarted',
@@ -95,6 +104,7 @@ export const startCommand: Command = async (argv, io) => {
       isReady: () => runtime.isReady(),
       logger,
       now: () => performance.now(),
+      ...(hardening.clientAddressOf ? { clientAddressOf: hardening.clientAddressOf } : {}),
     });
     const server = await listen({
       fetch: app.fetch,
@@ -102,7 +112,13 @@ export const startCommand: Command = async (argv, io) => {
       port: address.port,
       ...(tls ? { tls } : {}),
       // gRPC, gRPC-Web and Connect on the same port, over the same services.
-      rpc: { secrets: runtime.secrets, auth: runtime.auth, logger, now: () => performance.now() },
+      rpc: {
+        secrets: runtime.secrets,
+        auth: runtime.auth,
+        logger,
+        now: () => performance.now(),
+        ...(hardening.clientAddressOf ? { clientAddressOf: hardening.clientAddressOf } : {}),
+      },
     });
     logger.info({ msg: 'listening', url: server.url, dataDir, dev });
     await new Promise<void>((resolve) => {
