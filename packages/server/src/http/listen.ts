@@ -1,6 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttp2Server } from 'node:http2';
+import { constants as h2constants, createServer as createHttp2Server } from 'node:http2';
 import type { Http2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -21,7 +21,33 @@ export interface ListenOptions {
    * gRPC-Web and Connect on the same port, calling these services.
    */
   rpc?: Omit<RpcDeps, 'shutdownSignal'>;
+  /** Connection and timeout limits (defaults: {@link DEFAULT_LISTEN_LIMITS}). */
+  limits?: Partial<ListenLimits>;
 }
+
+/**
+ * What one client can hold open. HTTP/1.1 gets Node's header and request
+ * timeouts; HTTP/2 gets the same by hand (Node has none for it), a stream cap
+ * per connection, and both share the connection cap.
+ */
+export interface ListenLimits {
+  /** Open connections at most (both protocols); more are closed on accept. */
+  maxConnections: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS of every HTTP/2 connection. */
+  maxConcurrentStreams: number;
+  /** Until a request's headers are in (HTTP/1.1), or an HTTP/2 connection's first stream opens. */
+  headersTimeoutMs: number;
+  /** Until a request's whole body is in; an HTTP/2 stream still sending then is cancelled. */
+  requestTimeoutMs: number;
+}
+
+/** The defaults of {@link ListenLimits}. */
+export const DEFAULT_LISTEN_LIMITS: ListenLimits = {
+  maxConnections: 4096,
+  maxConcurrentStreams: 100,
+  headersTimeoutMs: 60_000,
+  requestTimeoutMs: 60_000,
+};
 
 /** A listening server. */
 export interface Listening {
@@ -159,12 +185,36 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     : restListener;
   const h1Handler = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
 
-  const h2 = createHttp2Server({}, (req, res) => listener(req, res));
+  const limits: ListenLimits = { ...DEFAULT_LISTEN_LIMITS, ...options.limits };
+  const h2 = createHttp2Server({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, (req, res) => {
+    // Answered before the body was read (a refusal never reads it): Node resets the stream
+    // with NO_ERROR, but the bytes that had arrived stay buffered, and a stream whose readable
+    // side was never consumed never emits 'close', so it (and everything the request held)
+    // would stay in memory. Drain it.
+    res.once('finish', () => {
+      if (!req.readableEnded) req.resume();
+    });
+    listener(req, res);
+  });
   h2.setTimeout(H2_IDLE_MS);
   const sessions = new Set<Http2Session>();
   h2.on('session', (session) => {
     sessions.add(session);
-    session.once('close', () => sessions.delete(session));
+    // A connection that never opens a stream is dropped, as HTTP/1.1 drops one that never sends headers.
+    const firstStream = setTimeout(() => session.destroy(), limits.headersTimeoutMs);
+    session.once('stream', () => clearTimeout(firstStream));
+    session.once('close', () => {
+      clearTimeout(firstStream);
+      sessions.delete(session);
+    });
+  });
+  h2.on('stream', (stream) => {
+    // A stream still sending its request when the time is up (a slow-loris body) is cancelled;
+    // one already answering (a reflection stream) is left alone.
+    const timer = setTimeout(() => {
+      if (!stream.closed && (!stream.headersSent || stream.writableFinished)) stream.close(h2constants.NGHTTP2_CANCEL);
+    }, limits.requestTimeoutMs);
+    stream.once('close', () => clearTimeout(timer));
   });
   const toH2 = (socket: Socket) => h2.emit('connection', socket);
 
@@ -180,6 +230,9 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     divert(server, 'connection', (socket, h1) => sniffPreface(socket, sniffing, toH2, h1));
   }
 
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
