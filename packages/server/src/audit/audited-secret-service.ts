@@ -133,9 +133,9 @@ export function createAuditedSecretService(
         'FindRegistrySecrets',
         undefined,
         (c) => inner.findRegistry(c, host),
-        // Which values left the server: the names of every slot returned.
+        // Which values left the server: the names of every slot returned, never cut short.
         (found) => ({
-          slot: found.length === 0 ? undefined : capText(found.map((s) => s.metadata.name).join(',')),
+          slot: found.length === 0 ? undefined : found.map((s) => s.metadata.name).join(','),
           // The normalised key only: the raw string may carry a path or query the caller typed.
           detail: `host=${host === undefined ? '*' : (normaliseRegistryHost(host) ?? '(invalid)')}`,
         }),

@@ -35,7 +35,7 @@ const registryQuery = z.object({ host: z.string().optional() });
 
 /**
  * Our extension for the docker helper: registry slots matching a server
- * string, mounted at `/v1/ignite/registry-secrets` (scope GetSecret).
+ * string, mounted at `/v1/ignite/registry-secrets` (scope GetSecret; without `host`, metadata only and scope ListSecrets).
  */
 export function registrySecretRoutes(secrets: SecretService) {
   return new Hono<AppEnv>().get('/', zValidator('query', registryQuery, validationHook), async (c) => {
