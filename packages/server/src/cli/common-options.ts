@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { weakKeyReason } from '../crypto/key-strength';
+import { checkKeyStrength } from './process-guards';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { ConfigError, ensureDataDir, resolveMasterKey } from '../config';
@@ -58,8 +61,10 @@ export async function openForAdmin(
     generateDev: false,
   });
   ensureDataDir(dataDir);
+  const databaseFile = join(dataDir, DATABASE_FILE);
+  checkKeyStrength(weakKeyReason(key), !existsSync(databaseFile), io.stderr);
   return openRuntime({
-    databaseFile: join(dataDir, DATABASE_FILE),
+    databaseFile,
     masterKey: key,
     nativeBinding: io.nativeBinding,
   });

@@ -1,4 +1,6 @@
 import { ConfigError, readKeyFile } from '../../config';
+import { generateMasterKeyText, weakKeyReason } from '../../crypto/key-strength';
+import { checkKeyStrength } from '../process-guards';
 import { rotateMasterKey } from '../../ops/master-key-rotation';
 import { rotateOrgKey } from '../../ops/org-key-rotation';
 import type { OrgRotationReport } from '../../ops/org-key-rotation';
@@ -6,6 +8,7 @@ import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-optio
 import type { Command } from '../io';
 
 const HELP = `usage:
+  dodil-server keys generate            (prints a new random master key, base64, on stdout)
   dodil-server keys rotate-master --new-master-key-file F
   dodil-server keys rotate-org (<org> | --all) [--keep-old] [--batch-size N]
 (each also takes --data-dir DIR and the current master key: DODIL_MASTER_KEY, DODIL_MASTER_KEY_FILE,
@@ -41,10 +44,16 @@ export const keysCommand: Command = async (argv, io) => {
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
   const [action, ...rest] = positionals;
+  if (action === 'generate') {
+    if (rest.length > 0) throw new ConfigError(HELP);
+    io.stdout(`${generateMasterKeyText()}\n`);
+    return 0;
+  }
   if (action === 'rotate-master') {
     const file = values['new-master-key-file'];
     if (file === undefined || rest.length > 0) throw new ConfigError(HELP);
     const newKey = readKeyFile(file, 'new master key file');
+    checkKeyStrength(weakKeyReason(newKey), true, io.stderr);
     const runtime = await openForAdmin(values, io);
     try {
       const report = rotateMasterKey(runtime, newKey);

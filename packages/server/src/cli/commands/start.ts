@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
@@ -11,18 +11,23 @@ import type { Runtime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
 import { COMMON_OPTIONS, dataDirOf, parseCommandFlags } from '../common-options';
 import { HARDENING_OPTIONS, hardeningSettings } from '../hardening-options';
+import { checkCoreDumps, checkKeyStrength, envKeyWarning } from '../process-guards';
+import { weakKeyReason } from '../../crypto/key-strength';
 import type { CliIo, Command } from '../io';
 
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
                           [--master-key-file F | --dev] [--tls-cert F --tls-key F] [--insecure-http]
                           [--trusted-proxies CIDR[,CIDR…]] [--token-rate N] [--audit-min-free-mb N]
+                          [--allow-core-dumps]
 
 Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
 The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
 --dev generates one in the data dir and creates org "default" with an all-scope token (not for production).
 --trusted-proxies (DODIL_TRUSTED_PROXIES): take the client address from X-Forwarded-For only from these peers.
 --token-rate (DODIL_TOKEN_RATE): requests per second per token, default 1000, 0 = off.
---audit-min-free-mb (DODIL_AUDIT_MIN_FREE_MB): refuse audited requests (503) below this much free disk, default 64.`;
+--audit-min-free-mb (DODIL_AUDIT_MIN_FREE_MB): refuse audited requests (503) below this much free disk, default 64.
+Refuses to start while core dumps are enabled (they would hold the master key): run \`ulimit -c 0\` or set
+LimitCORE=0, or pass --allow-core-dumps. --dev only warns.`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -30,6 +35,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'insecure-http': { type: 'boolean' },
+  'allow-core-dumps': { type: 'boolean' },
   ...HARDENING_OPTIONS,
 } as const;
 
@@ -75,9 +81,12 @@ export const startCommand: Command = async (argv, io) => {
   }
   const hardening = hardeningSettings(values, io.env);
   const dev = values.dev ?? false;
+  checkCoreDumps({ limits: io.processLimits?.(), allowCoreDumps: values['allow-core-dumps'] ?? false, dev, warn: io.stderr });
   const dataDir = dataDirOf(values['data-dir'], io);
   ensureDataDir(dataDir);
   const master = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: dev });
+  if (master.source === 'DODIL_MASTER_KEY' && !dev) io.stderr(envKeyWarning(io.pid));
+  checkKeyStrength(weakKeyReason(master.key), !existsSync(join(dataDir, DATABASE_FILE)), io.stderr);
   const logger = createJsonLogger(io.stdout);
   const runtime = await openRuntime({
     databaseFile: join(dataDir, DATABASE_FILE),
