@@ -10,7 +10,29 @@ export const HARDENING_OPTIONS = {
   'trusted-proxies': { type: 'string' },
   'token-rate': { type: 'string' },
   'audit-min-free-mb': { type: 'string' },
+  'tls-min-version': { type: 'string' },
+  'tls-ciphers': { type: 'string' },
 } as const;
+
+/** TLS protocol options of `start`. */
+export interface TlsOptions {
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+  ciphers?: string;
+}
+
+/** `--tls-min-version` (`DODIL_TLS_MIN_VERSION`, default TLSv1.2; `1.2`/`1.3` accepted) and `--tls-ciphers` (`DODIL_TLS_CIPHERS`). */
+export function tlsOptionsOf(
+  values: { 'tls-min-version'?: string | undefined; 'tls-ciphers'?: string | undefined },
+  env: Env,
+): TlsOptions {
+  const version = (values['tls-min-version'] ?? env.DODIL_TLS_MIN_VERSION ?? 'TLSv1.2').trim();
+  const minVersion = /^(TLSv)?1\.2$/i.test(version) ? 'TLSv1.2' : /^(TLSv)?1\.3$/i.test(version) ? 'TLSv1.3' : undefined;
+  if (minVersion === undefined) {
+    throw new ConfigError(`--tls-min-version must be TLSv1.2 or TLSv1.3, got "${version.slice(0, 20)}"`);
+  }
+  const ciphers = values['tls-ciphers'] ?? env.DODIL_TLS_CIPHERS;
+  return { minVersion, ...(ciphers === undefined || ciphers.trim() === '' ? {} : { ciphers: ciphers.trim() }) };
+}
 
 /** What the hardening flags resolve to. */
 export interface HardeningSettings {

@@ -2,12 +2,23 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { constants as h2constants, createServer as createHttp2Server } from 'node:http2';
 import type { Http2Session } from 'node:http2';
-import { createServer as createHttpsServer } from 'node:https';
+import { Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from './logger';
 import type { NodeHandlerFn, RpcDeps } from '../rpc/rpc-listener';
+
+/** The TLS certificate, key and protocol options of the listener. */
+export interface TlsSettings {
+  cert: Buffer;
+  key: Buffer;
+  /** Lowest protocol version accepted (default TLSv1.2). */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list (TLS 1.2 suites and TLS 1.3 `TLS_…` names); Node's default when absent. */
+  ciphers?: string;
+}
 
 /** What {@link listen} serves and where. */
 export interface ListenOptions {
@@ -15,7 +26,7 @@ export interface ListenOptions {
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
   host: string;
   port: number;
-  tls?: { cert: Buffer; key: Buffer };
+  tls?: TlsSettings;
   /**
    * Also serve dodil.ignite.v1.SecretService and gRPC reflection over gRPC,
    * gRPC-Web and Connect on the same port, calling these services.
@@ -55,6 +66,21 @@ export interface Listening {
   url: string;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes. */
   close(graceMs?: number): Promise<void>;
+  /**
+   * Swaps the TLS certificate and options for new connections; open connections keep theirs
+   * and are not dropped (certificate renewal on SIGHUP). Throws, changing nothing, on a bad pair.
+   */
+  reloadTls(tls: TlsSettings): void;
+}
+
+/** Node's secure-context options for our TLS settings. */
+function secureOptions(tls: TlsSettings) {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    minVersion: tls.minVersion ?? 'TLSv1.2',
+    ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
+  } as const;
 }
 
 /** The first bytes of every HTTP/2 connection (RFC 9113 §3.4). */
@@ -221,7 +247,7 @@ export async function listen(options: ListenOptions): Promise<Listening> {
   const sniffing = new Set<Socket>();
   let server: Server;
   if (options.tls) {
-    server = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2', 'http/1.1'] }, h1Handler);
+    server = createHttpsServer({ ...secureOptions(options.tls), ALPNProtocols: ['h2', 'http/1.1'] }, h1Handler);
     divert(server, 'secureConnection', (socket, h1) =>
       (socket as TLSSocket).alpnProtocol === 'h2' ? toH2(socket) : h1(),
     );
@@ -244,6 +270,12 @@ export async function listen(options: ListenOptions): Promise<Listening> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
+    reloadTls(tls) {
+      if (!(server instanceof HttpsServer)) throw new Error('this listener does not serve TLS');
+      // createSecureContext throws on a mismatched pair or a bad cipher list before anything changes.
+      createSecureContext(secureOptions(tls));
+      server.setSecureContext(secureOptions(tls));
+    },
     close(graceMs = 10_000) {
       return new Promise<void>((resolve) => {
         // Open reflection streams end with UNAVAILABLE (rpc-listener); unary calls in flight finish.

@@ -1,11 +1,15 @@
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
 import { createJsonLogger } from '../../http/logger';
 import { listen } from '../../http/listen';
+import type { TlsSettings } from '../../http/listen';
+import { tlsOptionsOf } from '../hardening-options';
+import type { TlsOptions } from '../hardening-options';
 import { openRuntime } from '../../runtime';
 import type { Runtime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
@@ -18,7 +22,7 @@ import type { CliIo, Command } from '../io';
 const HELP = `usage: dodil-server start [--listen HOST:PORT] [--data-dir DIR]
                           [--master-key-file F | --dev] [--tls-cert F --tls-key F] [--insecure-http]
                           [--trusted-proxies CIDR[,CIDR…]] [--token-rate N] [--audit-min-free-mb N]
-                          [--allow-core-dumps]
+                          [--allow-core-dumps] [--tls-min-version TLSv1.2|TLSv1.3] [--tls-ciphers LIST]
 
 Serves the SecretService API. Defaults: --listen 127.0.0.1:8700 (DODIL_LISTEN), --data-dir ./data (DODIL_DATA_DIR).
 The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KEY_FILE or --master-key-file;
@@ -26,6 +30,8 @@ The master key comes from DODIL_MASTER_KEY (base64 of 32 bytes), DODIL_MASTER_KE
 --trusted-proxies (DODIL_TRUSTED_PROXIES): take the client address from X-Forwarded-For only from these peers.
 --token-rate (DODIL_TOKEN_RATE): requests per second per token, default 1000, 0 = off.
 --audit-min-free-mb (DODIL_AUDIT_MIN_FREE_MB): refuse audited requests (503) below this much free disk, default 64.
+TLS: --tls-min-version (DODIL_TLS_MIN_VERSION, default TLSv1.2), --tls-ciphers (DODIL_TLS_CIPHERS, OpenSSL list);
+SIGHUP re-reads --tls-cert/--tls-key without dropping open connections.
 Refuses to start while core dumps are enabled (they would hold the master key): run \`ulimit -c 0\` or set
 LimitCORE=0, or pass --allow-core-dumps. --dev only warns.`;
 
@@ -41,14 +47,22 @@ const OPTIONS = {
 
 const DEV_ORG = 'default';
 
-function readTls(certFile: string | undefined, keyFile: string | undefined) {
+function readTls(certFile: string | undefined, keyFile: string | undefined, options: TlsOptions): TlsSettings | undefined {
   if (certFile === undefined && keyFile === undefined) return undefined;
   if (certFile === undefined || keyFile === undefined) throw new ConfigError('--tls-cert and --tls-key go together');
+  let files;
   try {
-    return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+    files = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
   } catch {
     throw new ConfigError('cannot read the TLS certificate or key file');
   }
+  const tls = { ...files, ...options };
+  try {
+    createSecureContext(tls);
+  } catch (err) {
+    throw new ConfigError(`the TLS certificate, key or options are not usable: ${(err as Error).message}`);
+  }
+  return tls;
 }
 
 async function bootstrapDev(runtime: Runtime, io: CliIo): Promise<void> {
@@ -73,7 +87,8 @@ export const startCommand: Command = async (argv, io) => {
   const { values, positionals } = parsed;
   if (positionals.length > 0) throw new ConfigError(HELP);
   const address = parseListen(values.listen ?? io.env.DODIL_LISTEN ?? '127.0.0.1:8700');
-  const tls = readTls(values['tls-cert'], values['tls-key']);
+  const tlsOptions = tlsOptionsOf(values, io.env);
+  const tls = readTls(values['tls-cert'], values['tls-key'], tlsOptions);
   if (!tls && !isLoopback(address.host) && !values['insecure-http']) {
     throw new ConfigError(
       `refusing plain HTTP on ${address.host}, which is not loopback: give --tls-cert and --tls-key, or --insecure-http`,
@@ -130,6 +145,18 @@ export const startCommand: Command = async (argv, io) => {
       },
     });
     logger.info({ msg: 'listening', url: server.url, dataDir, dev });
+    if (tls) {
+      // SIGHUP: re-read the certificate and key (renewal); open connections are not dropped.
+      io.onReload?.(() => {
+        try {
+          const next = readTls(values['tls-cert'], values['tls-key'], tlsOptions);
+          if (next) server.reloadTls(next);
+          logger.info({ msg: 'tls certificate reloaded' });
+        } catch (err) {
+          logger.error({ msg: 'tls reload failed; keeping the current certificate', detail: (err as Error).message });
+        }
+      });
+    }
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
