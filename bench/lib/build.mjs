@@ -32,8 +32,9 @@ export const VARIANTS = {
   'no-fsync': { 'packages/server/src/storage/database.ts': [["db.pragma('synchronous = FULL')", "db.pragma('synchronous = NORMAL')"]] },
   // SecretService calls not audited at all: the whole cost of the audit log on reads.
   'no-audit': {
-    'packages/server/src/ops/secure-services.ts': [
-      ['secrets: createAuditedSecretService(createKeyGuardedSecretService(plainSecrets, guard), audit, writes, clock),', 'secrets: createKeyGuardedSecretService(plainSecrets, guard),'],
+    'packages/server/src/compose.ts': [
+      // Reads and failures go unrecorded; writes still carry their entry in their transaction, as before.
+      ['createKeyGuardedSecretService(grantsChecked, guard), audit, clock);', 'createKeyGuardedSecretService(grantsChecked, guard), { record: async () => {} }, clock);'],
     ],
   },
   // SQLite reads through mmap (no pread per page miss; mapped pages count in RSS as file pages).
@@ -45,7 +46,7 @@ export const VARIANTS = {
   // No automatic WAL checkpoints in the request path (the WAL would grow without bound: experiment only).
   'no-autocheckpoint': { 'packages/server/src/storage/database.ts': [["db.pragma('foreign_keys = ON');", "db.pragma('foreign_keys = ON');\n  db.pragma('wal_autocheckpoint = 0');"]] },
   // No access log line per request.
-  'no-access-log': { 'packages/server/src/http/logger.ts': [['info: (event) => emit(', 'info: (event) => void event ?? emit(']] },
+  'no-access-log': { 'packages/server/src/edge/access-log.ts': [['      return (outcome) => {\n', '      return (outcome) => {\n        if (outcome.kind !== undefined) return;\n']] },
 };
 
 /** The rewrites of `a+b+…` (`undo-all`: every undo variant). */

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   }
   db.exec('COMMIT');
   db.pragma('wal_checkpoint(TRUNCATE)');
-  runtime.close();
+  await runtime.close();
   writeFileSync(join(outDir, 'tokens.json'), `${JSON.stringify({ orgs, perOrg, tokens })}\n`, { mode: 0o600 });
   process.stdout.write(
     `${JSON.stringify({ orgs, perOrg, slots: orgs * perOrg, ms: Math.round(performance.now() - started) })}\n`,

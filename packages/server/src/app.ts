@@ -5,9 +5,11 @@ import { AppError, bodyTooLarge } from './errors/app-error';
 import type { AppEnv } from './http/app-env';
 import { bodyLimit } from './http/body-limit';
 import { createErrorHandler, errorResponse } from './http/error-body';
-import type { Logger } from './http/logger';
-import { requestPipeline, socketClientAddress } from './http/middleware';
-import type { ClientAddressOf } from './http/middleware';
+import { createAccessLog } from './edge/access-log';
+import { socketClientAddress } from './edge/client-address';
+import type { ClientAddressOf } from './edge/client-address';
+import type { Logger } from './edge/logger';
+import { requestPipeline } from './http/middleware';
 import { healthRoutes } from './routes/health';
 import { registrySecretRoutes, secretRoutes } from './routes/secrets';
 import type { AuthService } from './services/auth-service';
@@ -33,8 +35,7 @@ export function createApp(deps: AppDeps) {
       requestPipeline({
         newId: deps.newRequestId ?? randomUUID,
         clientAddressOf: deps.clientAddressOf ?? socketClientAddress,
-        logger: deps.logger,
-        now: deps.now ?? (() => performance.now()),
+        accessLog: createAccessLog(deps.logger, deps.now ?? (() => performance.now())),
         auth: deps.auth,
         limitBody: bodyLimit({
           maxSize: LIMITS.bodyBytes,

@@ -1,22 +1,44 @@
-import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import type { AuditLog } from './audit/audit-log';
 import type { RandomBytes } from './crypto/aead';
-import { TOKEN_PEPPER_META, TOKEN_PEPPER_PURPOSE } from './crypto/api-token';
-import { KEY_CHECK_META, MasterKey } from './crypto/master-key';
-import { OrgKeys } from './crypto/org-keys';
-import { createAdminService } from './services/admin-service';
-import { createAuthService } from './services/auth-service';
-import { systemClock } from './services/clock';
+import type { MasterKey } from './crypto/master-key';
+import type { OrgKeys } from './crypto/org-keys';
+import type { KeyBudget } from './ops/key-budget';
+import type { KeyGuard } from './ops/key-guard';
+import type { MasterRotationReport } from './ops/master-key-rotation';
+import type { OrgRotationOptions, OrgRotationReport } from './ops/org-key-rotation';
+import type { AdminService } from './services/admin-service';
+import type { AuthService } from './services/auth-service';
 import type { Clock } from './services/clock';
-import { createSecretService } from './services/secret-service';
-import type { SecretServiceDeps } from './services/secret-service';
-import { openDatabase } from './storage/database';
-import { createSqliteMetaStore, createSqliteOrgStore } from './storage/sqlite-org-store';
-import { createSqliteSlotStore } from './storage/sqlite-slot-store';
-import { createSqliteTokenStore } from './storage/sqlite-token-store';
-import type { OrgStore, SlotStore } from './storage/types';
-import { secureServices } from './ops/secure-services';
-import type { SecureServices, SecurityOptions } from './ops/secure-services';
+import type { SecretService, SecretServiceDeps } from './services/secret-service';
+import type { OrgRecord, Storage } from './storage/types';
+import type { FailureLimits } from './throttle/failure-limiter';
+import type { ThrottleReason } from './throttle/throttled-auth-service';
+
+export { openRuntime } from './compose';
+export { WrongMasterKeyError } from './crypto/master-key';
+
+/** Security settings; production runs the documented defaults, tests turn them down. */
+export interface SecurityOptions {
+  /** Seals per data key before a new version takes over (default 2^30). */
+  rotateKeyAfter?: number;
+  /** How often the request path re-reads the key check value (default 1000 ms). */
+  keyCheckIntervalMs?: number;
+  /** Monotonic ms for the key check interval (default `performance.now`). */
+  monotonicNow?: () => number;
+  /** Failed-authentication limits per address (default 10 per rolling minute). */
+  authFailureLimits?: Partial<FailureLimits>;
+  /** Called once when the server seals itself after a master key rotation elsewhere. */
+  onSealed?: () => void;
+  /** Requests per second per token (`--token-rate`, default 1000; 0 = off). */
+  tokenRate?: number;
+  /** Told of every throttled request (metrics hook). */
+  onThrottled?: (reason: ThrottleReason) => void;
+  /** Audit writes are refused below this much free disk (default 64 MiB; 0 = off). */
+  auditMinFreeBytes?: number;
+  /** Free bytes on the database's file system (default: statfs, cached for a second). */
+  freeBytes?: () => number;
+}
 
 /** What {@link openRuntime} needs. */
 export interface RuntimeOptions {
@@ -31,101 +53,41 @@ export interface RuntimeOptions {
 }
 
 /**
- * An open data directory: database, keys and the services on top (the
- * decorated services of {@link SecureServices}: audit log, key store, key
- * budget and key guard).
+ * What the server's commands work with: the wrapped services and the
+ * operator's actions, never the database underneath. Commands take narrow
+ * `Pick<>`s of it.
  */
-export interface Runtime extends SecureServices {
-  db: Database;
-  stores: { slots: SlotStore; orgs: OrgStore };
-  master: MasterKey;
-  orgKeys: OrgKeys;
+export interface OperatorRuntime {
+  /** The secret rules inside audit and key guard: what every protocol calls. */
+  secrets: SecretService;
+  /** Authentication inside throttle and audit. */
+  auth: AuthService;
+  /** Org and token administration, audited. */
+  admin: AdminService;
+  audit: AuditLog;
   clock: Clock;
-  random: RandomBytes;
-  /** True while the database answers and the keys are usable (readiness). */
+  listOrgs(): Promise<OrgRecord[]>;
+  rotateOrgKey(org: string, options?: OrgRotationOptions): Promise<OrgRotationReport>;
+  rotateMasterKey(newKey: Uint8Array): Promise<MasterRotationReport>;
+  /** A consistent copy of the store into `file` (mode 0600) while it serves. */
+  backup(file: string): Promise<{ bytes: number }>;
+  /** True while the database answers, the keys are usable and the audit log appends (readiness). */
   isReady(): Promise<boolean>;
-  close(): void;
+  /** Writes pending audit entries, waits for transactions in flight, closes the store. */
+  close(): Promise<void>;
 }
-
-/** Thrown when the master key is not the one this data directory was created with. */
-export class WrongMasterKeyError extends Error {
-  override readonly name = 'WrongMasterKeyError';
-}
-
-const defaultRandom: RandomBytes = (n) => new Uint8Array(randomBytes(n));
 
 /**
- * Opens the store and checks the master key against the stored key check
- * value, so a wrong key is refused at start instead of failing every read.
+ * An open data directory with everything composed on it. The engine handles
+ * (`db`, `storage`, keys) are here for tests that tamper with rows; commands
+ * use {@link OperatorRuntime}.
  */
-export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? defaultRandom;
-  const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
-  try {
-    const meta = createSqliteMetaStore(db);
-    const master = new MasterKey(options.masterKey);
-    const check = await meta.putIfAbsent(KEY_CHECK_META, master.checkValue());
-    if (!master.matches(check)) {
-      throw new WrongMasterKeyError('the master key does not open this data directory');
-    }
-    const wrappedPepper = await meta.putIfAbsent(
-      TOKEN_PEPPER_META,
-      master.wrap(random(32), TOKEN_PEPPER_PURPOSE, random),
-    );
-    const pepper = master.unwrap(wrappedPepper, TOKEN_PEPPER_PURPOSE);
-    const slots = createSqliteSlotStore(db);
-    const orgs = createSqliteOrgStore(db);
-    const tokens = createSqliteTokenStore(db);
-    const orgKeys = new OrgKeys(master, orgs, random);
-    // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
-    db.pragma('secure_delete = ON');
-    const secured = await secureServices({
-      db,
-      meta,
-      master,
-      orgKeys,
-      clock,
-      random,
-      options: options.security ?? {},
-      makeSecrets: (inWriteTransaction) =>
-        createSecretService({
-          slots,
-          orgs,
-          keys: orgKeys,
-          clock,
-          random,
-          inWriteTransaction,
-          ...(options.onIntegrityFailure ? { onIntegrityFailure: options.onIntegrityFailure } : {}),
-        }),
-      auth: createAuthService({ tokens, orgs, pepper, clock }),
-      admin: createAdminService({ orgs, tokens, keys: orgKeys, pepper, clock, random }),
-    });
-    return {
-      db,
-      stores: { slots, orgs },
-      master,
-      orgKeys,
-      clock,
-      random,
-      ...secured,
-      async isReady() {
-        try {
-          // verifyNow re-reads the stored key check value and compares it with this master key.
-          return secured.guard.verifyNow() && secured.audit.isAppendable();
-        } catch {
-          return false;
-        }
-      },
-      close() {
-        if (!db.open) return;
-        // Entries waiting for their group commit are written (and their callers answered) first.
-        secured.audit.flush();
-        db.close();
-      },
-    };
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+export interface Runtime extends OperatorRuntime {
+  db: Database;
+  stores: Storage;
+  master: MasterKey;
+  orgKeys: OrgKeys;
+  random: RandomBytes;
+  budget: KeyBudget;
+  guard: KeyGuard;
 }

@@ -1,8 +1,8 @@
+import type { Storage, Tx } from '../storage/types';
 import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
 import type { AuditEntry, AuditEntryInput, AuditHead } from './audit-entry';
 import { verifyAuditChain } from './audit-verify';
 import type { AuditVerifyResult } from './audit-verify';
-import type { AuditStore } from '../storage/sqlite-audit-store';
 
 /** The audit log could not be appended to; the caller must fail closed. */
 export class AuditUnavailableError extends Error {
@@ -31,6 +31,11 @@ export interface DiskFloor {
   minFreeBytes: number;
 }
 
+/** Proof that an entry was appended in a transaction: its chain position. */
+export interface AuditReceipt {
+  seq: number;
+}
+
 /** The HMAC-chained, fail-closed audit log. */
 export interface AuditLog {
   /**
@@ -39,25 +44,30 @@ export interface AuditLog {
    * durable; rejects with {@link AuditUnavailableError} when it can't be.
    */
   record(entry: AuditEntryInput): Promise<void>;
-  /** Appends now, inside the caller's open write transaction (commits or rolls back with it). */
-  appendInTransaction(entry: AuditEntryInput): void;
-  /** Writes pending entries now (before closing the database). */
-  flush(): void;
+  /**
+   * Appends inside the caller's open write transaction (commits or rolls back
+   * with it); rejects with {@link AuditUnavailableError} when it can't.
+   */
+  appendInTransaction(tx: Tx, entry: AuditEntryInput): Promise<AuditReceipt>;
+  /** Writes pending entries now and waits for every batch in flight (before closing the store). */
+  flush(): Promise<void>;
   /**
    * Whether entries can be appended (the head is intact and matches the tail, and the disk is
    * above its floor); for readiness.
    */
-  isAppendable(): boolean;
-  verify(): AuditVerifyResult;
+  isAppendable(): Promise<boolean>;
+  verify(): Promise<AuditVerifyResult>;
   /** MAC of entry `seq` (to compare with an anchor the operator recorded elsewhere). */
-  macAt(seq: number): Uint8Array | undefined;
+  macAt(seq: number): Promise<Uint8Array | undefined>;
   /** The newest `limit` entries, oldest first. */
-  list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
+  list(filter: { org?: string | undefined; limit: number }): Promise<AuditEntry[]>;
+  /** Moves the whole chain aside (kept as evidence) and empties it; returns where it went. */
+  archive(nowMs: number): Promise<string>;
 }
 
 /** Dependencies of {@link createAuditLog}. */
 export interface AuditLogDeps {
-  store: AuditStore;
+  storage: Pick<Storage, 'audit' | 'write' | 'read'>;
   /** The 32-byte audit key (random, stored wrapped by the master key). */
   key: Uint8Array;
   /** Defers the batch commit to the end of this event loop turn; `setImmediate` by default. */
@@ -72,20 +82,26 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+const unavailable = (err: unknown) =>
+  err instanceof AuditUnavailableError ? err : new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
+
 /** Creates the {@link AuditLog} over a store. */
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
-  const { store, key } = deps;
+  const { storage, key } = deps;
+  const store = storage.audit;
   const schedule = deps.schedule ?? ((fn: () => void) => void setImmediate(fn));
   let pending: Pending[] = [];
   let scheduled = false;
+  // The newest batch commit; the engine runs write transactions in order, so it settles last.
+  let lastBatch: Promise<void> = Promise.resolve();
 
   // The head, checked against the log's last entry. Refusing to extend a log whose tail doesn't
   // match its head matters: appending would launder a cut.
-  function checkedHead(): AuditHead {
-    const stored = store.readHead();
+  async function checkedHead(tx: Tx): Promise<AuditHead> {
+    const stored = await store.readHead(tx);
     const head = stored === undefined ? undefined : decodeHead(key, stored);
     if (head === undefined) throw new AuditUnavailableError('the audit head is missing or forged');
-    const last = store.last();
+    const last = await store.last(tx);
     if ((last?.seq ?? 0) !== head.count || !Buffer.from(last?.mac ?? GENESIS_MAC).equals(Buffer.from(head.lastMac))) {
       throw new AuditUnavailableError('the audit log does not match its head; run `dodil-server audit verify`');
     }
@@ -100,35 +116,41 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   }
 
   // Must run inside a write transaction. The head is re-read each time because
-  // the admin CLI appends to the same chain from another process.
-  function appendLocked(entries: readonly AuditEntryInput[]): void {
+  // the admin CLI (or another server) appends to the same chain.
+  async function appendLocked(tx: Tx, entries: readonly AuditEntryInput[]): Promise<number> {
     checkDiskFloor();
-    const head = checkedHead();
+    const head = await checkedHead(tx);
     let prev: Uint8Array = head.lastMac;
     let seq = head.count;
+    const rows: AuditEntry[] = [];
     for (const entry of entries) {
       seq += 1;
       const mac = entryMac(key, prev, seq, entry);
-      store.insert({ ...entry, seq, mac });
+      rows.push({ ...entry, seq, mac });
       prev = mac;
     }
-    store.writeHead(encodeHead(key, { count: seq, lastMac: prev }));
+    await store.insert(tx, rows);
+    await store.writeHead(tx, encodeHead(key, { count: seq, lastMac: prev }));
+    return seq;
   }
 
-  function flush(): void {
+  function flush(): Promise<void> {
     scheduled = false;
     const batch = pending;
     pending = [];
-    if (batch.length === 0) return;
-    try {
-      store.transaction(() => appendLocked(batch.map((p) => p.entry)));
-    } catch (err) {
-      const failure =
-        err instanceof AuditUnavailableError ? err : new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
-      for (const p of batch) p.reject(failure);
-      return;
-    }
-    for (const p of batch) p.resolve();
+    if (batch.length === 0) return lastBatch;
+    lastBatch = storage
+      .write((tx) => appendLocked(tx, batch.map((p) => p.entry)))
+      .then(
+        () => {
+          for (const p of batch) p.resolve();
+        },
+        (err: unknown) => {
+          const failure = unavailable(err);
+          for (const p of batch) p.reject(failure);
+        },
+      );
+    return lastBatch;
   }
 
   return {
@@ -137,33 +159,32 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         pending.push({ entry, resolve, reject });
         if (!scheduled) {
           scheduled = true;
-          schedule(flush);
+          schedule(() => void flush());
         }
       });
     },
-    appendInTransaction(entry) {
+    async appendInTransaction(tx, entry) {
       try {
-        appendLocked([entry]);
+        return { seq: await appendLocked(tx, [entry]) };
       } catch (err) {
-        if (err instanceof AuditUnavailableError) throw err;
-        throw new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
+        throw unavailable(err);
       }
     },
     flush,
-    isAppendable() {
+    async isAppendable() {
       try {
         checkDiskFloor();
-        store.snapshot(checkedHead);
+        await storage.read(checkedHead);
         return true;
       } catch {
         return false;
       }
     },
-    verify() {
-      return store.snapshot(() => verifyAuditChain(key, store.iterate(), store.readHead()));
-    },
-    macAt: (seq) => store.macAt(seq),
-    list: (filter) => store.list(filter),
+    verify: () =>
+      storage.read(async (tx) => verifyAuditChain(key, store.iterate(tx), await store.readHead(tx))),
+    macAt: (seq) => storage.read((tx) => store.macAt(tx, seq)),
+    list: (filter) => storage.read((tx) => store.list(tx, filter)),
+    archive: (nowMs) => storage.write((tx) => store.archive(tx, nowMs)),
   };
 }
 

@@ -1,7 +1,6 @@
 import type { RandomBytes } from '../crypto/aead';
 import type { MasterKey } from '../crypto/master-key';
-import type { AuditStore } from '../storage/sqlite-audit-store';
-import type { MetaStore } from '../storage/types';
+import type { MetaStore, Storage, Tx } from '../storage/types';
 import { createAuditLog, initialHead } from './audit-log';
 import type { AuditLog, DiskFloor } from './audit-log';
 
@@ -13,12 +12,12 @@ export const AUDIT_KEY_PURPOSE = ['audit-key'] as const;
 /** What {@link openAuditLog} needs. */
 export interface OpenAuditLogDeps {
   meta: Pick<MetaStore, 'putIfAbsent'>;
-  store: AuditStore;
+  storage: Pick<Storage, 'audit' | 'write' | 'read'>;
   master: MasterKey;
   random: RandomBytes;
   clock: () => number;
   /** Whether the store already holds orgs (a chain started late is said so in its first entry). */
-  hasOrgs: () => boolean;
+  hasOrgs: (tx: Tx) => Promise<boolean>;
   schedule?: (flush: () => void) => void;
   diskFloor?: DiskFloor;
 }
@@ -35,17 +34,18 @@ export async function openAuditLog(deps: OpenAuditLogDeps): Promise<AuditLog> {
   const wrapped = await deps.meta.putIfAbsent(AUDIT_KEY_META, master.wrap(random(32), AUDIT_KEY_PURPOSE, random));
   const key = master.unwrap(wrapped, AUDIT_KEY_PURPOSE);
   const log = createAuditLog({
-    store: deps.store,
+    storage: deps.storage,
     key,
     ...(deps.schedule ? { schedule: deps.schedule } : {}),
     ...(deps.diskFloor ? { diskFloor: deps.diskFloor } : {}),
   });
-  deps.store.transaction(() => {
+  const store = deps.storage.audit;
+  await deps.storage.write(async (tx) => {
     // Only a brand-new chain gets a head; a missing head next to entries is tampering, left for verify.
-    if (deps.store.readHead() !== undefined || deps.store.last() !== undefined) return;
-    deps.store.writeHead(initialHead(key));
-    if (deps.hasOrgs()) {
-      log.appendInTransaction({
+    if ((await store.readHead(tx)) !== undefined || (await store.last(tx)) !== undefined) return;
+    await store.writeHead(tx, initialHead(key));
+    if (await deps.hasOrgs(tx)) {
+      await log.appendInTransaction(tx, {
         timeMs: deps.clock(),
         requestId: 'audit-init',
         tokenId: undefined,

@@ -19,14 +19,14 @@ export type AuditVerifyResult =
  * a cut tail leaves the log shorter than its head says (the head carries its
  * own MAC, so it can't be rewound without the audit key).
  */
-export function verifyAuditChain(
+export async function verifyAuditChain(
   key: Uint8Array,
-  entries: Iterable<AuditEntry>,
+  entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>,
   storedHead: Uint8Array | undefined,
-): AuditVerifyResult {
+): Promise<AuditVerifyResult> {
   let prev: Uint8Array = GENESIS_MAC;
   let expected = 1;
-  for (const e of entries) {
+  for await (const e of entries) {
     if (e.seq !== expected) {
       return e.seq > expected
         ? { ok: false, firstBroken: expected, verified: expected - 1, reason: `entry ${expected} is missing (deleted)` }

@@ -2,7 +2,8 @@ import { isSlotName, normaliseRegistryHost } from '@dodil/shared';
 import { AppError } from '../errors/app-error';
 import type { Clock } from '../services/clock';
 import type { CallContext } from '../services/context';
-import type { SecretService, SlotWrite } from '../services/secret-service';
+import type { Receipted, SecretCore, SecretService, SlotWrite, WriteReceipt } from '../services/secret-service';
+import type { Tx } from '../storage/types';
 import { capText } from './audit-entry';
 import type { AuditEntryInput } from './audit-entry';
 import { AuditUnavailableError } from './audit-log';
@@ -22,20 +23,6 @@ export const auditUnavailable = (cause?: unknown) =>
 /** The audit code of an outcome: `OK` or the gRPC code name (unexpected errors are INTERNAL). */
 export const codeOf = (err: unknown): string => (err instanceof AppError ? err.code : 'INTERNAL');
 
-/**
- * Audit entries of slot writes, appended inside the write's own transaction
- * (so a write and its entry commit or vanish together). The decorator learns
- * through the per-call context object whether that happened.
- */
-export interface SlotWriteAudit {
-  /** For `SecretServiceDeps.inWriteTransaction`. */
-  inWriteTransaction(ctx: CallContext, write: SlotWrite): void;
-  /** Whether the call's entry already committed with its write. */
-  wasWritten(ctx: CallContext): boolean;
-  /** Whether appending the call's entry failed (its write was rolled back). */
-  failed(ctx: CallContext): boolean;
-}
-
 function entryOf(ctx: CallContext, clock: Clock, action: string, slot: string | undefined): AuditEntryInput {
   const valid = slot === undefined || isSlotName(slot);
   return {
@@ -53,22 +40,18 @@ function entryOf(ctx: CallContext, clock: Clock, action: string, slot: string | 
   };
 }
 
-/** Creates the {@link SlotWriteAudit} over a log. */
-export function createSlotWriteAudit(audit: AuditLog, clock: Clock): SlotWriteAudit {
-  const written = new WeakSet<CallContext>();
-  const failed = new WeakSet<CallContext>();
-  return {
-    inWriteTransaction(ctx, write) {
-      try {
-        audit.appendInTransaction(entryOf(ctx, clock, write.action, write.name));
-      } catch (err) {
-        failed.add(ctx);
-        throw err;
-      }
-      written.add(ctx);
-    },
-    wasWritten: (ctx) => written.has(ctx),
-    failed: (ctx) => failed.has(ctx),
+/**
+ * The audit part of a slot write's in-transaction effect: appends the call's
+ * entry inside the write's own transaction (a write and its entry commit or
+ * vanish together) and hands back its receipt.
+ */
+export function createSlotWriteAudit(
+  audit: Pick<AuditLog, 'appendInTransaction'>,
+  clock: Clock,
+): (tx: Tx, ctx: CallContext, write: SlotWrite) => Promise<WriteReceipt> {
+  return async (tx, ctx, write) => {
+    const { seq } = await audit.appendInTransaction(tx, entryOf(ctx, clock, write.action, write.name));
+    return { auditSeq: seq };
   };
 }
 
@@ -77,14 +60,14 @@ export function createSlotWriteAudit(audit: AuditLog, clock: Clock): SlotWriteAu
  * here). Fail closed: a value is returned, and an error reported, only after
  * the call's entry is durable; when it can't be written the caller gets
  * UNAVAILABLE instead. Reads share one commit per event-loop turn (group
- * commit); writes carry their entry in their own transaction. Repeated
- * identical failures (same token, call, slot, outcome and address) are
- * aggregated into one entry per window, so a looping client can't fill the disk.
+ * commit); writes carry their entry in their own transaction and bring back
+ * its receipt. Repeated identical failures (same token, call, slot, outcome
+ * and address) are aggregated into one entry per window, so a looping client
+ * can't fill the disk.
  */
 export function createAuditedSecretService(
-  inner: SecretService,
-  audit: AuditLog,
-  writes: SlotWriteAudit,
+  inner: SecretCore,
+  audit: Pick<AuditLog, 'record'>,
   clock: Clock,
   aggregator: FailureAggregator = createFailureAggregator(clock),
 ): SecretService {
@@ -100,39 +83,39 @@ export function createAuditedSecretService(
     ctx: CallContext,
     action: string,
     slot: string | undefined,
-    run: (call: CallContext) => Promise<T>,
+    run: () => Promise<Receipted<T>>,
     describe?: (result: T) => Partial<AuditEntryInput>,
   ): Promise<T> {
-    // A fresh object per call: the identity the in-transaction hook marks.
-    const call: CallContext = { ...ctx };
-    let result: T;
+    let out: Receipted<T>;
     try {
-      result = await run(call);
+      out = await run();
     } catch (err) {
-      if (writes.failed(call)) throw auditUnavailable(err);
-      if (!writes.wasWritten(call)) {
-        const entry = { ...entryOf(ctx, clock, action, slot), code: codeOf(err) };
-        const key = [ctx.principal.tokenId, action, entry.slot ?? '-', entry.code, addressKey(ctx.clientAddress)].join('\0');
-        const decision = aggregator.admit(key);
-        if (decision.record) await durably({ ...entry, detail: capText(withRepeats(entry.detail, decision.repeated)) });
-      }
+      // The write's own entry could not be appended, so the write rolled back with it.
+      if (err instanceof AuditUnavailableError) throw auditUnavailable(err);
+      const entry = { ...entryOf(ctx, clock, action, slot), code: codeOf(err) };
+      const key = [ctx.principal.tokenId, action, entry.slot ?? '-', entry.code, addressKey(ctx.clientAddress)].join('\0');
+      const decision = aggregator.admit(key);
+      if (decision.record) await durably({ ...entry, detail: capText(withRepeats(entry.detail, decision.repeated)) });
       throw err;
     }
-    if (!writes.wasWritten(call)) await durably({ ...entryOf(ctx, clock, action, slot), ...describe?.(result) });
-    return result;
+    // A receipt means the entry committed with the write; a second one would double it.
+    if (out.receipt === undefined) await durably({ ...entryOf(ctx, clock, action, slot), ...describe?.(out.value) });
+    return out.value;
   }
 
+  const read = async <T>(value: Promise<T>): Promise<Receipted<T>> => ({ value: await value, receipt: undefined });
+
   return {
-    create: (ctx, input) => audited(ctx, 'CreateSecret', input.name, (c) => inner.create(c, input)),
-    get: (ctx, name) => audited(ctx, 'GetSecret', name, (c) => inner.get(c, name)),
-    list: (ctx, input) => audited(ctx, 'ListSecrets', undefined, (c) => inner.list(c, input)),
-    delete: (ctx, name) => audited(ctx, 'DeleteSecret', name, (c) => inner.delete(c, name)),
+    create: (ctx, input) => audited(ctx, 'CreateSecret', input.name, () => inner.create(ctx, input)),
+    get: (ctx, name) => audited(ctx, 'GetSecret', name, () => read(inner.get(ctx, name))),
+    list: (ctx, input) => audited(ctx, 'ListSecrets', undefined, () => read(inner.list(ctx, input))),
+    delete: (ctx, name) => audited(ctx, 'DeleteSecret', name, () => inner.delete(ctx, name)),
     findRegistry: (ctx, host) =>
       audited(
         ctx,
         'FindRegistrySecrets',
         undefined,
-        (c) => inner.findRegistry(c, host),
+        () => read(inner.findRegistry(ctx, host)),
         // Which values left the server: the names of every slot returned, never cut short.
         (found) => ({
           slot: found.length === 0 ? undefined : found.map((s) => s.metadata.name).join(','),

@@ -7,7 +7,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { ConfigError, ensureDataDir, resolveMasterKey } from '../config';
 import { DATABASE_FILE } from '../storage/database';
 import { openRuntime } from '../runtime';
-import type { Runtime } from '../runtime';
+import type { OperatorRuntime } from '../runtime';
 import type { CliIo } from './io';
 
 /** Flags every subcommand takes: the data dir and the master key settings (SPEC §4). */
@@ -51,7 +51,7 @@ export function dataDirOf(flag: string | undefined, io: CliIo): string {
 export async function openForAdmin(
   values: { 'data-dir'?: string | undefined; 'master-key-file'?: string | undefined; dev?: boolean | undefined },
   io: CliIo,
-): Promise<Runtime> {
+): Promise<OperatorRuntime> {
   const dataDir = dataDirOf(values['data-dir'], io);
   const { key } = resolveMasterKey({
     flagFile: values['master-key-file'],

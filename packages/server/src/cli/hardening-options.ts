@@ -1,8 +1,8 @@
 import { ConfigError } from '../config';
 import type { Env } from '../config';
-import { parseTrustedProxies, proxyAwareClientAddress } from '../http/client-address';
-import type { ClientAddressOf } from '../http/middleware';
-import { DEFAULT_AUDIT_MIN_FREE_BYTES } from '../ops/secure-services';
+import { parseTrustedProxies, proxyAwareClientAddress } from '../edge/client-address';
+import type { ClientAddressOf } from '../edge/client-address';
+import { DEFAULT_AUDIT_MIN_FREE_BYTES } from '../audit/disk-floor';
 import { DEFAULT_TOKEN_RATE } from '../throttle/token-rate';
 
 /** `start` flags of issue 13's hardening (parsed with the others by `parseArgs`). */

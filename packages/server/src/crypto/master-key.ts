@@ -5,6 +5,11 @@ import type { RandomBytes } from './aead';
 /** Meta key under which the key check value is stored. */
 export const KEY_CHECK_META = 'master_key_check';
 
+/** Thrown when the master key is not the one this data directory was created with. */
+export class WrongMasterKeyError extends Error {
+  override readonly name = 'WrongMasterKeyError';
+}
+
 /** Parses base64 text of exactly 32 bytes; throws a message fit for an operator. */
 export function parseMasterKey(text: string, source: string): Uint8Array {
   const trimmed = text.trim();

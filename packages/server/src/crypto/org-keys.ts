@@ -1,6 +1,19 @@
-import type { OrgKeyRecord, OrgStore } from '../storage/types';
 import type { RandomBytes } from './aead';
 import type { MasterKey } from './master-key';
+
+/** A wrapped data key as stored (what {@link OrgKeys.create} makes and its store keeps). */
+export interface WrappedDataKey {
+  orgId: string;
+  version: number;
+  wrapped: Uint8Array;
+  encryptions: number;
+  createdAtMs: number;
+}
+
+/** Where {@link OrgKeys} reads wrapped keys from (the org store satisfies it). */
+export interface WrappedKeySource {
+  getKey(orgId: string, version: number): Promise<Pick<WrappedDataKey, 'wrapped'> | undefined>;
+}
 
 /** What an org data key is wrapped for; part of the wrap AAD. */
 export const dataKeyPurpose = (orgId: string, version: number) => ['org-data-key', orgId, version] as const;
@@ -14,12 +27,12 @@ export class OrgKeys {
 
   constructor(
     private readonly master: MasterKey,
-    private readonly orgs: Pick<OrgStore, 'getKey'>,
+    private readonly orgs: WrappedKeySource,
     private readonly random: RandomBytes,
   ) {}
 
   /** A fresh data key and its stored form. */
-  create(orgId: string, version: number, nowMs: number): OrgKeyRecord {
+  create(orgId: string, version: number, nowMs: number): WrappedDataKey {
     const dek = this.random(32);
     const wrapped = this.master.wrap(dek, dataKeyPurpose(orgId, version), this.random);
     // Not cached here: the caller's transaction may still roll back, and a key cached for a

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { AppError } from '../errors/app-error';
 import type { AppEnv } from './app-env';
 import { jsonResponse } from './json-response';
-import type { Logger } from './logger';
+import type { Logger } from '../edge/logger';
 
 /** The google.rpc.Status body of SPEC §2 for an error code and message. */
 export function errorResponse(c: Context<AppEnv>, error: AppError, status?: number): Response {

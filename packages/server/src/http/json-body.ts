@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors/app-error';
 import type { AppEnv } from './app-env';
-import { parseWith } from './validation-hook';
+import { parseWith } from '../edge/validation';
 
 /**
  * Parses the body as JSON whatever its Content-Type (as gRPC-gateway does, so

@@ -4,31 +4,15 @@ import type { AuthService } from '../services/auth-service';
 import type { AppEnv } from './app-env';
 import type { ErrorHandler } from './error-body';
 import { hasRequestId } from './json-response';
-import type { Logger } from './logger';
-
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/** A caller's request id when it is sane (1–64 of `A-Za-z0-9._:-`), else a new one; every protocol uses this. */
-export function acceptRequestId(incoming: string | undefined, newId: () => string): string {
-  return incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : newId();
-}
-
-/** Where the peer address of a request comes from (the socket, when there is one). */
-export type ClientAddressOf = (env: unknown) => string;
-
-/** Reads the remote address from @hono/node-server's bindings (`env.incoming.socket`). */
-export const socketClientAddress: ClientAddressOf = (env) => {
-  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
-};
+import type { AccessLog } from '../edge/access-log';
+import type { ClientAddressOf } from '../edge/client-address';
+import { acceptRequestId } from '../edge/request-id';
 
 /** What {@link requestPipeline} is built from. */
 export interface PipelineDeps {
   newId: () => string;
   clientAddressOf: ClientAddressOf;
-  logger: Logger;
-  /** High-resolution clock for durations (ms). */
-  now: () => number;
+  accessLog: AccessLog;
   auth: Pick<AuthService, 'authenticate'>;
   /** Runs after authentication on `/v1/*`: the body limit, which calls `next` or answers 413. */
   limitBody: (c: Context<AppEnv>, next: Next) => Promise<unknown>;
@@ -52,9 +36,9 @@ const isApiPath = (path: string) => path.startsWith('/v1') && (path.length === 3
  *   query string can reach the log.
  */
 export function requestPipeline(deps: PipelineDeps): MiddlewareHandler<AppEnv> {
-  const { newId, clientAddressOf, logger, now, auth, limitBody, onError } = deps;
+  const { newId, clientAddressOf, accessLog, auth, limitBody, onError } = deps;
   return async (c, next) => {
-    const started = now();
+    const logAccess = accessLog.begin();
     const id = acceptRequestId(c.req.header('x-request-id'), newId);
     c.set('requestId', id);
     const address = clientAddressOf(c.env);
@@ -78,13 +62,12 @@ export function requestPipeline(deps: PipelineDeps): MiddlewareHandler<AppEnv> {
     }
     const res = c.res;
     if (!hasRequestId(res)) res.headers.set('x-request-id', id);
-    logger.info({
-      msg: 'request',
+    logAccess({
+      kind: 'request',
       requestId: id,
       method: c.req.method,
       route: routePath(c, -1),
       status: res.status,
-      durationMs: Math.round((now() - started) * 1000) / 1000,
       org: c.get('logOrg'),
     });
   };

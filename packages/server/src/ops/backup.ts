@@ -20,6 +20,7 @@ import { KEY_CHECK_META, MasterKey } from '../crypto/master-key';
 import { AppError } from '../errors/app-error';
 import { DATABASE_FILE } from '../storage/database';
 import { createSqliteAuditStore } from '../storage/sqlite-audit-store';
+import { SqliteConnection } from '../storage/sqlite-connection';
 
 /** How the better-sqlite3 addon is found (it is handed in inside the single executable). */
 export interface SqliteBinding {
@@ -109,7 +110,7 @@ export interface BackupCheck {
  * Checks a backup file before it is restored: SQLite's integrity check, that
  * `masterKey` opens it (key check value), and its audit chain.
  */
-export function checkBackup(file: string, masterKey: Uint8Array, binding: SqliteBinding): BackupCheck {
+export async function checkBackup(file: string, masterKey: Uint8Array, binding: SqliteBinding): Promise<BackupCheck> {
   if (!existsSync(file)) throw new AppError('NOT_FOUND', `no backup file ${file}`);
   if (!hasSqliteHeader(file)) throw new AppError('INVALID_ARGUMENT', `${file} is not a dodil backup (not a SQLite file)`);
   let db: Database;
@@ -139,13 +140,15 @@ export function checkBackup(file: string, masterKey: Uint8Array, binding: Sqlite
       throw new AppError('FAILED_PRECONDITION', `the master key given does not open ${file}`);
     }
     const wrappedAuditKey = meta(AUDIT_KEY_META);
-    const audit: AuditVerifyResult =
-      wrappedAuditKey === undefined
-        ? { ok: false, firstBroken: 1, verified: 0, reason: 'the audit key is missing' }
-        : (() => {
-            const store = createSqliteAuditStore(db);
-            return verifyAuditChain(master.unwrap(wrappedAuditKey, AUDIT_KEY_PURPOSE), store.iterate(), store.readHead());
-          })();
+    let audit: AuditVerifyResult = { ok: false, firstBroken: 1, verified: 0, reason: 'the audit key is missing' };
+    if (wrappedAuditKey !== undefined) {
+      const auditKey = master.unwrap(wrappedAuditKey, AUDIT_KEY_PURPOSE);
+      const conn = new SqliteConnection(db);
+      const store = createSqliteAuditStore(conn);
+      audit = await conn.transaction('DEFERRED', async (tx) =>
+        verifyAuditChain(auditKey, store.iterate(tx), await store.readHead(tx)),
+      );
+    }
     const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { orgs: count('orgs'), slots: count('slots'), audit };
   } finally {

@@ -3,7 +3,8 @@ import { adminEntry } from '../audit/audited-admin-service';
 import type { OrgKeys } from '../crypto/org-keys';
 import { AppError } from '../errors/app-error';
 import type { Clock } from '../services/clock';
-import type { KeyStore } from '../storage/sqlite-key-store';
+import type { KeyStore } from '../storage/key-store';
+import type { Tx } from '../storage/types';
 
 /** NIST SP 800-38D §8.3: at most 2^32 invocations of GCM with random 96-bit nonces per key. */
 export const RANDOM_NONCE_LIMIT = 2 ** 32;
@@ -22,12 +23,12 @@ export interface KeyBudget {
    * at the threshold a new version becomes current (new writes go there);
    * past the NIST bound the write is refused and rolled back.
    */
-  afterSeal(orgId: string, version: number): void;
+  afterSeal(tx: Tx, orgId: string, version: number): Promise<void>;
 }
 
 /** Dependencies of {@link createKeyBudget}. */
 export interface KeyBudgetDeps {
-  keys: KeyStore;
+  keys: Pick<KeyStore, 'encryptions' | 'orgById' | 'maxVersion' | 'insertKey' | 'setCurrentVersion'>;
   orgKeys: Pick<OrgKeys, 'create'>;
   audit: Pick<AuditLog, 'appendInTransaction'>;
   clock: Clock;
@@ -38,20 +39,21 @@ export interface KeyBudgetDeps {
 export function createKeyBudget(deps: KeyBudgetDeps): KeyBudget {
   const rotateAfter = Math.min(deps.rotateAfter ?? DEFAULT_ROTATE_AFTER, RANDOM_NONCE_LIMIT);
   return {
-    afterSeal(orgId, version) {
-      const used = deps.keys.encryptions(orgId, version);
+    async afterSeal(tx, orgId, version) {
+      const used = await deps.keys.encryptions(tx, orgId, version);
       if (used === undefined || used < rotateAfter) return;
       if (used > RANDOM_NONCE_LIMIT) {
         throw new AppError('UNAVAILABLE', 'the data key reached its use limit; the write was refused');
       }
-      const org = deps.keys.orgById(orgId);
+      const org = await deps.keys.orgById(tx, orgId);
       // Writes that began before another one rotated still land on the old key: a handful past the
       // threshold, never near the bound. Only the current key is replaced, once.
       if (org === undefined || org.currentKeyVersion !== version) return;
-      const next = deps.keys.maxVersion(orgId) + 1;
-      deps.keys.insertKey(deps.orgKeys.create(orgId, next, deps.clock()));
-      deps.keys.setCurrentVersion(orgId, next);
-      deps.audit.appendInTransaction(
+      const next = (await deps.keys.maxVersion(tx, orgId)) + 1;
+      await deps.keys.insertKey(tx, deps.orgKeys.create(orgId, next, deps.clock()));
+      await deps.keys.setCurrentVersion(tx, orgId, next);
+      await deps.audit.appendInTransaction(
+        tx,
         adminEntry(deps.clock, 'keys.rotate-auto', {
           org: org.name,
           orgId,

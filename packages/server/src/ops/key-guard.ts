@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error';
 import type { MasterKey } from '../crypto/master-key';
-import type { SecretService } from '../services/secret-service';
+import type { SecretCore } from '../services/secret-service';
 
 /** Refusal once the master key this server holds no longer opens the store. */
 const sealedError = () =>
@@ -9,16 +9,16 @@ const sealedError = () =>
 /** Notices a master key rotation made by another process and stops serving. */
 export interface KeyGuard {
   /** Throws UNAVAILABLE once sealed; re-reads the stored key check value at most once per interval. */
-  check(): void;
+  check(): Promise<void>;
   /** Re-reads the key check value now; false (and sealed for good) when it isn't ours. */
-  verifyNow(): boolean;
+  verifyNow(): Promise<boolean>;
 }
 
 /** Dependencies of {@link createKeyGuard}. */
 export interface KeyGuardDeps {
   master: MasterKey;
-  /** The stored key check value (a synchronous read). */
-  readCheckValue: () => Uint8Array | undefined;
+  /** The stored key check value. */
+  readCheckValue: () => Promise<Uint8Array | undefined>;
   /** Drops cached data keys when sealing. */
   forgetKeys: () => void;
   /** Monotonic milliseconds (not the wall clock, which tests freeze). */
@@ -39,12 +39,12 @@ export function createKeyGuard(deps: KeyGuardDeps): KeyGuard {
   let sealed = false;
   let lastCheck = -Infinity;
 
-  function verifyNow(): boolean {
+  async function verifyNow(): Promise<boolean> {
     if (sealed) return false;
     lastCheck = deps.now();
     let stored: Uint8Array | undefined;
     try {
-      stored = deps.readCheckValue();
+      stored = await deps.readCheckValue();
     } catch {
       return true; // a database hiccup is not a key change; the call itself will fail if it persists
     }
@@ -56,35 +56,35 @@ export function createKeyGuard(deps: KeyGuardDeps): KeyGuard {
   }
 
   return {
-    check() {
+    async check() {
       if (sealed) throw sealedError();
-      if (deps.now() - lastCheck >= interval && !verifyNow()) throw sealedError();
+      if (deps.now() - lastCheck >= interval && !(await verifyNow())) throw sealedError();
     },
     verifyNow,
   };
 }
 
-/** A SecretService that refuses every call once the guard has sealed the server. */
-export function createKeyGuardedSecretService(inner: SecretService, guard: KeyGuard): SecretService {
+/** The secret rules behind the guard: every call is refused once the guard has sealed the server. */
+export function createKeyGuardedSecretService(inner: SecretCore, guard: Pick<KeyGuard, 'check'>): SecretCore {
   return {
     async create(ctx, input) {
-      guard.check();
+      await guard.check();
       return inner.create(ctx, input);
     },
     async get(ctx, name) {
-      guard.check();
+      await guard.check();
       return inner.get(ctx, name);
     },
     async list(ctx, input) {
-      guard.check();
+      await guard.check();
       return inner.list(ctx, input);
     },
     async delete(ctx, name) {
-      guard.check();
+      await guard.check();
       return inner.delete(ctx, name);
     },
     async findRegistry(ctx, host) {
-      guard.check();
+      await guard.check();
       return inner.findRegistry(ctx, host);
     },
   };

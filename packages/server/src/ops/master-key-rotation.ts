@@ -7,7 +7,7 @@ import { KEY_CHECK_META, MasterKey } from '../crypto/master-key';
 import { dataKeyPurpose } from '../crypto/org-keys';
 import { AppError } from '../errors/app-error';
 import type { Clock } from '../services/clock';
-import type { KeyStore } from '../storage/sqlite-key-store';
+import type { Storage } from '../storage/types';
 
 /** Every server key kept in the meta table wrapped by the master key. Add new ones here. */
 export const WRAPPED_SERVER_KEYS: ReadonlyArray<{ meta: string; purpose: ReadonlyArray<string> }> = [
@@ -17,7 +17,7 @@ export const WRAPPED_SERVER_KEYS: ReadonlyArray<{ meta: string; purpose: Readonl
 
 /** Dependencies of {@link rotateMasterKey}. */
 export interface MasterRotationDeps {
-  keys: KeyStore;
+  storage: Pick<Storage, 'keys' | 'write'>;
   master: MasterKey;
   audit: Pick<AuditLog, 'appendInTransaction'>;
   random: RandomBytes;
@@ -39,37 +39,39 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer
  * wrap is opened again before commit. Data keys themselves don't change, so
  * no slot is touched (to replace data keys too, run rotate-org).
  */
-export function rotateMasterKey(deps: MasterRotationDeps, newKey: Uint8Array): MasterRotationReport {
+export async function rotateMasterKey(deps: MasterRotationDeps, newKey: Uint8Array): Promise<MasterRotationReport> {
   const next = new MasterKey(newKey);
   if (next.matches(deps.master.checkValue())) {
     throw new AppError('INVALID_ARGUMENT', 'the new master key is the current one');
   }
-  const report = deps.keys.transaction(() => {
-    const stored = deps.keys.getMeta(KEY_CHECK_META);
+  const keys = deps.storage.keys;
+  const report = await deps.storage.write(async (tx) => {
+    const stored = await keys.getMeta(tx, KEY_CHECK_META);
     if (stored === undefined || !deps.master.matches(stored)) {
       throw new AppError('FAILED_PRECONDITION', 'the master key changed while rotating; nothing was changed');
     }
     let orgKeys = 0;
-    for (const key of deps.keys.allKeys()) {
+    for (const key of await keys.allKeys(tx)) {
       const purpose = dataKeyPurpose(key.orgId, key.version);
       const dek = deps.master.unwrap(key.wrapped, purpose);
       const wrapped = next.wrap(dek, purpose, deps.random);
       if (!sameBytes(next.unwrap(wrapped, purpose), dek)) throw new Error('re-wrapped data key does not read back');
-      deps.keys.updateWrapped(key.orgId, key.version, wrapped);
+      await keys.updateWrapped(tx, key.orgId, key.version, wrapped);
       orgKeys++;
     }
     let serverKeys = 0;
     for (const { meta, purpose } of WRAPPED_SERVER_KEYS) {
-      const old = deps.keys.getMeta(meta);
+      const old = await keys.getMeta(tx, meta);
       if (old === undefined) continue;
       const material = deps.master.unwrap(old, purpose);
       const wrapped = next.wrap(material, purpose, deps.random);
       if (!sameBytes(next.unwrap(wrapped, purpose), material)) throw new Error('re-wrapped server key does not read back');
-      deps.keys.putMeta(meta, wrapped);
+      await keys.putMeta(tx, meta, wrapped);
       serverKeys++;
     }
-    deps.keys.putMeta(KEY_CHECK_META, next.checkValue());
-    deps.audit.appendInTransaction(
+    await keys.putMeta(tx, KEY_CHECK_META, next.checkValue());
+    await deps.audit.appendInTransaction(
+      tx,
       adminEntry(deps.clock, 'keys.rotate-master', {
         detail: `re-wrapped ${orgKeys} org data keys and ${serverKeys} server keys`,
       }),
@@ -77,6 +79,6 @@ export function rotateMasterKey(deps: MasterRotationDeps, newKey: Uint8Array): M
     return { orgKeys, serverKeys };
   });
   // The old wrapped forms were zeroed in the pages (secure_delete); move those pages out of the WAL too.
-  deps.keys.checkpoint();
+  await keys.compact();
   return report;
 }

@@ -5,12 +5,12 @@ import type { OrgKeys } from '../crypto/org-keys';
 import { openSlotValue, sealSlotValue } from '../crypto/slot-cipher';
 import { AppError } from '../errors/app-error';
 import type { Clock } from '../services/clock';
-import type { KeyStore } from '../storage/sqlite-key-store';
+import type { Storage } from '../storage/types';
 import type { KeyBudget } from './key-budget';
 
 /** Dependencies of {@link rotateOrgKey}. */
 export interface OrgRotationDeps {
-  keys: KeyStore;
+  storage: Pick<Storage, 'keys' | 'write' | 'read'>;
   orgKeys: Pick<OrgKeys, 'create' | 'get'>;
   budget: KeyBudget;
   audit: Pick<AuditLog, 'appendInTransaction'>;
@@ -55,15 +55,18 @@ export async function rotateOrgKey(
 ): Promise<OrgRotationReport> {
   const batchSize = options.batchSize ?? 64;
   const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
-  const org = deps.keys.orgByName(orgName);
+  const { storage } = deps;
+  const keys = storage.keys;
+  const org = await storage.read((tx) => keys.orgByName(tx, orgName));
   if (org === undefined) throw new AppError('NOT_FOUND', `org ${orgName} not found`);
 
-  const { fromVersion, toVersion } = deps.keys.transaction(() => {
-    const current = deps.keys.orgById(org.id)?.currentKeyVersion ?? org.currentKeyVersion;
-    const next = deps.keys.maxVersion(org.id) + 1;
-    deps.keys.insertKey(deps.orgKeys.create(org.id, next, deps.clock()));
-    deps.keys.setCurrentVersion(org.id, next);
-    deps.audit.appendInTransaction(
+  const { fromVersion, toVersion } = await storage.write(async (tx) => {
+    const current = (await keys.orgById(tx, org.id))?.currentKeyVersion ?? org.currentKeyVersion;
+    const next = (await keys.maxVersion(tx, org.id)) + 1;
+    await keys.insertKey(tx, deps.orgKeys.create(org.id, next, deps.clock()));
+    await keys.setCurrentVersion(tx, org.id, next);
+    await deps.audit.appendInTransaction(
+      tx,
       adminEntry(deps.clock, 'keys.rotate-org', { org: org.name, orgId: org.id, detail: `data key version ${current} -> ${next}` }),
     );
     return { fromVersion: current, toVersion: next };
@@ -78,20 +81,20 @@ export async function rotateOrgKey(
       // Keys are unwrapped outside the transaction (OrgKeys is async); a version born since is
       // picked up on the next round.
       const deks = new Map<number, Uint8Array>();
-      for (const v of deps.keys.versions(org.id)) {
+      for (const v of await storage.read((tx) => keys.versions(tx, org.id))) {
         try {
           deks.set(v, await deps.orgKeys.get(org.id, v));
         } catch {
           // A key that doesn't unwrap: its slots are reported unreadable below.
         }
       }
-      const batch = deps.keys.transaction(() => {
+      const batch = await storage.write(async (tx) => {
         // The current version can move on under us (the key budget); always seal under the newest.
-        const target = deps.keys.orgById(org.id)?.currentKeyVersion ?? toVersion;
+        const target = (await keys.orgById(tx, org.id))?.currentKeyVersion ?? toVersion;
         const dek = deks.get(target);
         if (dek === undefined) return { last: after, sealed: 0 };
         // Rows at the rotation's version or newer are fresh already; only older ones are re-sealed.
-        const rows = deps.keys.slotsBelow(org.id, toVersion, after, batchSize);
+        const rows = await keys.slotsBelow(tx, org.id, toVersion, after, batchSize);
         let sealed = 0;
         let last: string | undefined;
         for (const row of rows) {
@@ -106,14 +109,14 @@ export async function rotateOrgKey(
             continue;
           }
           const binding = { orgId: row.orgId, name: row.name, type: row.type, keyVersion: target };
-          deps.keys.reseal(row.orgId, row.name, target, sealSlotValue(dek, binding, value, deps.random));
-          deps.keys.countEncryptions(org.id, target, 1);
+          await keys.reseal(tx, row.orgId, row.name, target, sealSlotValue(dek, binding, value, deps.random));
+          await keys.countEncryptions(tx, org.id, target, 1);
           sealed++;
           last = row.name;
           // Counted seal by seal, so re-encrypting a large org can't run a key past its budget:
           // when the budget moves the org to a newer key, this batch ends and the next uses it.
-          deps.budget.afterSeal(org.id, target);
-          if (deps.keys.orgById(org.id)?.currentKeyVersion !== target) break;
+          await deps.budget.afterSeal(tx, org.id, target);
+          if ((await keys.orgById(tx, org.id))?.currentKeyVersion !== target) break;
         }
         return { last, sealed };
       });
@@ -128,22 +131,23 @@ export async function rotateOrgKey(
       await pause();
     }
     // Writes that raced the switch may have landed on an old version; another pass picks them up.
-    if (deps.keys.countSlotsBelow(org.id, toVersion) <= unreadable.size) break;
+    if ((await storage.read((tx) => keys.countSlotsBelow(tx, org.id, toVersion))) <= unreadable.size) break;
   }
 
   let dropped: number[] = [];
   if (options.dropOld ?? true) {
-    dropped = deps.keys.transaction(() => {
-      const current = deps.keys.orgById(org.id)?.currentKeyVersion ?? toVersion;
-      const gone = deps.keys.dropUnused(org.id, current);
+    dropped = await storage.write(async (tx) => {
+      const current = (await keys.orgById(tx, org.id))?.currentKeyVersion ?? toVersion;
+      const gone = await keys.dropUnused(tx, org.id, current);
       if (gone.length > 0) {
-        deps.audit.appendInTransaction(
+        await deps.audit.appendInTransaction(
+          tx,
           adminEntry(deps.clock, 'keys.drop-old', { org: org.name, orgId: org.id, detail: `dropped data key versions ${gone.join(',')}` }),
         );
       }
       return gone;
     });
-    deps.keys.checkpoint();
+    await keys.compact();
   }
   return { org: org.name, fromVersion, toVersion, reencrypted, unreadable: [...unreadable].sort(), dropped };
 }

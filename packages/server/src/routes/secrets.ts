@@ -7,7 +7,7 @@ import { callContext } from '../http/app-env';
 import { jsonBody } from '../http/json-body';
 import { jsonResponse } from '../http/json-response';
 import { renderMetadata, renderPage, renderSlot } from '../http/render';
-import { validationHook } from '../http/validation-hook';
+import { validationHook } from '../edge/validation';
 import type { SecretService } from '../services/secret-service';
 
 /** The four SecretService RPCs over REST (SPEC §2), mounted at `/v1/ignite/secrets`. */

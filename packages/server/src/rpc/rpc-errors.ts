@@ -2,7 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import type { Interceptor } from '@connectrpc/connect';
 import { GrpcCode, grpcCodeName } from '@dodil/shared';
 import { AppError } from '../errors/app-error';
-import type { Logger } from '../http/logger';
+import type { Logger } from '../edge/logger';
 import { callInfoOf } from './call-info';
 
 

@@ -12,9 +12,11 @@ import { LIMITS, grpcCodeForHttpStatus, grpcCodeName } from '@dodil/shared';
 import { SecretService } from '../gen/dodil/ignite/v1/secret_pb';
 import { ServerReflection as ReflectionV1 } from '../gen/grpc/reflection/v1/reflection_pb';
 import { ServerReflection as ReflectionV1alpha } from '../gen/grpc/reflection/v1alpha/reflection_pb';
-import type { Logger } from '../http/logger';
-import { acceptRequestId, socketClientAddress } from '../http/middleware';
-import type { ClientAddressOf } from '../http/middleware';
+import { createAccessLog } from '../edge/access-log';
+import { socketClientAddress } from '../edge/client-address';
+import type { ClientAddressOf } from '../edge/client-address';
+import type { Logger } from '../edge/logger';
+import { acceptRequestId } from '../edge/request-id';
 import { limitRequestBody } from './body-limit';
 import { withCallInfo } from './call-info';
 import { AppError } from '../errors/app-error';
@@ -82,7 +84,7 @@ function outcome(info: RpcCallInfo, res: UniversalServerResponse | undefined): s
 export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeHandlerFn {
   const newRequestId = deps.newRequestId ?? randomUUID;
   const clientAddressOf = deps.clientAddressOf ?? socketClientAddress;
-  const now = deps.now ?? (() => performance.now());
+  const accessLog = createAccessLog(deps.logger, deps.now ?? (() => performance.now()));
   const index = indexDescriptors([SecretService, ReflectionV1, ReflectionV1alpha]);
 
   const router = createConnectRouter({
@@ -115,7 +117,7 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
       fallback(req, res);
       return;
     }
-    const started = now();
+    const logAccess = accessLog.begin();
     const incomingId = req.headers['x-request-id'];
     const info: RpcCallInfo = {
       requestId: acceptRequestId(typeof incomingId === 'string' ? incomingId : undefined, newRequestId),
@@ -127,13 +129,12 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
     res.setHeader('x-request-id', info.requestId);
     let answered: UniversalServerResponse | undefined;
     res.once('close', () => {
-      deps.logger.info({
-        msg: 'rpc',
+      logAccess({
+        kind: 'rpc',
         requestId: info.requestId,
         protocol: protocolOf(req.headers['content-type']),
         procedure: path,
         code: outcome(info, answered),
-        durationMs: Math.round((now() - started) * 1000) / 1000,
         org: info.org,
       });
     });

@@ -8,7 +8,7 @@ import {
   ListSecretsResponseSchema,
 } from '../gen/dodil/ignite/v1/secret_pb';
 import type { SecretService } from '../gen/dodil/ignite/v1/secret_pb';
-import { parseWith } from '../http/validation-hook';
+import { parseWith } from '../edge/validation';
 import type { AuthService } from '../services/auth-service';
 import type { CallContext } from '../services/context';
 import type { SecretService as SecretRules } from '../services/secret-service';

@@ -4,7 +4,7 @@ import type { RandomBytes } from '../crypto/aead';
 import type { OrgKeys } from '../crypto/org-keys';
 import { openSlotValue, sealSlotValue } from '../crypto/slot-cipher';
 import { AppError } from '../errors/app-error';
-import type { OrgStore, SlotRecord, SlotStore } from '../storage/types';
+import type { OrgStore, SlotRecord, SlotStore, Tx } from '../storage/types';
 import type { Clock } from './clock';
 import { requireScope } from './context';
 import type { CallContext } from './context';
@@ -43,6 +43,38 @@ export interface SecretService {
   findRegistry(ctx: CallContext, host: string | undefined): Promise<SlotWithValue[]>;
 }
 
+/**
+ * The secret rules as the layers below the audit wrapper see them: a write
+ * also returns the receipt of what committed in its transaction (its audit
+ * entry), so the audit wrapper knows, without guessing, that the call is
+ * already recorded. Wrappers between the two (key guard, grants) pass
+ * receipts through untouched.
+ */
+export interface SecretCore {
+  create(ctx: CallContext, input: { name: string; value: SecretValue }): Promise<Receipted<SlotMetadata>>;
+  get(ctx: CallContext, name: string): Promise<SlotWithValue>;
+  list(ctx: CallContext, input: { pageSize?: number | undefined; pageToken: string }): Promise<SlotPage>;
+  delete(ctx: CallContext, name: string): Promise<Receipted<void>>;
+  findRegistry(ctx: CallContext, host: string | undefined): Promise<SlotWithValue[]>;
+}
+
+/** What committed together with a write: the chain position of its audit entry. */
+export interface WriteReceipt {
+  auditSeq: number;
+}
+
+/** A write's result and its receipt (`undefined` when nothing was recorded with it). */
+export interface Receipted<T> {
+  value: T;
+  receipt: WriteReceipt | undefined;
+}
+
+/**
+ * Runs inside a successful slot write's transaction (the key-usage check and
+ * the audit entry commit with the write); rejecting rolls the write back.
+ */
+export type SlotWriteEffect = (tx: Tx, ctx: CallContext, write: SlotWrite) => Promise<WriteReceipt | undefined>;
+
 /** A slot write about to commit (what an in-transaction effect is told). */
 export interface SlotWrite {
   action: 'CreateSecret' | 'DeleteSecret';
@@ -61,11 +93,8 @@ export interface SecretServiceDeps {
   random: RandomBytes;
   /** Called when a stored value fails to decrypt (tampering or a moved row); never given the value. */
   onIntegrityFailure?: (event: { orgId: string; name: string; requestId: string }) => void;
-  /**
-   * Runs inside a successful write's transaction (the audit entry and the
-   * key-usage check commit with the write); throwing rolls the write back.
-   */
-  inWriteTransaction?: (ctx: CallContext, write: SlotWrite) => void;
+  /** What commits with every slot write (the composition root gives the key budget and the audit entry). */
+  inWriteTransaction?: SlotWriteEffect;
 }
 
 function checkName(name: string): void {
@@ -88,8 +117,11 @@ function withoutPassword(slot: SlotWithValue): SlotWithValue {
 
 const typeWord = (t: SecretType) => (t === 'git_secret' ? 'git' : 'registry');
 
-/** Creates the {@link SecretService}. */
-export function createSecretService(deps: SecretServiceDeps): SecretService {
+const noEffect: SlotWriteEffect = async () => undefined;
+
+/** Creates the {@link SecretCore}: the rules, with no audit or key guard around them. */
+export function createSecretService(deps: SecretServiceDeps): SecretCore {
+  const effect = deps.inWriteTransaction ?? noEffect;
   async function open(record: SlotRecord): Promise<SlotWithValue> {
     const dek = await deps.keys.get(record.orgId, record.keyVersion);
     return { metadata: metadataOf(record), value: openSlotValue(dek, record, record.ciphertext) };
@@ -135,11 +167,10 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
         throw new AppError('INVALID_ARGUMENT', 'registrySecret.serverAddress is not a registry host[:port]');
       }
       const ciphertext = sealSlotValue(dek, { orgId: org.id, name, type, keyVersion }, value, deps.random);
-      const hook = deps.inWriteTransaction;
       const write: SlotWrite = { action: 'CreateSecret', orgId: org.id, name, keyVersion };
       const result = await deps.slots.upsert(
         { orgId: org.id, name, type, registryHost, keyVersion, ciphertext, createdAtMs: now, updatedAtMs: now },
-        hook && (() => hook(ctx, write)),
+        (tx) => effect(tx, ctx, write),
       );
       if (!result.ok) {
         throw new AppError(
@@ -147,7 +178,10 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
           `slot ${name} is a ${typeWord(result.existingType)} slot; delete it to change its type`,
         );
       }
-      return { name, type, createdAtMs: result.createdAtMs, updatedAtMs: result.updatedAtMs };
+      return {
+        value: { name, type, createdAtMs: result.createdAtMs, updatedAtMs: result.updatedAtMs },
+        receipt: result.receipt,
+      };
     },
 
     async get(ctx, name) {
@@ -176,9 +210,9 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
     async delete(ctx, name) {
       requireScope(ctx, 'DeleteSecret');
       checkName(name);
-      const hook = deps.inWriteTransaction;
       const write: SlotWrite = { action: 'DeleteSecret', orgId: ctx.principal.orgId, name, keyVersion: undefined };
-      await deps.slots.delete(ctx.principal.orgId, name, hook && (() => hook(ctx, write)));
+      const { receipt } = await deps.slots.delete(ctx.principal.orgId, name, (tx) => effect(tx, ctx, write));
+      return { value: undefined, receipt };
     },
 
     async findRegistry(ctx, host) {

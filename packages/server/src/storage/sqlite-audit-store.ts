@@ -1,33 +1,9 @@
-import type { Database, Statement } from 'better-sqlite3';
-import { auditFields } from '../audit/audit-entry';
-import type { AuditEntry } from '../audit/audit-entry';
+import type { Statement } from 'better-sqlite3';
+import type { AuditRecord, AuditStore } from './audit-store';
+import type { SqliteConnection } from './sqlite-connection';
 
 /** Meta key of the audit chain head (count, last MAC, head MAC). */
 export const AUDIT_HEAD_META = 'audit_head';
-
-/**
- * Audit log persistence. Unlike the other stores it is synchronous on
- * purpose: entries are appended inside other transactions (a slot write and
- * its audit entry commit together), and better-sqlite3 transactions can't
- * span an `await`.
- */
-export interface AuditStore {
-  /** Runs `fn` in an IMMEDIATE write transaction, or inside the enclosing one. */
-  transaction<T>(fn: () => T): T;
-  /** Runs `fn` in a read transaction (one consistent snapshot; writers are not blocked under WAL). */
-  snapshot<T>(fn: () => T): T;
-  /** Seq and MAC of the last entry, `undefined` for an empty log. */
-  last(): { seq: number; mac: Uint8Array } | undefined;
-  /** MAC of entry `seq`, `undefined` when there is none. */
-  macAt(seq: number): Uint8Array | undefined;
-  insert(entry: AuditEntry): void;
-  readHead(): Uint8Array | undefined;
-  writeHead(value: Uint8Array): void;
-  /** Every entry in chain order, streamed (for verify). */
-  iterate(): IterableIterator<AuditEntry>;
-  /** The newest `limit` entries (of one org when given), oldest first. */
-  list(filter: { org?: string | undefined; limit: number }): AuditEntry[];
-}
 
 interface AuditRow {
   seq: number;
@@ -44,7 +20,7 @@ interface AuditRow {
   mac: Buffer;
 }
 
-const toEntry = (r: AuditRow): AuditEntry => ({
+const toEntry = (r: AuditRow): AuditRecord => ({
   seq: r.seq,
   timeMs: r.time_ms,
   requestId: r.request_id,
@@ -60,7 +36,8 @@ const toEntry = (r: AuditRow): AuditEntry => ({
 });
 
 /** {@link AuditStore} on better-sqlite3. */
-export function createSqliteAuditStore(db: Database): AuditStore {
+export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
+  const { db } = conn;
   // Positional parameters: this runs once per audited request, and binding by name costs more.
   const insert = db.prepare(
     `INSERT INTO audit_log (seq, time_ms, request_id, token_id, org_id, org, action, slot, code, client_address, detail, mac)
@@ -82,49 +59,59 @@ export function createSqliteAuditStore(db: Database): AuditStore {
     [string, number],
     AuditRow
   >;
+  const deleteHead = db.prepare('DELETE FROM meta WHERE key = ?');
   return {
-    transaction(fn) {
-      return db.transaction(fn).immediate();
-    },
-    snapshot(fn) {
-      return db.transaction(fn).deferred();
-    },
-    last() {
+    async last(tx) {
+      conn.inside(tx);
       return last.get();
     },
-    macAt(seq) {
+    async macAt(tx, seq) {
+      conn.inside(tx);
       return macAt.get(seq)?.mac;
     },
-    insert(e) {
-      insert.run(e.seq, ...auditFields(e), Buffer.isBuffer(e.mac) ? e.mac : Buffer.from(e.mac));
+    async insert(tx, entries) {
+      conn.inside(tx);
+      for (const e of entries) {
+        insert.run(
+          e.seq,
+          e.timeMs,
+          e.requestId,
+          e.tokenId ?? null,
+          e.orgId ?? null,
+          e.org ?? null,
+          e.action,
+          e.slot ?? null,
+          e.code,
+          e.clientAddress,
+          e.detail ?? null,
+          Buffer.isBuffer(e.mac) ? e.mac : Buffer.from(e.mac),
+        );
+      }
     },
-    readHead() {
+    async readHead(tx) {
+      conn.inside(tx);
       return getHead.get(AUDIT_HEAD_META)?.value;
     },
-    writeHead(value) {
+    async writeHead(tx, value) {
+      conn.inside(tx);
       putHead.run(AUDIT_HEAD_META, Buffer.from(value));
     },
-    *iterate() {
+    async *iterate(tx) {
+      conn.inside(tx);
       for (const row of all.iterate()) yield toEntry(row);
     },
-    list({ org, limit }) {
+    async list(tx, { org, limit }) {
+      conn.inside(tx);
       const rows = org === undefined ? newest.all(limit) : newestOfOrg.all(org, limit);
       return rows.reverse().map(toEntry);
     },
+    async archive(tx, nowMs) {
+      conn.inside(tx);
+      const table = `audit_log_archive_${Math.trunc(nowMs)}`;
+      db.exec(`CREATE TABLE ${table} AS SELECT * FROM audit_log`);
+      db.exec('DELETE FROM audit_log');
+      deleteHead.run(AUDIT_HEAD_META);
+      return table;
+    },
   };
-}
-
-/**
- * Moves a broken chain aside into `audit_log_archive_<ms>` (kept as evidence)
- * and empties the live log and its head, so a new chain can start. Returns the
- * archive table's name.
- */
-export function archiveAuditChain(db: Database, nowMs: number): string {
-  const table = `audit_log_archive_${Math.trunc(nowMs)}`;
-  db.transaction(() => {
-    db.exec(`CREATE TABLE ${table} AS SELECT * FROM audit_log`);
-    db.exec('DELETE FROM audit_log');
-    db.prepare('DELETE FROM meta WHERE key = ?').run(AUDIT_HEAD_META);
-  }).immediate();
-  return table;
 }

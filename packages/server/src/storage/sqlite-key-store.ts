@@ -1,44 +1,13 @@
-import type { Database, Statement } from 'better-sqlite3';
-import { toOrgRecord, toSlotRecord } from './sqlite-rows';
+import type { Statement } from 'better-sqlite3';
+import type { KeyStore } from './key-store';
+import type { SqliteConnection } from './sqlite-connection';
+import { toKeyRecord, toOrgRecord, toSlotRecord } from './sqlite-rows';
 import type { KeyRow, OrgRow, SlotRow } from './sqlite-rows';
-import type { OrgKeyRecord, OrgRecord, SlotRecord } from './types';
-
-/**
- * SQL for key rotation, master re-wrap and the key-usage budget. Synchronous
- * on purpose, like the audit store: every step runs inside one transaction
- * together with its audit entry, and better-sqlite3 transactions can't span
- * an `await`.
- */
-export interface KeyStore {
-  /** Runs `fn` in an IMMEDIATE write transaction, or inside the enclosing one. */
-  transaction<T>(fn: () => T): T;
-  orgById(id: string): OrgRecord | undefined;
-  orgByName(name: string): OrgRecord | undefined;
-  listOrgs(): OrgRecord[];
-  /** Seals made with a key so far, `undefined` for a missing key. */
-  encryptions(orgId: string, version: number): number | undefined;
-  maxVersion(orgId: string): number;
-  versions(orgId: string): number[];
-  insertKey(key: OrgKeyRecord): void;
-  setCurrentVersion(orgId: string, version: number): void;
-  countEncryptions(orgId: string, version: number, n: number): void;
-  allKeys(): OrgKeyRecord[];
-  updateWrapped(orgId: string, version: number, wrapped: Uint8Array): void;
-  /** Slots of an org sealed under a version older than `version`, by name after `afterName`. */
-  slotsBelow(orgId: string, version: number, afterName: string, limit: number): SlotRecord[];
-  countSlotsBelow(orgId: string, version: number): number;
-  /** Replaces a slot's ciphertext and key version (not its timestamps: a re-seal is not an update). */
-  reseal(orgId: string, name: string, version: number, ciphertext: Uint8Array): void;
-  /** Deletes key versions other than `keep` that no slot uses; returns the versions dropped. */
-  dropUnused(orgId: string, keep: number): number[];
-  getMeta(key: string): Uint8Array | undefined;
-  putMeta(key: string, value: Uint8Array): void;
-  /** Checkpoints the WAL into the main file and truncates it, so replaced pages leave the WAL. */
-  checkpoint(): void;
-}
+import type { OrgKeyRecord } from './types';
 
 /** {@link KeyStore} on better-sqlite3. */
-export function createSqliteKeyStore(db: Database): KeyStore {
+export function createSqliteKeyStore(conn: SqliteConnection): KeyStore {
+  const { db } = conn;
   const orgById = db.prepare('SELECT * FROM orgs WHERE id = ?') as Statement<[string], OrgRow>;
   const orgByName = db.prepare('SELECT * FROM orgs WHERE name = ?') as Statement<[string], OrgRow>;
   const orgs = db.prepare('SELECT * FROM orgs ORDER BY name') as Statement<[], OrgRow>;
@@ -80,39 +49,47 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   );
 
+  // Every call runs in the caller's transaction; the statements themselves are synchronous.
+  const inTx =
+    <A extends unknown[], R>(run: (...args: A) => R) =>
+    async (tx: Parameters<typeof conn.inside>[0], ...args: A): Promise<R> => {
+      conn.inside(tx);
+      return run(...args);
+    };
   return {
-    transaction: (fn) => db.transaction(fn).immediate(),
-    orgById: (id) => {
+    orgById: inTx((id: string) => {
       const row = orgById.get(id);
       return row === undefined ? undefined : toOrgRecord(row);
-    },
-    orgByName: (name) => {
+    }),
+    orgByName: inTx((name: string) => {
       const row = orgByName.get(name);
       return row === undefined ? undefined : toOrgRecord(row);
-    },
-    listOrgs: () => orgs.all().map(toOrgRecord),
-    encryptions: (orgId, version) => encryptions.get(orgId, version)?.encryptions,
-    maxVersion: (orgId) => maxVersion.get(orgId)?.v ?? 0,
-    versions: (orgId) => versions.all(orgId).map((r) => r.version),
-    insertKey: (key) => void insertKey.run({ ...key, wrapped: Buffer.from(key.wrapped) }),
-    setCurrentVersion: (orgId, version) => void setCurrent.run(version, orgId),
-    countEncryptions: (orgId, version, n) => void count.run(n, orgId, version),
-    allKeys: () =>
-      allKeys.all().map((r) => ({
-        orgId: r.org_id,
-        version: r.version,
-        wrapped: r.wrapped,
-        encryptions: r.encryptions,
-        createdAtMs: r.created_at_ms,
-      })),
-    updateWrapped: (orgId, version, wrapped) => void updateWrapped.run(Buffer.from(wrapped), orgId, version),
-    slotsBelow: (orgId, version, afterName, limit) =>
+    }),
+    listOrgs: inTx(() => orgs.all().map(toOrgRecord)),
+    encryptions: inTx((orgId: string, version: number) => encryptions.get(orgId, version)?.encryptions),
+    maxVersion: inTx((orgId: string) => maxVersion.get(orgId)?.v ?? 0),
+    versions: inTx((orgId: string) => versions.all(orgId).map((r) => r.version)),
+    insertKey: inTx((key: OrgKeyRecord) => void insertKey.run({ ...key, wrapped: Buffer.from(key.wrapped) })),
+    setCurrentVersion: inTx((orgId: string, version: number) => void setCurrent.run(version, orgId)),
+    countEncryptions: inTx((orgId: string, version: number, n: number) => void count.run(n, orgId, version)),
+    allKeys: inTx(() => allKeys.all().map(toKeyRecord)),
+    updateWrapped: inTx(
+      (orgId: string, version: number, wrapped: Uint8Array) => void updateWrapped.run(Buffer.from(wrapped), orgId, version),
+    ),
+    slotsBelow: inTx((orgId: string, version: number, afterName: string, limit: number) =>
       slotsBelow.all(orgId, version, afterName, limit).map(toSlotRecord),
-    countSlotsBelow: (orgId, version) => countBelow.get(orgId, version)?.n ?? 0,
-    reseal: (orgId, name, version, ciphertext) => void reseal.run(version, Buffer.from(ciphertext), orgId, name),
-    dropUnused: (orgId, keep) => dropUnused.all(orgId, keep).map((r) => r.version),
-    getMeta: (key) => getMeta.get(key)?.value,
-    putMeta: (key, value) => void putMeta.run(key, Buffer.from(value)),
-    checkpoint: () => void db.pragma('wal_checkpoint(TRUNCATE)'),
+    ),
+    countSlotsBelow: inTx((orgId: string, version: number) => countBelow.get(orgId, version)?.n ?? 0),
+    reseal: inTx(
+      (orgId: string, name: string, version: number, ciphertext: Uint8Array) =>
+        void reseal.run(version, Buffer.from(ciphertext), orgId, name),
+    ),
+    dropUnused: inTx((orgId: string, keep: number) => dropUnused.all(orgId, keep).map((r) => r.version)),
+    getMeta: inTx((key: string): Uint8Array | undefined => getMeta.get(key)?.value),
+    putMeta: inTx((key: string, value: Uint8Array) => void putMeta.run(key, Buffer.from(value))),
+    async compact() {
+      await conn.outside();
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
   };
 }

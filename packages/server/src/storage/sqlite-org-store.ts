@@ -1,10 +1,12 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import type { SqliteConnection } from './sqlite-connection';
 import { toKeyRecord, toOrgRecord } from './sqlite-rows';
 import type { KeyRow, OrgRow } from './sqlite-rows';
 import type { MetaStore, OrgKeyRecord, OrgRecord, OrgStore } from './types';
 
 /** {@link OrgStore} on better-sqlite3. */
-export function createSqliteOrgStore(db: Database): OrgStore {
+export function createSqliteOrgStore(conn: SqliteConnection): OrgStore {
+  const { db } = conn;
   const insertOrg = db.prepare(
     'INSERT INTO orgs (id, name, current_key_version, created_at_ms) VALUES (@id, @name, @currentKeyVersion, @createdAtMs)',
   );
@@ -25,20 +27,25 @@ export function createSqliteOrgStore(db: Database): OrgStore {
   });
   return {
     async create(org, firstKey) {
+      await conn.outside();
       createTx.immediate(org, firstKey);
     },
     async getByName(name) {
+      if (conn.busy) await conn.outside();
       const row = byName.get(name);
       return row === undefined ? undefined : toOrgRecord(row);
     },
     async getById(id) {
+      if (conn.busy) await conn.outside();
       const row = byId.get(id);
       return row === undefined ? undefined : toOrgRecord(row);
     },
     async list() {
+      if (conn.busy) await conn.outside();
       return all.all().map(toOrgRecord);
     },
     async getKey(orgId, version) {
+      if (conn.busy) await conn.outside();
       const row = key.get(orgId, version);
       return row === undefined ? undefined : toKeyRecord(row);
     },
@@ -46,14 +53,17 @@ export function createSqliteOrgStore(db: Database): OrgStore {
 }
 
 /** {@link MetaStore} on better-sqlite3. */
-export function createSqliteMetaStore(db: Database): MetaStore {
+export function createSqliteMetaStore(conn: SqliteConnection): MetaStore {
+  const { db } = conn;
   const get = db.prepare('SELECT value FROM meta WHERE key = ?') as Statement<[string], { value: Buffer }>;
   const insertIgnore = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
   return {
     async get(key) {
+      if (conn.busy) await conn.outside();
       return get.get(key)?.value;
     },
     async putIfAbsent(key, value) {
+      if (conn.busy) await conn.outside();
       insertIgnore.run(key, Buffer.from(value));
       const stored = get.get(key)?.value;
       if (stored === undefined) throw new Error(`meta key ${key} vanished`);

@@ -1,11 +1,13 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import type { SecretType } from '@dodil/shared';
 import { toSlotRecord } from './sqlite-rows';
 import type { SlotRow } from './sqlite-rows';
-import type { InTransaction, SlotMeta, SlotRecord, SlotStore, UpsertResult } from './types';
+import type { SqliteConnection } from './sqlite-connection';
+import type { SlotMeta, SlotStore } from './types';
 
 /** {@link SlotStore} on better-sqlite3, with every statement prepared once. */
-export function createSqliteSlotStore(db: Database): SlotStore {
+export function createSqliteSlotStore(conn: SqliteConnection): SlotStore {
+  const { db } = conn;
   const getStmt = db.prepare('SELECT * FROM slots WHERE org_id = ? AND name = ?') as Statement<[string, string], SlotRow>;
   const upsertStmt = db.prepare(
     `INSERT INTO slots (org_id, name, type, registry_host, key_version, ciphertext, created_at_ms, updated_at_ms)
@@ -35,39 +37,36 @@ export function createSqliteSlotStore(db: Database): SlotStore {
     `SELECT * FROM slots WHERE org_id = ? AND registry_host = ? ORDER BY name`,
   ) as Statement<[string, string], SlotRow>;
 
-  const upsertTx = db.transaction((record: SlotRecord, inTransaction: InTransaction | undefined): UpsertResult => {
-    const row = upsertStmt.get({
-      ...record,
-      registryHost: record.registryHost ?? null,
-      ciphertext: Buffer.from(record.ciphertext),
-    });
-    if (row === undefined) {
-      const existing = typeStmt.get(record.orgId, record.name);
-      return { ok: false, existingType: existing?.type ?? record.type };
-    }
-    countStmt.run(record.orgId, record.keyVersion);
-    inTransaction?.();
-    return { ok: true, createdAtMs: row.created_at_ms, updatedAtMs: row.updated_at_ms };
-  });
-  const deleteTx = db.transaction((orgId: string, name: string, inTransaction: InTransaction): boolean => {
-    const deleted = deleteStmt.run(orgId, name).changes > 0;
-    inTransaction();
-    return deleted;
-  });
-
   return {
     async get(orgId, name) {
+      if (conn.busy) await conn.outside();
       const row = getStmt.get(orgId, name);
       return row === undefined ? undefined : toSlotRecord(row);
     },
-    async upsert(record, inTransaction) {
-      return upsertTx.immediate(record, inTransaction);
+    upsert(record, effect) {
+      return conn.transaction('IMMEDIATE', async (tx) => {
+        const row = upsertStmt.get({
+          ...record,
+          registryHost: record.registryHost ?? null,
+          ciphertext: Buffer.from(record.ciphertext),
+        });
+        if (row === undefined) {
+          const existing = typeStmt.get(record.orgId, record.name);
+          return { ok: false, existingType: existing?.type ?? record.type } as const;
+        }
+        countStmt.run(record.orgId, record.keyVersion);
+        const receipt = await effect(tx);
+        return { ok: true, createdAtMs: row.created_at_ms, updatedAtMs: row.updated_at_ms, receipt } as const;
+      });
     },
-    async delete(orgId, name, inTransaction) {
-      if (inTransaction !== undefined) return deleteTx.immediate(orgId, name, inTransaction);
-      return deleteStmt.run(orgId, name).changes > 0;
+    delete(orgId, name, effect) {
+      return conn.transaction('IMMEDIATE', async (tx) => {
+        const deleted = deleteStmt.run(orgId, name).changes > 0;
+        return { deleted, receipt: await effect(tx) };
+      });
     },
     async list(orgId, afterName, limit): Promise<SlotMeta[]> {
+      if (conn.busy) await conn.outside();
       return listStmt.all(orgId, afterName, limit).map((row) => ({
         orgId,
         name: row.name,
@@ -77,6 +76,7 @@ export function createSqliteSlotStore(db: Database): SlotStore {
       }));
     },
     async listRegistry(orgId, host) {
+      if (conn.busy) await conn.outside();
       const rows = host === undefined ? registryAllStmt.all(orgId) : registryHostStmt.all(orgId, host);
       return rows.map(toSlotRecord);
     },

@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import type { SqliteConnection } from './sqlite-connection';
 import type { TokenRecord, TokenStore } from './types';
 
 interface TokenRow {
@@ -24,7 +25,8 @@ const toRecord = (row: TokenRow): TokenRecord => ({
 });
 
 /** {@link TokenStore} on better-sqlite3. */
-export function createSqliteTokenStore(db: Database): TokenStore {
+export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
+  const { db } = conn;
   const insert = db.prepare(
     `INSERT INTO tokens (id, org_id, name, hash, scopes, created_at_ms, expires_at_ms, revoked_at_ms)
      VALUES (@id, @orgId, @name, @hash, @scopes, @createdAtMs, @expiresAtMs, NULL)`,
@@ -42,6 +44,7 @@ export function createSqliteTokenStore(db: Database): TokenStore {
   let stamp = 0;
   return {
     async create(token) {
+      if (conn.busy) await conn.outside();
       stamp++;
       insert.run({
         ...token,
@@ -51,13 +54,16 @@ export function createSqliteTokenStore(db: Database): TokenStore {
       });
     },
     async get(id) {
+      if (conn.busy) await conn.outside();
       const row = get.get(id);
       return row === undefined ? undefined : toRecord(row);
     },
     async listByOrg(orgId) {
+      if (conn.busy) await conn.outside();
       return byOrg.all(orgId).map(toRecord);
     },
     async revoke(id, atMs) {
+      if (conn.busy) await conn.outside();
       stamp++;
       return revoke.run(atMs, id).changes > 0;
     },

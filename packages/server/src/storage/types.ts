@@ -1,4 +1,6 @@
 import type { SecretType } from '@dodil/shared';
+import type { AuditStore } from './audit-store';
+import type { KeyStore } from './key-store';
 
 /** An organization. `id` is immutable and is what ciphertexts are bound to. */
 export interface OrgRecord {
@@ -45,29 +47,42 @@ export interface TokenRecord {
   revokedAtMs: number | undefined;
 }
 
-/** Outcome of an upsert. */
-export type UpsertResult =
-  | { ok: true; createdAtMs: number; updatedAtMs: number }
+/** Outcome of an upsert; `receipt` is what the write's effect resolved to. */
+export type UpsertResult<R> =
+  | { ok: true; createdAtMs: number; updatedAtMs: number; receipt: R }
   | { ok: false; existingType: SecretType };
 
 /**
- * Work that must commit or roll back together with a slot write (its audit
- * entry, the key-usage check). Runs synchronously inside the write's
- * transaction, after the write succeeded; throwing rolls the write back.
+ * An open transaction of one engine, passed explicitly to every store call
+ * that must run inside it. Opaque: only the engine that made it reads it
+ * (SQLite: a marker for its one connection; PostgreSQL: the pooled client
+ * holding BEGIN). Valid only until the function given to
+ * {@link Storage.write} or {@link Storage.read} settles.
  */
-export type InTransaction = () => void;
+export interface Tx {
+  readonly engine: string;
+}
 
-/** Slot persistence. Async so another engine can stand behind it. */
+/**
+ * Work that commits or rolls back together with a slot write (its audit
+ * entry, the key-usage check), run inside the write's transaction after the
+ * row was written; a rejection rolls the write back. What it resolves to is
+ * handed back to the writer as the write's receipt.
+ */
+export type WriteEffect<R> = (tx: Tx) => Promise<R>;
+
+/** Slot persistence. */
 export interface SlotStore {
   get(orgId: string, name: string): Promise<SlotRecord | undefined>;
   /**
-   * Inserts or overwrites a slot, keeping `createdAtMs` of an existing one, and
-   * counts one encryption against the key that sealed it, atomically. Refuses
-   * (without writing) when a slot of another type exists.
+   * In one write transaction: inserts or overwrites a slot (keeping
+   * `createdAtMs` of an existing one), counts one encryption against the key
+   * that sealed it, then runs `effect`. Refuses (without writing, and without
+   * running `effect`) when a slot of another type exists.
    */
-  upsert(record: SlotRecord, inTransaction?: InTransaction): Promise<UpsertResult>;
-  /** True when a slot was deleted. */
-  delete(orgId: string, name: string, inTransaction?: InTransaction): Promise<boolean>;
+  upsert<R>(record: SlotRecord, effect: WriteEffect<R>): Promise<UpsertResult<R>>;
+  /** In one write transaction: deletes the slot (if any), then runs `effect` (also when there was none). */
+  delete<R>(orgId: string, name: string, effect: WriteEffect<R>): Promise<{ deleted: boolean; receipt: R }>;
   /** Metadata ordered by name, strictly after `afterName`. */
   list(orgId: string, afterName: string, limit: number): Promise<SlotMeta[]>;
   /** Registry slots of an org, all or those whose normalised host equals `host`, ordered by name. */
@@ -103,4 +118,30 @@ export interface MetaStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Stores `value` unless the key exists; returns what is stored afterwards (first writer wins). */
   putIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * One storage engine (SQLite or PostgreSQL) behind every store. The rules
+ * every engine keeps are in docs/storage-contract.md.
+ */
+export interface Storage {
+  readonly engine: 'sqlite' | 'postgres';
+  readonly slots: SlotStore;
+  readonly orgs: OrgStore;
+  readonly tokens: TokenStore;
+  readonly meta: MetaStore;
+  readonly keys: KeyStore;
+  readonly audit: AuditStore;
+  /**
+   * Runs `fn` in one write transaction, serialised against every other writer
+   * of the store (other processes and servers included): commits when `fn`
+   * resolves, rolls back when it rejects. Never nest: pass `tx` down instead.
+   */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Runs `fn` in a read-only transaction: one consistent snapshot that does not block writers. */
+  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Resolves when the store answers a trivial query (readiness); rejects otherwise. */
+  ping(): Promise<void>;
+  /** Waits for transactions in flight, then releases the connection(s). Idempotent. */
+  close(): Promise<void>;
 }

@@ -125,7 +125,7 @@ describe('request ids, health and unknown routes', () => {
 
   test('readyz is 503 once the database is closed', async () => {
     const h = await makeHarness();
-    h.runtime.close();
+    await h.runtime.close();
     expect((await h.call('GET', '/readyz')).status).toBe(503);
   });
 

@@ -3,11 +3,9 @@ import { describe, expect, test } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../src/app';
 import { createAuthService } from '../../src/services/auth-service';
-import { silentLogger } from '../../src/http/logger';
-import type { SecurityOptions } from '../../src/ops/secure-services';
+import { silentLogger } from '../../src/edge/logger';
+import type { SecurityOptions } from '../../src/runtime';
 import { openRuntime } from '../../src/runtime';
-import { createSqliteOrgStore } from '../../src/storage/sqlite-org-store';
-import { createSqliteTokenStore } from '../../src/storage/sqlite-token-store';
 import { TEST_MASTER_KEY, gitValue, tempDir, testClock } from '../support/harness';
 
 async function world(security: SecurityOptions = {}) {
@@ -41,7 +39,7 @@ describe('issue 13 item 2: per-token rate (--token-rate)', () => {
     w.clock.advance(200);
     expect((await w.call('GET', '/v1/ignite/secrets', a)).status).toBe(200);
     expect(throttled).toEqual(['token-rate']);
-    w.close();
+    await w.close();
   });
 
   test('the default is 1000 per second per token; 0 turns it off', async () => {
@@ -49,11 +47,11 @@ describe('issue 13 item 2: per-token rate (--token-rate)', () => {
     const t = await w.token();
     for (let i = 0; i < 1000; i++) expect((await w.call('GET', '/v1/ignite/secrets', t)).status).toBe(200);
     expect((await w.call('GET', '/v1/ignite/secrets', t)).status).toBe(429);
-    w.close();
+    await w.close();
     const off = await world({ tokenRate: 0 });
     const u = await off.token();
     for (let i = 0; i < 1200; i++) expect((await off.call('GET', '/v1/ignite/secrets', u)).status).toBe(200);
-    off.close();
+    await off.close();
   });
 });
 
@@ -61,32 +59,32 @@ describe('issue 13 item 2: repeated identical failures are one audit entry per w
   test('the reproduction: a GetSecret-only token hammering ListSecrets (403) writes one entry a minute', async () => {
     const w = await world({ tokenRate: 0 });
     const t = await w.token(['GetSecret']);
-    const before = w.entries().length;
+    const before = (await w.entries()).length;
     for (let i = 0; i < 2000; i++) expect((await w.call('GET', '/v1/ignite/secrets', t)).status).toBe(403);
     // Before the fix: 2,000 entries (one per request).
-    const denied = w.entries().slice(before);
+    const denied = (await w.entries()).slice(before);
     expect(denied.map((e) => [e.action, e.code])).toEqual([['ListSecrets', 'PERMISSION_DENIED']]);
     w.clock.advance(60_000);
     expect((await w.call('GET', '/v1/ignite/secrets', t)).status).toBe(403);
-    expect(w.entries().at(-1)?.detail).toBe('1999 identical failures before this one not logged individually');
+    expect((await w.entries()).at(-1)?.detail).toBe('1999 identical failures before this one not logged individually');
     // Successful reads are never aggregated: every value that leaves is audited.
     const full = await w.token();
     expect((await w.call('POST', '/v1/ignite/secrets', full, { name: 'x', value: gitValue() })).status).toBe(200);
-    const n = w.entries().length;
+    const n = (await w.entries()).length;
     for (let i = 0; i < 20; i++) expect((await w.call('GET', '/v1/ignite/secrets/x', full)).status).toBe(200);
-    expect(w.entries().length).toBe(n + 20);
-    expect(w.runtime.audit.verify().ok).toBe(true);
-    w.close();
+    expect((await w.entries()).length).toBe(n + 20);
+    expect((await w.runtime.audit.verify()).ok).toBe(true);
+    await w.close();
   });
 
   test('failed authentications from one address with one bad token are aggregated too', async () => {
     const w = await world({ authFailureLimits: { maxFailures: 1_000_000 } });
-    const before = w.entries().length;
+    const before = (await w.entries()).length;
     for (let i = 0; i < 500; i++) {
       expect((await w.call('GET', '/v1/ignite/secrets', 'dodil_0123456789abcdef_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(401);
     }
-    expect(w.entries().length - before).toBe(1);
-    w.close();
+    expect((await w.entries()).length - before).toBe(1);
+    await w.close();
   });
 });
 
@@ -97,7 +95,7 @@ describe('issue 13 item 2: the audit log refuses writes above a disk floor', () 
     const t = await w.token();
     expect((await w.call('POST', '/v1/ignite/secrets', t, { name: 'x', value: gitValue() })).status).toBe(200);
     expect(await w.runtime.isReady()).toBe(true);
-    const count = w.entries().length;
+    const count = (await w.entries()).length;
     free = 63 * 1024 * 1024;
     const write = await w.call('POST', '/v1/ignite/secrets', t, { name: 'y', value: gitValue() });
     const read = await w.call('GET', '/v1/ignite/secrets/x', t);
@@ -105,12 +103,12 @@ describe('issue 13 item 2: the audit log refuses writes above a disk floor', () 
     expect(String(write.json.message)).toContain('audit log cannot be written');
     expect(await w.runtime.isReady()).toBe(false);
     expect((await w.runtime.stores.slots.get((await w.runtime.stores.orgs.getByName('acme'))?.id ?? '', 'y'))).toBeUndefined();
-    expect(w.entries().length).toBe(count);
+    expect((await w.entries()).length).toBe(count);
     free = 65 * 1024 * 1024;
     expect((await w.call('GET', '/v1/ignite/secrets/x', t)).status).toBe(200);
     expect(await w.runtime.isReady()).toBe(true);
-    expect(w.runtime.audit.verify().ok).toBe(true);
-    w.close();
+    expect((await w.runtime.audit.verify()).ok).toBe(true);
+    await w.close();
   });
 });
 
@@ -120,8 +118,8 @@ describe('issue 13 item 11: an unknown token id and a wrong secret run the same 
     const real = await w.token();
     const calls: Array<{ storedLength: number }> = [];
     const auth = createAuthService({
-      tokens: createSqliteTokenStore(w.runtime.db),
-      orgs: createSqliteOrgStore(w.runtime.db),
+      tokens: w.runtime.stores.tokens,
+      orgs: w.runtime.stores.orgs,
       pepper: new Uint8Array(32),
       clock: w.clock,
       tokenMatches: (_pepper, _id, _secret, _binding, stored) => {
@@ -139,6 +137,6 @@ describe('issue 13 item 11: an unknown token id and a wrong secret run the same 
     }
     // Before the fix: one call (the known id only); the unknown id skipped the HMAC.
     expect(calls).toEqual([{ storedLength: 32 }, { storedLength: 32 }]);
-    w.close();
+    await w.close();
   });
 });

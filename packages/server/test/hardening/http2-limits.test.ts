@@ -3,7 +3,7 @@ import { request as h1request } from 'node:http';
 import { connect } from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
 import { describe, expect, test } from 'vitest';
-import { listen } from '../../src/http/listen';
+import { listen } from '../../src/edge/listen';
 import { startWorld } from '../rpc/support/rpc-world';
 import { tempDir } from '../support/harness';
 import { provisionOrg, startServer } from '../support/server-process';

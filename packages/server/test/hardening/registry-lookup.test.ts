@@ -28,7 +28,7 @@ describe('issue 13 item 5: the registry lookup without host is metadata only', (
     expect(one.text).toContain('PASSWORD-7');
 
     // The audit entry names every slot returned (2,000+ characters here), never cut short.
-    const entry = h.runtime.audit.list({ limit: 100 }).filter((e) => e.action === 'FindRegistrySecrets' && e.code === 'OK')[0];
+    const entry = (await h.runtime.audit.list({ limit: 100 })).filter((e) => e.action === 'FindRegistrySecrets' && e.code === 'OK')[0];
     expect(entry?.slot?.split(',')).toEqual(names);
   });
 });

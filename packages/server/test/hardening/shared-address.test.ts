@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createApp } from '../../src/app';
-import { silentLogger } from '../../src/http/logger';
+import { silentLogger } from '../../src/edge/logger';
 import { FailureLimiter } from '../../src/throttle/failure-limiter';
 import { makeHarness, testClock } from '../support/harness';
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createApp } from '../../src/app';
-import { clientAddressBehind, parseTrustedProxies, proxyAwareClientAddress } from '../../src/http/client-address';
-import { listen } from '../../src/http/listen';
-import { silentLogger } from '../../src/http/logger';
+import { clientAddressBehind, parseTrustedProxies, proxyAwareClientAddress } from '../../src/edge/client-address';
+import { listen } from '../../src/edge/listen';
+import { silentLogger } from '../../src/edge/logger';
 import { openRuntime } from '../../src/runtime';
 import { TEST_MASTER_KEY, tempDir, testClock } from '../support/harness';
 
@@ -44,11 +44,11 @@ describe('issue 13 item 1: --trusted-proxies', () => {
       expect(await call('198.51.100.2')).toBe(401);
       // A client can't pick its address by writing its own X-Forwarded-For entry further left.
       expect(await call('198.51.100.2, 198.51.100.1')).toBe(429);
-      const addresses = runtime.audit.list({ limit: 100 }).map((e) => e.clientAddress);
+      const addresses = (await runtime.audit.list({ limit: 100 })).map((e) => e.clientAddress);
       expect(new Set(addresses)).toEqual(new Set(['198.51.100.1', '198.51.100.2']));
     } finally {
       await server.close(200);
-      runtime.close();
+      await runtime.close();
     }
   });
 });

@@ -37,13 +37,13 @@ describe('one service behind every protocol', () => {
     for (const d of [restDriver(w), grpcDriver(w), connectDriver(w)]) {
       outs.push(await d.create(auth, { name: `via-${d.protocol}`, value: gitValue('octo', 'AUDIT-SECRET') }));
     }
-    w.runtime.audit.flush();
-    const entries = w.runtime.audit.list({ org: 'acme', limit: 100 }).filter((e) => e.action === 'CreateSecret');
+    await w.runtime.audit.flush();
+    const entries = (await w.runtime.audit.list({ org: 'acme', limit: 100 })).filter((e) => e.action === 'CreateSecret');
     expect(entries.map((e) => [e.slot, e.code, e.requestId])).toEqual(
       outs.map((o, i) => [`via-${['rest', 'grpc', 'connect'][i] ?? ''}`, 'OK', o.meta['x-request-id']]),
     );
     expect(new Set(entries.map((e) => e.clientAddress)).size).toBe(1);
-    expect(JSON.stringify(w.runtime.audit.list({ limit: 100 }))).not.toContain('AUDIT-SECRET');
+    expect(JSON.stringify(await w.runtime.audit.list({ limit: 100 }))).not.toContain('AUDIT-SECRET');
   });
 
   test('logs: one line per call with code and org, never a token or a value', async () => {

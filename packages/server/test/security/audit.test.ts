@@ -61,7 +61,7 @@ describe('audit log contents', () => {
     expect(entries[7]).toMatchObject({ tokenId: '0123456789abcdef', detail: 'malformed bearer token' });
     expect(entries[10]).toMatchObject({ detail: 'invalid slot name' });
     // Neither the value nor the token's secret half is anywhere in the file (or its WAL).
-    h.runtime.close();
+    await h.runtime.close();
     const bytes = readFileSync(file).toString('latin1');
     expect(bytes).not.toContain(SECRET);
     expect(bytes).not.toContain(token.split('_')[2]);
@@ -163,7 +163,7 @@ describe('audit verify catches tampering and names the first broken entry', () =
 
   test.each(cases)('%s', async (_label, edit, expected, server) => {
     const { h, file, token } = await seeded();
-    h.runtime.close();
+    await h.runtime.close();
     tamper(file, edit);
     const res = await cli(['audit', 'verify', '--data-dir', h.dir]);
     expect(res.code).toBe(1);
@@ -174,7 +174,7 @@ describe('audit verify catches tampering and names the first broken entry', () =
     const got = await again.call('GET', '/v1/ignite/secrets/gh2', { token });
     const put = await again.call('POST', '/v1/ignite/secrets', { token, body: { name: 'new', value: gitValue() } });
     const ready = await again.call('GET', '/readyz');
-    again.runtime.close();
+    await again.runtime.close();
     const db = new BetterSqlite3(file, { readonly: true });
     const written = db.prepare("SELECT count(*) AS n FROM slots WHERE name = 'new'").get();
     db.close();

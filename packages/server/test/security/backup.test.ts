@@ -39,7 +39,7 @@ async function slotsOf(dir: string): Promise<Map<string, string>> {
     } while (pageToken !== '');
     return out;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 }
 

@@ -125,7 +125,7 @@ test(`${KILLS} SIGKILLs during concurrent writes lose no acknowledged write and 
     expect({ lost, resurrected, counters }).toEqual({ lost: [], resurrected: [], counters: [] });
     expect(ledger.created.size).toBeGreaterThan(KILLS);
   } finally {
-    runtime.close();
+    await runtime.close();
   }
   // Every write carried its audit entry in its own transaction: the chain survived every kill.
   expect((await cli(['audit', 'verify', '--data-dir', dir])).code).toBe(0);

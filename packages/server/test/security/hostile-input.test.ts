@@ -252,5 +252,5 @@ test(`${RUNS * BATCH} generated requests: no 500, no hang, no unhandled error, n
   expect([stats.requests, stats.unbuildable]).toEqual([RUNS * BATCH, 0]);
   expect(unhandled).toEqual([]);
   expect(w.h.logger.lines.filter((l) => l.includes('unhandled error'))).toEqual([]);
-  expect(w.h.runtime.audit.verify().ok).toBe(true);
+  expect((await w.h.runtime.audit.verify()).ok).toBe(true);
 }, 120_000);

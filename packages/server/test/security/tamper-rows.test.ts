@@ -87,7 +87,7 @@ const edits: Array<[string, (db: BetterSqlite3.Database, w: World) => void, Arra
 describe('rows moved or edited in the database file are refused, never served', () => {
   test.each(edits)('%s', async (_label, edit, refused) => {
     const w = await world();
-    w.h.runtime.close();
+    await w.h.runtime.close();
     const db = new BetterSqlite3(w.file);
     edit(db, w);
     db.close();
@@ -102,13 +102,13 @@ describe('rows moved or edited in the database file are refused, never served', 
       for (const secret of [A_SAME, A_OTHER, B_SAME]) expect(registry.text).not.toContain(secret);
     }
     // The refusals are audited as INTERNAL.
-    const internal = h.runtime.audit.list({ limit: 50 }).filter((e) => e.code === 'INTERNAL' && e.action === 'GetSecret');
+    const internal = (await h.runtime.audit.list({ limit: 50 })).filter((e) => e.code === 'INTERNAL' && e.action === 'GetSecret');
     expect(internal.map((e) => e.slot).sort()).toEqual(refused.map(([, name]) => name).sort());
   });
 
   test('untouched rows keep serving next to a refused one', async () => {
     const w = await world();
-    w.h.runtime.close();
+    await w.h.runtime.close();
     const db = new BetterSqlite3(w.file);
     edits[0]?.[1](db, w);
     db.close();

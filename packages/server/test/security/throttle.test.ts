@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createApp } from '../../src/app';
-import { silentLogger } from '../../src/http/logger';
+import { silentLogger } from '../../src/edge/logger';
 import { addressKey } from '../../src/throttle/address-key';
 import { FailureLimiter } from '../../src/throttle/failure-limiter';
 import { makeHarness, testClock } from '../support/harness';
@@ -44,7 +44,7 @@ describe('failed-authentication throttle (10 per rolling minute per address)', (
     expect((await list('10.0.0.1', BAD)).status).toBe(401);
     // Identical failures are aggregated (issue 13 item 2): the first 401 and the first 429 of the
     // window; the next 401 (a new window) carries the count of the ones not logged individually.
-    const failures = h.runtime.audit.list({ limit: 100 }).filter((e) => e.action === 'Authenticate');
+    const failures = (await h.runtime.audit.list({ limit: 100 })).filter((e) => e.action === 'Authenticate');
     expect(failures.filter((e) => e.clientAddress === '10.0.0.1').map((e) => e.code)).toEqual([
       'UNAUTHENTICATED',
       'RESOURCE_EXHAUSTED',

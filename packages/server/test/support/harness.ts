@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../src/app';
-import type { Logger } from '../../src/http/logger';
+import type { Logger } from '../../src/edge/logger';
 import { openRuntime } from '../../src/runtime';
 import type { Runtime } from '../../src/runtime';
 

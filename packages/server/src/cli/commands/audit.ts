@@ -2,8 +2,7 @@ import { ConfigError } from '../../config';
 import type { AuditEntry } from '../../audit/audit-entry';
 import type { AuditVerifyResult } from '../../audit/audit-verify';
 import { adminEntry } from '../../audit/audited-admin-service';
-import type { Runtime } from '../../runtime';
-import { archiveAuditChain } from '../../storage/sqlite-audit-store';
+import type { OperatorRuntime } from '../../runtime';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import type { CliIo, Command } from '../io';
 
@@ -68,7 +67,7 @@ function parseAnchor(text: string): { seq: number; mac: string } {
 }
 
 async function restartChain(
-  runtime: Runtime,
+  runtime: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'>,
   result: AuditVerifyResult,
   values: Parameters<typeof openForAdmin>[0],
   io: CliIo,
@@ -77,9 +76,9 @@ async function restartChain(
     io.stderr(`the audit log verifies (${result.count} entries); nothing to restart\n`);
     return 9;
   }
-  const table = archiveAuditChain(runtime.db, runtime.clock());
-  runtime.close();
-  const fresh = await openForAdmin(values, io);
+  const table = await runtime.audit.archive(runtime.clock());
+  await runtime.close();
+  const fresh: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     await fresh.audit.record(
       adminEntry(fresh.clock, 'audit.restart-chain', {
@@ -87,7 +86,7 @@ async function restartChain(
       }),
     );
   } finally {
-    fresh.close();
+    await fresh.close();
   }
   io.stderr(`moved the broken chain to table ${table} and started a new one\n`);
   return 0;
@@ -109,21 +108,21 @@ export const auditCommand: Command = async (argv, io) => {
     if (!/^\d{1,9}$/.test(values.limit) || Number(values.limit) < 1) throw new ConfigError('--limit is a positive number');
     limit = Number(values.limit);
   }
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     if (action === 'list') {
-      const entries = runtime.audit.list({ org: values.org, limit });
+      const entries = await runtime.audit.list({ org: values.org, limit });
       io.stdout(values.output === 'json' ? `${JSON.stringify(entries.map(asJson), null, 2)}\n` : table(entries));
       return 0;
     }
-    const result = runtime.audit.verify();
+    const result = await runtime.audit.verify();
     if (action === 'restart-chain') return await restartChain(runtime, result, values, io);
     if (!result.ok) {
       io.stderr(`audit log BROKEN at entry ${result.firstBroken}: ${result.reason} (${result.verified} entries before it verify)\n`);
       return 1;
     }
     if (anchor !== undefined) {
-      const mac = runtime.audit.macAt(anchor.seq);
+      const mac = await runtime.audit.macAt(anchor.seq);
       if (mac === undefined || Buffer.from(mac).toString('hex') !== anchor.mac) {
         io.stderr(
           `audit log BROKEN at entry ${anchor.seq}: it does not match the anchor (the log was rolled back or replaced)\n`,
@@ -135,6 +134,6 @@ export const auditCommand: Command = async (argv, io) => {
     io.stderr(`audit log OK: ${result.count} entries verify${anchor ? `, and it extends anchor ${anchor.seq}` : ''}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };

@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { adminEntry } from '../../audit/audited-admin-service';
 import { codeOf } from '../../audit/audited-secret-service';
 import { ConfigError } from '../../config';
-import { backupDatabase } from '../../ops/backup';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage: dodil-server backup <file> [--data-dir DIR] [--master-key-file F | --dev]
@@ -20,11 +20,11 @@ export const backupCommand: Command = async (argv, io) => {
   const [file, ...rest] = positionals;
   if (file === undefined || file === '' || rest.length > 0) throw new ConfigError(HELP);
   const target = resolve(file);
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'backup' | 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     let bytes: number;
     try {
-      ({ bytes } = await backupDatabase(runtime.db, target, { nativeBinding: io.nativeBinding }));
+      ({ bytes } = await runtime.backup(target));
     } catch (err) {
       await runtime.audit.record(adminEntry(runtime.clock, 'backup', { code: codeOf(err), detail: `to ${target}` }));
       throw err;
@@ -33,6 +33,6 @@ export const backupCommand: Command = async (argv, io) => {
     io.stderr(`backup written to ${target} (${bytes} bytes, mode 0600); restore it with: dodil-server restore ${target}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };

@@ -1,10 +1,9 @@
 import { ConfigError, readKeyFile } from '../../config';
 import { generateMasterKeyText, weakKeyReason } from '../../crypto/key-strength';
 import { checkKeyStrength } from '../process-guards';
-import { rotateMasterKey } from '../../ops/master-key-rotation';
-import { rotateOrgKey } from '../../ops/org-key-rotation';
 import type { OrgRotationReport } from '../../ops/org-key-rotation';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage:
@@ -54,26 +53,26 @@ export const keysCommand: Command = async (argv, io) => {
     if (file === undefined || rest.length > 0) throw new ConfigError(HELP);
     const newKey = readKeyFile(file, 'new master key file');
     checkKeyStrength(weakKeyReason(newKey), true, io.stderr);
-    const runtime = await openForAdmin(values, io);
+    const runtime: Pick<OperatorRuntime, 'rotateMasterKey' | 'close'> = await openForAdmin(values, io);
     try {
-      const report = rotateMasterKey(runtime, newKey);
+      const report = await runtime.rotateMasterKey(newKey);
       io.stderr(
         `re-wrapped ${report.orgKeys} org data keys and ${report.serverKeys} server keys under the new master key.\n` +
           'Only the new key opens this data dir now; restart running servers with it (they refuse to serve meanwhile).\n',
       );
       return 0;
     } finally {
-      runtime.close();
+      await runtime.close();
     }
   }
   if (action !== 'rotate-org' || (values.all ? rest.length !== 0 : rest.length !== 1)) throw new ConfigError(HELP);
   const batchSize = batchSizeOf(values['batch-size']);
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'rotateOrgKey' | 'listOrgs' | 'close'> = await openForAdmin(values, io);
   try {
-    const orgs = values.all ? (await runtime.stores.orgs.list()).map((o) => o.name) : rest;
+    const orgs = values.all ? (await runtime.listOrgs()).map((o) => o.name) : rest;
     let failed = 0;
     for (const org of orgs) {
-      const report = await rotateOrgKey(runtime, org, {
+      const report = await runtime.rotateOrgKey(org, {
         dropOld: !(values['keep-old'] ?? false),
         ...(batchSize === undefined ? {} : { batchSize }),
       });
@@ -87,6 +86,6 @@ export const keysCommand: Command = async (argv, io) => {
     }
     return failed > 0 ? 10 : 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };

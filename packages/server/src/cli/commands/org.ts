@@ -1,4 +1,5 @@
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 import { ConfigError } from '../../config';
 
@@ -13,12 +14,12 @@ export const orgCommand: Command = async (argv, io) => {
   const { values, positionals } = parsed;
   const [action, name, ...rest] = positionals;
   if (action !== 'create' || name === undefined || rest.length > 0) throw new ConfigError(HELP);
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'admin' | 'close'> = await openForAdmin(values, io);
   try {
     const org = await runtime.admin.createOrg(name);
     io.stderr(`created org ${org.name}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };

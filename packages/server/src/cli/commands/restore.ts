@@ -1,10 +1,9 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { adminEntry } from '../../audit/audited-admin-service';
 import { ConfigError, DEV_KEY_FILE, ensureDataDir, resolveMasterKey } from '../../config';
 import { checkBackup, restoreInto } from '../../ops/backup';
-import { DATABASE_FILE, openDatabase } from '../../storage/database';
-import { archiveAuditChain } from '../../storage/sqlite-audit-store';
 import { COMMON_OPTIONS, dataDirOf, openForAdmin, parseCommandFlags } from '../common-options';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage: dodil-server restore <file> [--data-dir DIR] [--master-key-file F | --dev] [--accept-broken-audit]
@@ -29,7 +28,7 @@ export const restoreCommand: Command = async (argv, io) => {
   const { key } = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: false });
   const binding = { nativeBinding: io.nativeBinding };
 
-  const check = checkBackup(source, key, binding);
+  const check = await checkBackup(source, key, binding);
   if (!check.audit.ok) {
     io.stderr(`the backup's audit log is broken at entry ${check.audit.firstBroken}: ${check.audit.reason}\n`);
     if (!(values['accept-broken-audit'] ?? false)) {
@@ -42,15 +41,16 @@ export const restoreCommand: Command = async (argv, io) => {
   await restoreInto(source, dataDir, dev ? [DEV_KEY_FILE] : [], binding);
   let archived: string | undefined;
   if (!check.audit.ok) {
-    const db = openDatabase(join(dataDir, DATABASE_FILE), binding);
+    // Moved aside before anything is appended; the next open starts a new chain.
+    const restored: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
     try {
-      archived = archiveAuditChain(db, Date.now());
+      archived = await restored.audit.archive(restored.clock());
     } finally {
-      db.close();
+      await restored.close();
     }
   }
 
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
   try {
     await runtime.audit.record(
       adminEntry(runtime.clock, 'restore', {
@@ -60,7 +60,7 @@ export const restoreCommand: Command = async (argv, io) => {
       }),
     );
   } finally {
-    runtime.close();
+    await runtime.close();
   }
   io.stderr(
     `restored ${check.orgs} orgs and ${check.slots} slots into ${dataDir}` +

@@ -5,13 +5,13 @@ import { performance } from 'node:perf_hooks';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
 import { ConfigError, ensureDataDir, isLoopback, parseListen, resolveMasterKey } from '../../config';
-import { createJsonLogger } from '../../http/logger';
-import { listen } from '../../http/listen';
-import type { TlsSettings } from '../../http/listen';
+import { listen } from '../../edge/listen';
+import type { TlsSettings } from '../../edge/listen';
+import { createJsonLogger } from '../../edge/logger';
 import { tlsOptionsOf } from '../hardening-options';
 import type { TlsOptions } from '../hardening-options';
 import { openRuntime } from '../../runtime';
-import type { Runtime } from '../../runtime';
+import type { OperatorRuntime } from '../../runtime';
 import { DATABASE_FILE } from '../../storage/database';
 import { COMMON_OPTIONS, dataDirOf, parseCommandFlags } from '../common-options';
 import { HARDENING_OPTIONS, hardeningSettings } from '../hardening-options';
@@ -65,9 +65,9 @@ function readTls(certFile: string | undefined, keyFile: string | undefined, opti
   return tls;
 }
 
-async function bootstrapDev(runtime: Runtime, io: CliIo): Promise<void> {
+async function bootstrapDev(runtime: Pick<OperatorRuntime, 'admin' | 'listOrgs'>, io: CliIo): Promise<void> {
   io.stderr('\n  *** DEV MODE: generated keys and an all-scope token. NOT FOR PRODUCTION. ***\n\n');
-  if ((await runtime.stores.orgs.getByName(DEV_ORG)) !== undefined) {
+  if ((await runtime.listOrgs()).some((org) => org.name === DEV_ORG)) {
     io.stderr(`  org "${DEV_ORG}" exists; make another token with:\n`);
     io.stderr(`  npx dodil-server token create --dev --org ${DEV_ORG} --scopes ${SCOPES.join(',')}\n\n`);
     return;
@@ -165,6 +165,6 @@ export const startCommand: Command = async (argv, io) => {
     await server.close();
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };

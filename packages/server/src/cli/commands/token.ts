@@ -2,6 +2,7 @@ import { SCOPES } from '@dodil/shared';
 import { ConfigError } from '../../config';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import { parseDuration } from '../duration';
+import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage:
@@ -36,7 +37,7 @@ export const tokenCommand: Command = async (argv, io) => {
   }
   if (action === 'create' && values.scopes === undefined) throw new ConfigError(HELP);
   const expiresInMs = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
-  const runtime = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'admin' | 'close'> = await openForAdmin(values, io);
   try {
     if (action === 'create') {
       const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -72,6 +73,6 @@ export const tokenCommand: Command = async (argv, io) => {
     io.stderr(`revoked token ${id}\n`);
     return 0;
   } finally {
-    runtime.close();
+    await runtime.close();
   }
 };

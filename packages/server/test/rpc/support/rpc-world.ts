@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { listen } from '../../../src/http/listen';
-import type { Listening } from '../../../src/http/listen';
+import { listen } from '../../../src/edge/listen';
+import type { Listening } from '../../../src/edge/listen';
 import { makeHarness } from '../../support/harness';
 import type { HarnessOptions } from '../../support/harness';
 

@@ -1,0 +1,35 @@
+import type { Database } from 'better-sqlite3';
+import { createSqliteAuditStore } from './sqlite-audit-store';
+import { SqliteConnection } from './sqlite-connection';
+import { createSqliteKeyStore } from './sqlite-key-store';
+import { createSqliteMetaStore, createSqliteOrgStore } from './sqlite-org-store';
+import { createSqliteSlotStore } from './sqlite-slot-store';
+import { createSqliteTokenStore } from './sqlite-token-store';
+import type { Storage } from './types';
+
+/**
+ * The SQLite engine of the storage contract, on one better-sqlite3
+ * connection (see {@link SqliteConnection} for how async transactions map
+ * onto it). Cross-process writers (the admin CLI) are serialised by SQLite's
+ * write lock: every write transaction is `BEGIN IMMEDIATE`.
+ */
+export function createSqliteStorage(db: Database): Storage {
+  const conn = new SqliteConnection(db);
+  const ping = db.prepare('SELECT 1');
+  return {
+    engine: 'sqlite',
+    slots: createSqliteSlotStore(conn),
+    orgs: createSqliteOrgStore(conn),
+    tokens: createSqliteTokenStore(conn),
+    meta: createSqliteMetaStore(conn),
+    keys: createSqliteKeyStore(conn),
+    audit: createSqliteAuditStore(conn),
+    write: (fn) => conn.transaction('IMMEDIATE', fn),
+    read: (fn) => conn.transaction('DEFERRED', fn),
+    async ping() {
+      if (conn.busy) await conn.outside();
+      ping.get();
+    },
+    close: () => conn.close(),
+  };
+}
