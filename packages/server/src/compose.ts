@@ -151,7 +151,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       listOrgs: () => storage.orgs.list(),
       rotateOrgKey: (org, rotation) =>
         rotateOrgKey({ storage, orgKeys, budget, audit, random, clock }, org, rotation),
-      rotateMasterKey: (newKey) => rotateMasterKey({ storage, master, audit, random, clock }, newKey),
+      rotateMasterKey: (newKey, rotation) => rotateMasterKey({ storage, master, audit, random, clock }, newKey, rotation),
       backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
       async isReady() {
         try {

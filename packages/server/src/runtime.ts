@@ -5,7 +5,7 @@ import type { MasterKey } from './crypto/master-key';
 import type { OrgKeys } from './crypto/org-keys';
 import type { KeyBudget } from './ops/key-budget';
 import type { KeyGuard } from './ops/key-guard';
-import type { MasterRotationReport } from './ops/master-key-rotation';
+import type { MasterRotationOptions, MasterRotationReport } from './ops/master-key-rotation';
 import type { OrgRotationOptions, OrgRotationReport } from './ops/org-key-rotation';
 import type { AdminService } from './services/admin-service';
 import type { AuthService } from './services/auth-service';
@@ -68,7 +68,7 @@ export interface OperatorRuntime {
   clock: Clock;
   listOrgs(): Promise<OrgRecord[]>;
   rotateOrgKey(org: string, options?: OrgRotationOptions): Promise<OrgRotationReport>;
-  rotateMasterKey(newKey: Uint8Array): Promise<MasterRotationReport>;
+  rotateMasterKey(newKey: Uint8Array, options?: MasterRotationOptions): Promise<MasterRotationReport>;
   /** A consistent copy of the store into `file` (mode 0600) while it serves. */
   backup(file: string): Promise<{ bytes: number }>;
   /** True while the database answers, the keys are usable and the audit log appends (readiness). */

@@ -2,6 +2,8 @@ import type { Storage, Tx } from '../storage/types';
 import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
 import type { AuditEntry, AuditEntryInput, AuditHead } from './audit-entry';
 import { verifyAuditChain } from './audit-verify';
+import { keyForSeq } from './audit-key-history';
+import type { RetiredAuditKey } from './audit-key-history';
 import type { AuditVerifyResult } from './audit-verify';
 
 /** The audit log could not be appended to; the caller must fail closed. */
@@ -70,6 +72,8 @@ export interface AuditLogDeps {
   storage: Pick<Storage, 'audit' | 'write' | 'read'>;
   /** The 32-byte audit key (random, stored wrapped by the master key). */
   key: Uint8Array;
+  /** Keys of earlier chain segments (after `rotate-master --compromised`), for verify. */
+  history?: readonly RetiredAuditKey[];
   /** Defers the batch commit to the end of this event loop turn; `setImmediate` by default. */
   schedule?: (flush: () => void) => void;
   /** Refuse appends below this much free disk (off when absent). */
@@ -181,7 +185,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       }
     },
     verify: () =>
-      storage.read(async (tx) => verifyAuditChain(key, store.iterate(tx), await store.readHead(tx))),
+      storage.read(async (tx) =>
+        verifyAuditChain(key, store.iterate(tx), await store.readHead(tx), keyForSeq(deps.history ?? [], key)),
+      ),
     macAt: (seq) => storage.read((tx) => store.macAt(tx, seq)),
     list: (filter) => storage.read((tx) => store.list(tx, filter)),
     archive: (nowMs) => storage.write((tx) => store.archive(tx, nowMs)),
