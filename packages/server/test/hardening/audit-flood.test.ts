@@ -6,7 +6,8 @@ import { createAuthService } from '../../src/services/auth-service';
 import { silentLogger } from '../../src/edge/logger';
 import type { SecurityOptions } from '../../src/runtime';
 import { openRuntime } from '../../src/runtime';
-import { TEST_MASTER_KEY, gitValue, tempDir, testClock } from '../support/harness';
+import { TEST_MASTER_KEY, gitValue, tempDir, testClock, testKeyB64 } from '../support/harness';
+import { provisionOrg, startServer } from '../support/server-process';
 
 async function world(security: SecurityOptions = {}) {
   const dir = tempDir();
@@ -50,9 +51,9 @@ describe('issue 13 item 2: per-token rate (--token-rate)', () => {
     await w.close();
     const off = await world({ tokenRate: 0 });
     const u = await off.token();
-    for (let i = 0; i < 1200; i++) expect((await off.call('GET', '/v1/ignite/secrets', u)).status).toBe(200);
+    for (let i = 0; i < 1001; i++) expect((await off.call('GET', '/v1/ignite/secrets', u)).status).toBe(200);
     await off.close();
-  });
+  }, 90_000);
 });
 
 describe('issue 13 item 2: repeated identical failures are one audit entry per window and address', () => {
@@ -138,5 +139,23 @@ describe('issue 13 item 11: an unknown token id and a wrong secret run the same 
     // Before the fix: one call (the known id only); the unknown id skipped the HMAC.
     expect(calls).toEqual([{ storedLength: 32 }, { storedLength: 32 }]);
     await w.close();
+  });
+});
+
+describe('issue 13 item 2: the disk floor in a real server process (statfs of the data dir)', () => {
+  test('--audit-min-free-mb above the free space: audited calls are 503 + Retry-After, /readyz 503; below it: served', async () => {
+    const dir = tempDir();
+    const env = { DODIL_MASTER_KEY: testKeyB64(51), DODIL_DATA_DIR: dir };
+    const token = provisionOrg(env);
+    // 999,999,999 MiB (~950 TB) is more than any test machine has free.
+    const starved = await startServer(['--audit-min-free-mb', '999999999'], env);
+    const res = await fetch(`${starved.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${token}` } });
+    expect([res.status, res.headers.get('retry-after')]).toEqual([503, '60']);
+    expect((await fetch(`${starved.url}/readyz`)).status).toBe(503);
+    expect(await starved.stop()).toBe(0);
+    const fine = await startServer(['--audit-min-free-mb', '1'], env);
+    expect((await fetch(`${fine.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${fine.url}/readyz`)).status).toBe(200);
+    expect(await fine.stop()).toBe(0);
   });
 });
