@@ -26,6 +26,21 @@ const noBindingsLookup = {
   },
 };
 
+/**
+ * pg's optional native binding (`pg-native`, libpq) stays out of every bundle: pg only requires it
+ * when `pg.native` is read, which we never do; the stub makes that a clear error instead.
+ */
+const noPgNative = {
+  name: 'no-pg-native',
+  setup(b) {
+    b.onResolve({ filter: /^pg-native$/ }, () => ({ path: 'pg-native', namespace: 'dodil-stub-pg' }));
+    b.onLoad({ filter: /.*/, namespace: 'dodil-stub-pg' }, () => ({
+      contents: "throw new Error('pg-native is not bundled; dodil uses the pure JavaScript pg driver');",
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   entryPoints: [join(here, 'src/main.ts')],
   bundle: true,
@@ -35,6 +50,7 @@ const common = {
   define: buildInfoDefine(),
   logLevel: 'warning',
   legalComments: 'none',
+  plugins: [noPgNative],
 };
 
 // --sea-only: scripts/build-binaries.mjs refreshes its own input without rewriting dist/main.cjs
@@ -52,7 +68,7 @@ const [, sea] = await Promise.all([
   build({
     ...common,
     outfile: join(here, 'dist/sea/main.cjs'),
-    plugins: [noBindingsLookup],
+    plugins: [noPgNative, noBindingsLookup],
     // No source map: the executable could not read it; names are kept for readable stack traces.
     minifyWhitespace: true,
     minifySyntax: true,

@@ -2,6 +2,8 @@ import { grpcCodeForHttpStatus, grpcCodeName, isSlotName, SLOT_NAME_RULE, type G
 import { CliError, oneLine } from './errors';
 import { isTransportError, type HttpRequest, type Transport } from './http/transport';
 import { VERSION } from './version';
+import type { OidcSettings } from './oidc/oidc-settings';
+import { createOidcTokenSource } from './oidc/token-source';
 import type {
   CreateSecretResponse,
   GetSecretResponse,
@@ -16,6 +18,12 @@ export interface ServerSettings {
   token: string | undefined;
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** Extra trusted CA certificates (PEM) for an https server, from --ca-file / DODIL_CA_FILE. */
+  ca?: string | undefined;
+  /** Where {@link ca} came from, for messages. */
+  caFile?: string | undefined;
+  /** Without a token: exchange a CI job's OIDC JWT for one (SPEC §8). */
+  oidc?: OidcSettings | undefined;
 }
 
 /** The value sent to CreateSecret (camelCase, as the server renders it). */
@@ -37,16 +45,40 @@ export interface ApiClient {
 /** Builds a client; `validators` decides how answers are checked (see wire/types.ts). */
 export function createApiClient(settings: ServerSettings, transport: Transport, validators: WireValidators): ApiClient {
   const base = settings.url.replace(/\/+$/, '');
+  const oidc =
+    settings.token || settings.oidc === undefined
+      ? undefined
+      : createOidcTokenSource({ ...settings, settings: settings.oidc, serverUrl: base, transport, now: () => Date.now() });
 
   async function call<T>(method: HttpRequest['method'], path: string, check: (data: unknown) => T, body?: unknown): Promise<T> {
-    if (!settings.token) {
+    if (oidc === undefined) return callWith(settings.token, method, path, check, body);
+    const token = await oidc.get();
+    try {
+      return await callWith(token, method, path, check, body);
+    } catch (error) {
+      // The server refused the cached token (revoked, or its clock is ahead): drop it and
+      // exchange once more.
+      if (!(error instanceof CliError && error.code === 'UNAUTHENTICATED')) throw error;
+      oidc.drop();
+      return callWith(await oidc.get(), method, path, check, body);
+    }
+  }
+
+  async function callWith<T>(
+    token: string | undefined,
+    method: HttpRequest['method'],
+    path: string,
+    check: (data: unknown) => T,
+    body?: unknown,
+  ): Promise<T> {
+    if (!token) {
       throw new CliError(
         'UNAUTHENTICATED',
         'no token: run `dodil login --url URL --token TOKEN` or set DODIL_TOKEN',
       );
     }
     const headers: Record<string, string> = {
-      authorization: `Bearer ${settings.token}`,
+      authorization: `Bearer ${token}`,
       accept: 'application/json',
       'user-agent': `dodil/${VERSION}`,
     };
@@ -60,6 +92,7 @@ export function createApiClient(settings: ServerSettings, transport: Transport, 
         body: body === undefined ? undefined : JSON.stringify(body),
         timeoutMs: settings.timeoutMs,
         connectTimeoutMs: settings.connectTimeoutMs,
+        ...(settings.ca === undefined ? {} : { ca: settings.ca }),
       });
     } catch (error) {
       if (isTransportError(error)) {

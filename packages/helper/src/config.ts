@@ -17,6 +17,8 @@ export interface GitMapping {
 export interface ClientConfig {
   url?: string;
   token?: string;
+  /** A PEM file of the CA that signed the server's certificate (a private CA). */
+  caFile?: string;
   mappings: { git: GitMapping[]; docker: Record<string, string> };
   /** Every top-level key of the file as read, so a rewrite loses nothing. */
   raw: Record<string, unknown>;
@@ -73,6 +75,10 @@ export function parseConfig(text: string, path: string): ClientConfig {
       throw bad('"token" must be a non-empty string without spaces');
     }
     config.token = data.token;
+  }
+  if (data.caFile !== undefined) {
+    if (!isText(data.caFile)) throw bad('"caFile" must be the path of a PEM file');
+    config.caFile = data.caFile;
   }
   const mappings = data.mappings;
   if (mappings === undefined) return config;

@@ -31,6 +31,14 @@ export function usageError(message: string): CliError {
   return new CliError('INVALID_ARGUMENT', message);
 }
 
+/**
+ * A missing argument or option (exit 2): the name on its own line, a one-line
+ * hint, a blank line, then the usage.
+ */
+export function missingError(what: string, hint: string, usage: string): CliError {
+  return new CliError('INVALID_ARGUMENT', `missing ${what}\nhint: ${hint}\n\n${usage}`);
+}
+
 /** Makes any text safe for one stderr line: no line breaks or control characters, bounded length. */
 export function oneLine(text: string, max = 500): string {
   // eslint-disable-next-line no-control-regex

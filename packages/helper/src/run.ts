@@ -81,7 +81,9 @@ function report(mode: Mode, error: unknown, io: Io): number {
     return 1;
   }
   if (isCliError(error)) {
-    io.stderr(`dodil: ${message}\n`);
+    // The CLI keeps a message's own lines (the problem, a hint, the usage), each made safe.
+    const text = error.message.split('\n').map((line) => oneLine(line)).join('\n').trimEnd();
+    io.stderr(`dodil: ${text}\n`);
     return exitCodeFor(error.code);
   }
   io.stderr(`dodil: internal error: ${message}\n`);

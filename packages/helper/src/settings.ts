@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { configPath, loadConfig, type ClientConfig } from './config';
 import { usageError } from './errors';
 import type { ServerSettings } from './api-client';
+import { platform } from 'node:os';
+import { oidcSettingsFrom } from './oidc/oidc-settings';
 
 /** The server URL used when neither flag, environment nor config names one. */
 export const DEFAULT_URL = 'http://127.0.0.1:8700';
@@ -19,10 +22,11 @@ export interface ClientSettings {
 
 /**
  * Resolves URL, token and timeouts: `--url`/`--token` flags, then `DODIL_URL`/`DODIL_TOKEN`,
- * then the config file; `DODIL_TIMEOUT_MS` sets the total timeout (connect: at most 2 s).
+ * then the config file; `DODIL_TIMEOUT_MS` sets the total timeout (connect: at most 2 s);
+ * `--ca-file` / `DODIL_CA_FILE` / the config's `caFile` adds a trusted CA for an https server.
  */
 export function resolveSettings(
-  flags: { url?: string | undefined; token?: string | undefined },
+  flags: { url?: string | undefined; token?: string | undefined; caFile?: string | undefined },
   env: Readonly<Record<string, string | undefined>>,
 ): ClientSettings {
   const path = configPath(env);
@@ -42,8 +46,19 @@ export function resolveSettings(
     throw usageError(`the token from ${tokenSource === 'flag' ? '--token' : tokenSource === 'env' ? 'DODIL_TOKEN' : path} contains spaces or control characters`);
   }
   const timeoutMs = parseTimeout(env.DODIL_TIMEOUT_MS);
+  const ca = pick<string>([flags.caFile, '--ca-file'], [env.DODIL_CA_FILE, 'DODIL_CA_FILE'], [config.caFile, `${path} caFile`]);
+  // Read only for https: a plain-http server never needs it (and the hot path stays cheap).
+  const caPem = ca !== undefined && /^https:/i.test(url) ? readCa(ca[0], ca[1]) : undefined;
   return {
-    server: { url, token, timeoutMs, connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, timeoutMs) },
+    server: {
+      url,
+      token,
+      timeoutMs,
+      connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, timeoutMs),
+      ...(caPem === undefined ? {} : { ca: caPem, caFile: ca?.[0] }),
+      // No token but DODIL_ORG set: exchange the CI job's OIDC JWT (oidc/).
+      ...(token === undefined ? { oidc: oidcSettingsFrom(env, platform()) } : {}),
+    },
     configPath: path,
     config,
     urlSource,
@@ -57,17 +72,34 @@ function pick<S>(...candidates: Array<[string | undefined, S]>): [string, S] | u
 }
 
 function checkUrl(url: string, source: ClientSettings['urlSource']): void {
-  let ok = false;
+  let parsed: URL | undefined;
   try {
-    const parsed = new URL(url);
-    ok = (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+    parsed = new URL(url);
   } catch {
-    ok = false;
+    parsed = undefined;
   }
-  if (!ok) {
-    const where = source === 'flag' ? '--url' : source === 'env' ? 'DODIL_URL' : 'the config file url';
+  const where = source === 'flag' ? '--url' : source === 'env' ? 'DODIL_URL' : 'the config file url';
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
     throw usageError(`${where} must be an http:// or https:// URL such as ${DEFAULT_URL}, not ${JSON.stringify(url)}`);
   }
+  // A common slip: the API path copied from the docs. The URL is the server root.
+  if (/^\/v1(\/|$)/i.test(parsed.pathname)) {
+    throw usageError(`${where} is the server root, such as ${parsed.origin}, not an API path: drop ${JSON.stringify(parsed.pathname)}`);
+  }
+}
+
+// The CA file's certificates; a file that is missing or holds no PEM certificate is a usage error.
+function readCa(file: string, source: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw usageError(`cannot read the CA file ${file} (from ${source}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw usageError(`the CA file ${file} (from ${source}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return text;
 }
 
 function parseTimeout(raw: string | undefined): number {

@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createAuditQueryService } from './audit/audit-query-service';
+import { consoleEventRecorder } from './ui/console-audit';
+import { consoleTokensFrom } from './ui/console-tokens';
+import { createSessionService } from './ui/session-service';
 import { openAuditLog } from './audit/audit-setup';
 import { createAuditedAdminService } from './audit/audited-admin-service';
 import { createAuditedAuthService } from './audit/audited-auth-service';
 import { createAuditedSecretService, createSlotWriteAudit } from './audit/audited-secret-service';
+import { createAuditedExchange } from './audit/audited-exchange';
+import { createAuditedTokenService } from './audit/audited-token-service';
+import { createAuditedTrustService } from './audit/audited-trust-service';
 import type { RandomBytes } from './crypto/aead';
 import { TOKEN_PEPPER_META, TOKEN_PEPPER_PURPOSE } from './crypto/api-token';
 import { KEY_CHECK_META, MasterKey, WrongMasterKeyError } from './crypto/master-key';
@@ -13,17 +21,27 @@ import { createKeyBudget } from './ops/key-budget';
 import { createKeyGuard, createKeyGuardedSecretService } from './ops/key-guard';
 import { rotateMasterKey } from './ops/master-key-rotation';
 import { rotateOrgKey } from './ops/org-key-rotation';
-import type { Runtime, RuntimeOptions } from './runtime';
+import type { EngineRuntime, PgRuntimeOptions, Runtime, RuntimeOptions } from './runtime';
+import { backupPgStore } from './ops/pg-backup';
+import { createReadinessCheck, diskWritable } from './ops/readiness';
+import { openPgStorage } from './storage/pg/pg-storage';
+import type { Storage } from './storage/types';
 import { createAdminService } from './services/admin-service';
 import { createAuthService } from './services/auth-service';
 import { systemClock } from './services/clock';
+import { createExchangeService } from './services/oidc/exchange-service';
+import { createKeySources } from './services/oidc/key-sources';
+import { createTrustService } from './services/oidc/trust-service';
 import { createSecretService } from './services/secret-service';
+import { createTokenService } from './services/token-service';
 import type { SecretCore, SlotWriteEffect } from './services/secret-service';
 import { openDatabase } from './storage/database';
 import { createSqliteStorage } from './storage/sqlite-storage';
+import { DEFAULT_FAILURE_LIMITS, FailureLimiter } from './throttle/failure-limiter';
 import { createThrottledAuthService } from './throttle/throttled-auth-service';
 import { DEFAULT_TOKEN_RATE, createTokenRateLimitedAuthService } from './throttle/token-rate';
-import { DEFAULT_AUDIT_MIN_FREE_BYTES, auditDiskFloor } from './audit/disk-floor';
+import { auditDiskFloor } from './audit/disk-floor';
+import { createThrottledExchange } from './throttle/throttled-exchange';
 
 const defaultRandom: RandomBytes = (n) => new Uint8Array(randomBytes(n));
 
@@ -38,13 +56,46 @@ const defaultRandom: RandomBytes = (n) => new Uint8Array(randomBytes(n));
  * value, so a wrong key is refused at start instead of failing every read.
  */
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  // Storage: one engine behind the contract of storage/types.ts (docs/storage-contract.md).
+  const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
+  // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
+  db.pragma('secure_delete = ON');
+  const runtime = await composeRuntime(createSqliteStorage(db), options, {
+    backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
+    // The disk the audit log is written to: readiness watches its free space.
+    ...(options.databaseFile === ':memory:' ? {} : { dataDir: dirname(options.databaseFile) }),
+  });
+  return { ...runtime, db };
+}
+
+/**
+ * {@link openRuntime} on PostgreSQL (SPEC §7): the same composition over the PostgreSQL engine,
+ * whose change feed drops this replica's unwrapped data keys when any replica or admin command
+ * rotates an org key or re-wraps keys (token verifications follow `changeStamp`).
+ */
+export async function openPgRuntime(url: string, options: PgRuntimeOptions): Promise<EngineRuntime> {
+  const storage = await openPgStorage(url, { watch: options.watchChanges ?? true });
+  return composeRuntime(storage, options, {
+    backup: (file) => backupPgStore(storage, file, { nativeBinding: options.nativeBinding }),
+    // Data keys are immutable per version; dropping the cache after another replica's org key
+    // rotation only makes this one re-read them. A master re-wrap is the key guard's business.
+    watchKeys: (forget) => storage.onChange((kind) => kind === 'org-key' && forget()),
+  });
+}
+
+/** What differs between engines below the composition. */
+interface EngineHooks {
+  backup(file: string): Promise<{ bytes: number }>;
+  /** Subscribes `forget` to key changes made elsewhere (other replicas share the database). */
+  watchKeys?(forget: () => void): void;
+  /** The local directory an embedded engine writes to (readiness checks its free space). */
+  dataDir?: string;
+}
+
+async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'databaseFile'>, engine: EngineHooks): Promise<EngineRuntime> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? defaultRandom;
   const security = options.security ?? {};
-
-  // Storage: one engine behind the contract of storage/types.ts (docs/storage-contract.md).
-  const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
-  const storage = createSqliteStorage(db);
   try {
     // Keys: the master key must be the one this data dir was made with; server keys are wrapped by it.
     const master = new MasterKey(options.masterKey);
@@ -56,18 +107,12 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     const pepper = master.unwrap(wrappedPepper, TOKEN_PEPPER_PURPOSE);
     const orgKeys = new OrgKeys(master, storage.orgs, random);
-    // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
-    db.pragma('secure_delete = ON');
+    engine.watchKeys?.(() => orgKeys.forget());
 
     // The audit log (HMAC chain, group commit, refused below a free-disk floor) and the two key
     // safeguards.
     const monotonic = security.monotonicNow ?? (() => performance.now());
-    const diskFloor = auditDiskFloor(
-      options.databaseFile,
-      security.auditMinFreeBytes ?? DEFAULT_AUDIT_MIN_FREE_BYTES,
-      security.freeBytes,
-      monotonic,
-    );
+    const diskFloor = auditDiskFloor(engine.dataDir, security.auditMinFreeBytes, security.freeBytes, monotonic);
     const audit = await openAuditLog({
       ...(diskFloor ? { diskFloor } : {}),
       meta: storage.meta,
@@ -76,6 +121,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       random,
       clock,
       hasOrgs: async (tx) => (await storage.keys.listOrgs(tx)).length > 0,
+      ...(security.auditObserver ? { observer: security.auditObserver } : {}),
     });
     const budget = createKeyBudget({
       keys: storage.keys,
@@ -91,6 +137,13 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       now: monotonic,
       ...(security.keyCheckIntervalMs === undefined ? {} : { intervalMs: security.keyCheckIntervalMs }),
       ...(security.onSealed ? { onSealed: security.onSealed } : {}),
+      // A key source to re-read (the key file): the new key is adopted when it opens the store.
+      reloadKey: async (stored) => {
+        const next = security.readMasterKey?.();
+        if (next === undefined || !new MasterKey(next).matches(stored)) return false;
+        master.adopt(next);
+        return true;
+      },
     });
 
     // What commits inside every slot write's own transaction: the key-usage check (may move the
@@ -105,6 +158,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Authentication, as a request meets it: audit → failure throttle → token rate → auth. A valid
     // token is always authenticated before the failure throttle looks at its address (SPEC §4);
     // refusals are audited, identical ones aggregated to one entry a minute per address.
+    // One failed-auth limiter per process: bad bearer tokens and refused OIDC exchanges count together.
+    const failures = new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...security.authFailureLimits }, clock);
     const onThrottled = security.onThrottled ? { onThrottled: security.onThrottled } : {};
     const auth = createAuditedAuthService(
       createThrottledAuthService(
@@ -113,10 +168,31 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
           clock,
           ...onThrottled,
         }),
-        { clock, ...(security.authFailureLimits ? { limits: security.authFailureLimits } : {}), ...onThrottled },
+        { clock, limiter: failures, ...onThrottled },
       ),
       audit,
       clock,
+    );
+
+    // The OIDC token exchange (no bearer yet), as a request meets it: throttle → audit → the
+    // checks of services/oidc (signature by the trust's own keys, claims, single-use jti).
+    const keySources = createKeySources(options.fetch ?? ((url, init) => fetch(url, init)), options.jwksLimits);
+    const exchange = createThrottledExchange(
+      createAuditedExchange(
+        createExchangeService({
+          orgs: storage.orgs,
+          trusts: storage.trusts,
+          tokens: storage.tokens,
+          keys: keySources,
+          pepper,
+          clock,
+          random,
+        }),
+        audit,
+        clock,
+        options.onExchangeRefused,
+      ),
+      failures,
     );
 
     // Secrets, as a request meets them: audit → key guard → grants → secret rules (a refusal by
@@ -130,9 +206,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       inWriteTransaction,
       ...(options.onIntegrityFailure ? { onIntegrityFailure: options.onIntegrityFailure } : {}),
     });
-    // Grants slot: a per-slot grant check wraps `secretRules` here (SecretCore → SecretCore).
-    const grantsChecked: SecretCore = secretRules;
-    const secrets = createAuditedSecretService(createKeyGuardedSecretService(grantsChecked, guard), audit, clock);
+    // Slot grants are checked inside the secret rules (services/grants.ts: `slotAllowed`), where
+    // ListSecrets can filter while paging and the registry lookup skips ungranted rows unopened.
+    const secrets = createAuditedSecretService(createKeyGuardedSecretService(secretRules, guard), audit, clock);
 
     // The operator's org and token commands, audited.
     const admin = createAuditedAdminService(
@@ -140,34 +216,74 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       audit,
       clock,
     );
+    // The tokens API (minted tokens never broader than their minter) and the trusts, audited.
+    const tokens = createAuditedTokenService(createTokenService({ tokens: storage.tokens, pepper, clock, random }), audit, clock);
+    const trusts = createAuditedTrustService(
+      createTrustService({ orgs: storage.orgs, trusts: storage.trusts, keys: keySources, clock, random }),
+      audit,
+      clock,
+    );
+
+    // Readiness (SPEC §9): every server-side cause, as fixed codes, in the order they matter.
+    const dataDir = engine.dataDir;
+    const readiness = createReadinessCheck([
+      {
+        cause: 'DATABASE_UNREACHABLE',
+        healthy: async () => {
+          await storage.ping();
+          return true;
+        },
+      },
+      // verifyNow re-reads the stored key check value and compares it with this master key.
+      { cause: 'MASTER_KEY_INVALID', after: 'DATABASE_UNREACHABLE', healthy: () => guard.verifyNow() },
+      { cause: 'AUDIT_CHAIN_BROKEN', after: 'DATABASE_UNREACHABLE', healthy: () => audit.isAppendable() },
+      // The same floor the audit log refuses writes below (issue 13 item 2).
+      {
+        cause: 'AUDIT_UNWRITABLE',
+        healthy: () => {
+          if (diskFloor !== undefined && diskFloor.freeBytes() < diskFloor.minFreeBytes) return 'DISK_FULL';
+          return dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes ?? diskFloor?.minFreeBytes);
+        },
+      },
+    ]);
+
+    // The audit API's reads (scope ReadAudit; slot visibility through services/slot-access.ts).
+    const auditQuery = createAuditQueryService(audit, clock);
+
+    // The web console: sessions re-check their token through `auth` on every page; every action
+    // calls the services above (tokens: the tokens API's service).
+    const consoleParts = {
+      sessions: createSessionService({ store: storage.sessions, auth, clock, random }),
+      tokens: consoleTokensFrom(tokens),
+      recordEvent: consoleEventRecorder(audit, clock),
+    };
 
     let closed: Promise<void> | undefined;
     return {
       secrets,
       auth,
       admin,
+      tokens,
+      exchange,
+      trusts,
       audit,
+      auditQuery,
+      console: consoleParts,
       clock,
       listOrgs: () => storage.orgs.list(),
       rotateOrgKey: (org, rotation) =>
         rotateOrgKey({ storage, orgKeys, budget, audit, random, clock }, org, rotation),
       rotateMasterKey: (newKey, rotation) => rotateMasterKey({ storage, master, audit, random, clock }, newKey, rotation),
-      backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
+      backup: (file) => engine.backup(file),
+      readiness,
       async isReady() {
-        try {
-          await storage.ping();
-          // verifyNow re-reads the stored key check value and compares it with this master key.
-          return (await guard.verifyNow()) && (await audit.isAppendable());
-        } catch {
-          return false;
-        }
+        return (await readiness()).length === 0;
       },
       close() {
         // Entries waiting for their group commit are written (and their callers answered) first.
         closed ??= audit.flush().then(() => storage.close());
         return closed;
       },
-      db,
       stores: storage,
       master,
       orgKeys,

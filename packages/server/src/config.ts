@@ -21,11 +21,11 @@ export class ConfigError extends Error {
 export const DEV_KEY_FILE = 'master.key';
 
 /** Parses `host:port`, `[v6]:port` or `:port` (all interfaces). */
-export function parseListen(text: string): ListenAddress {
+export function parseListen(text: string, flag = '--listen'): ListenAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
   const port = Number(m?.[3]);
   if (!m || !(port >= 0 && port <= 65535)) {
-    throw new ConfigError(`--listen must be host:port (e.g. 127.0.0.1:8700), got "${text}"`);
+    throw new ConfigError(`${flag} must be host:port (e.g. 127.0.0.1:8700), got "${text}"`);
   }
   const host = m[1] ?? m[2] ?? '';
   return { host: host === '' ? '0.0.0.0' : host, port };

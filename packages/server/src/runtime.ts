@@ -1,21 +1,28 @@
 import type { Database } from 'better-sqlite3';
-import type { AuditLog } from './audit/audit-log';
+import type { AuditQueryService } from './audit/audit-query-service';
+import type { ConsoleDeps } from './ui/console-deps';
+import type { AuditLog, AuditObserver } from './audit/audit-log';
 import type { RandomBytes } from './crypto/aead';
 import type { MasterKey } from './crypto/master-key';
 import type { OrgKeys } from './crypto/org-keys';
 import type { KeyBudget } from './ops/key-budget';
 import type { KeyGuard } from './ops/key-guard';
+import type { ReadinessCheck } from './ops/readiness';
 import type { MasterRotationOptions, MasterRotationReport } from './ops/master-key-rotation';
 import type { OrgRotationOptions, OrgRotationReport } from './ops/org-key-rotation';
 import type { AdminService } from './services/admin-service';
 import type { AuthService } from './services/auth-service';
 import type { Clock } from './services/clock';
 import type { SecretService, SecretServiceDeps } from './services/secret-service';
+import type { TokenService } from './services/token-service';
+import type { ExchangeService } from './services/oidc/exchange-service';
+import type { FetchLike, JwksLimits } from './services/oidc/jwks';
+import type { TrustService } from './services/oidc/trust-service';
 import type { OrgRecord, Storage } from './storage/types';
 import type { FailureLimits } from './throttle/failure-limiter';
 import type { ThrottleReason } from './throttle/throttled-auth-service';
 
-export { openRuntime } from './compose';
+export { openPgRuntime, openRuntime } from './compose';
 export { WrongMasterKeyError } from './crypto/master-key';
 
 /** Security settings; production runs the documented defaults, tests turn them down. */
@@ -38,6 +45,14 @@ export interface SecurityOptions {
   auditMinFreeBytes?: number;
   /** Free bytes on the database's file system (default: statfs, cached for a second). */
   freeBytes?: () => number;
+  /**
+   * Re-reads the master key from where it came from (the key file; `undefined` when it can't,
+   * e.g. a key given in the environment). After `keys rotate-master` elsewhere the server adopts
+   * the re-read key if it opens the store, instead of sealing itself.
+   */
+  readMasterKey?: () => Uint8Array | undefined;
+  /** Counts audit entries written and failed (the metrics of SPEC §9). */
+  auditObserver?: AuditObserver;
 }
 
 /** What {@link openRuntime} needs. */
@@ -50,6 +65,14 @@ export interface RuntimeOptions {
   onIntegrityFailure?: SecretServiceDeps['onIntegrityFailure'];
   /** Audit, throttling, key budget and key guard settings (defaults in docs/security.md). */
   security?: SecurityOptions;
+  /** How OIDC key sets are fetched (default: the global fetch). */
+  fetch?: FetchLike;
+  /** JWKS fetch limits (defaults in services/oidc/jwks.ts). */
+  jwksLimits?: Partial<JwksLimits>;
+  /** Gets each refused token exchange's reason, for the server log (the caller never sees it). */
+  onExchangeRefused?: (event: { org: string; reason: string; requestId: string }) => void;
+  /** Free bytes below which the data dir counts as full for readiness (default: room for 64 KiB). */
+  diskFloorBytes?: number;
 }
 
 /**
@@ -64,15 +87,27 @@ export interface OperatorRuntime {
   auth: AuthService;
   /** Org and token administration, audited. */
   admin: AdminService;
+  /** The tokens API (SPEC §8), audited. */
+  tokens: TokenService;
+  /** The OIDC token exchange inside throttle and audit. */
+  exchange: ExchangeService;
+  /** OIDC trust administration, audited. */
+  trusts: TrustService;
   audit: AuditLog;
+  /** `GET /v1/ignite/audit` and the console's audit page. */
+  auditQuery: AuditQueryService;
+  /** What the web console adds to the services: sessions, its tokens binding, its audit events. */
+  console: Pick<ConsoleDeps, 'sessions' | 'tokens' | 'recordEvent'>;
   clock: Clock;
   listOrgs(): Promise<OrgRecord[]>;
   rotateOrgKey(org: string, options?: OrgRotationOptions): Promise<OrgRotationReport>;
   rotateMasterKey(newKey: Uint8Array, options?: MasterRotationOptions): Promise<MasterRotationReport>;
   /** A consistent copy of the store into `file` (mode 0600) while it serves. */
   backup(file: string): Promise<{ bytes: number }>;
-  /** True while the database answers, the keys are usable and the audit log appends (readiness). */
+  /** True while {@link OperatorRuntime.readiness} finds no cause. */
   isReady(): Promise<boolean>;
+  /** Every server-side reason requests would fail now, as fixed codes (`/readyz`, SPEC §9). */
+  readiness: ReadinessCheck;
   /** Writes pending audit entries, waits for transactions in flight, closes the store. */
   close(): Promise<void>;
 }
@@ -82,8 +117,18 @@ export interface OperatorRuntime {
  * (`db`, `storage`, keys) are here for tests that tamper with rows; commands
  * use {@link OperatorRuntime}.
  */
-export interface Runtime extends OperatorRuntime {
+export interface Runtime extends EngineRuntime {
   db: Database;
+}
+
+/** What {@link openPgRuntime} needs: the options of {@link RuntimeOptions} but the data dir's file. */
+export interface PgRuntimeOptions extends Omit<RuntimeOptions, 'databaseFile'> {
+  /** Listen for other replicas' changes (default true). */
+  watchChanges?: boolean;
+}
+
+/** A runtime on either engine (the SQLite one adds its `db` handle: {@link Runtime}). */
+export interface EngineRuntime extends OperatorRuntime {
   stores: Storage;
   master: MasterKey;
   orgKeys: OrgKeys;

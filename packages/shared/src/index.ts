@@ -5,3 +5,4 @@ export * from './secret-value';
 export * from './api-schemas';
 export * from './registry-host';
 export * from './scopes';
+export * from './token-schemas';

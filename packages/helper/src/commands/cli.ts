@@ -25,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
 export const GLOBAL_FLAGS: FlagSpec = {
   url: { kind: 'string' },
   token: { kind: 'string' },
+  'ca-file': { kind: 'string' },
   output: { kind: 'string', alias: 'o' },
   help: { kind: 'boolean', alias: 'h' },
 };
@@ -34,14 +35,15 @@ export function mainHelp(): string {
   const rows = COMMANDS.map((c) => `  dodil ${c.path.join(' ').padEnd(22)}${c.summary}`);
   return `${versionLine()}
 
-usage: dodil [--url URL] [--token TOKEN] COMMAND [ARGS] [-o json]
+usage: dodil [--url URL] [--token TOKEN] [--ca-file PEM] COMMAND [ARGS] [-o json]
 
 ${rows.join('\n')}
   dodil credential git ...      git credential helper (also: git-credential-dodil)
   dodil credential docker ...   docker credential helper (also: docker-credential-dodil)
 
 Server: --url / DODIL_URL (default http://127.0.0.1:8700), token: --token / DODIL_TOKEN,
-else the config file written by \`dodil login\`. DODIL_TIMEOUT_MS sets the request timeout.
+else the config file written by \`dodil login\`. DODIL_TIMEOUT_MS sets the request timeout;
+--ca-file / DODIL_CA_FILE trusts a private CA for an https server.
 Exit codes: 0 ok, 2 invalid argument, 3 unauthenticated, 4 permission denied, 5 not found,
 6 already exists, 7 resource exhausted, 8 deadline exceeded, 9 server unreachable,
 10 server internal error, 1 anything else. \`dodil COMMAND --help\` for details.
@@ -108,6 +110,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     global: {
       url: stringFlag(global, 'url') ?? (own('url') ? undefined : stringFlag(args, 'url')),
       token: stringFlag(global, 'token') ?? (own('token') ? undefined : stringFlag(args, 'token')),
+      caFile: stringFlag(global, 'ca-file') ?? stringFlag(args, 'ca-file'),
     },
   });
 }

@@ -12,7 +12,7 @@ export interface CommandContext {
   /** `-o json` was given. */
   json: boolean;
   /** `--url`/`--token` given as global options. */
-  global: { url?: string | undefined; token?: string | undefined };
+  global: { url?: string | undefined; token?: string | undefined; caFile?: string | undefined };
 }
 
 /** A CLI command: its words, options, help text and body. */

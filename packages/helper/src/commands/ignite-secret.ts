@@ -1,6 +1,6 @@
 import { cliTypeName, isSlotName, LIMITS, secretValueInputSchema, SLOT_NAME_RULE } from '@dodil/shared';
 import type { SecretValueInput } from '../api-client';
-import { usageError } from '../errors';
+import { isCliError, missingError, usageError } from '../errors';
 import { readAll } from '../io';
 import { boolFlag, stringFlag } from './argv';
 import { clientOf, type Command, type CommandContext } from './context';
@@ -10,7 +10,7 @@ const MAX_PAGES = 10_000;
 
 function slotNameArg(ctx: CommandContext, usage: string, mayHoldSecret = false): string {
   const [name, ...extra] = ctx.args.positionals;
-  if (name === undefined) throw usageError(`missing slot name\n${usage}`);
+  if (name === undefined) throw missingError('slot name', 'the slot is the first word after the command, such as gh-clone', usage);
   if (extra.length > 0) {
     // On `create` a stray word is likely a token or password given in place of *-stdin: never echo it.
     throw usageError(mayHoldSecret ? `unexpected extra argument after the slot name\n${usage}` : `unexpected argument ${JSON.stringify(extra[0])}`);
@@ -30,7 +30,10 @@ async function secretFromStdin(ctx: CommandContext, what: string): Promise<strin
 async function oneOf(ctx: CommandContext, flag: string, what: string): Promise<string> {
   const direct = stringFlag(ctx.args, flag);
   const stdin = boolFlag(ctx.args, `${flag}-stdin`);
-  if ((direct !== undefined) === stdin) throw usageError(`give exactly one of --${flag} or --${flag}-stdin`);
+  if (direct !== undefined && stdin) throw usageError(`give exactly one of --${flag} or --${flag}-stdin`);
+  if (direct === undefined && !stdin) {
+    throw missingError(`--${flag}-stdin`, `pipe the ${what} in (or --${flag} VALUE, which other users can see)`, CREATE_USAGE);
+  }
   if (direct !== undefined) {
     ctx.io.stderr(`dodil: warning: --${flag} on the command line is visible to other users; prefer --${flag}-stdin\n`);
     return direct;
@@ -64,8 +67,9 @@ export const createCommand: Command = {
     const name = slotNameArg(ctx, CREATE_USAGE, true);
     const type = stringFlag(ctx.args, 'type');
     const username = stringFlag(ctx.args, 'username');
+    if (type === undefined) throw missingError('--type', 'git (a git token) or registry (a registry login)', CREATE_USAGE);
     if (type !== 'git' && type !== 'registry') throw usageError('--type must be git or registry');
-    if (username === undefined) throw usageError('--username is required');
+    if (username === undefined) throw missingError('--username', 'the user the token or password belongs to', CREATE_USAGE);
     const has = (f: string) => ctx.args.flags.has(f);
     let value: SecretValueInput;
     if (type === 'git') {
@@ -152,7 +156,8 @@ export const getCommand: Command = {
   },
 };
 
-const DELETE_USAGE = 'usage: dodil ignite secret delete NAME [-o json]\n\nDeleting a missing slot succeeds.';
+const DELETE_USAGE =
+  'usage: dodil ignite secret delete NAME [-o json]\n\nDeleting a missing slot succeeds (exit 0) and says the slot was not there.';
 
 /** `dodil ignite secret delete` */
 export const deleteCommand: Command = {
@@ -162,8 +167,31 @@ export const deleteCommand: Command = {
   flags: {},
   async run(ctx) {
     const name = slotNameArg(ctx, DELETE_USAGE);
-    await clientOf(ctx).deleteSecret(name);
-    ctx.io.stdout(ctx.json ? formatJson({}) : `deleted slot ${name}\n`);
+    const client = clientOf(ctx);
+    const existed = await listed(client, name);
+    await client.deleteSecret(name);
+    if (ctx.json) ctx.io.stdout(formatJson({}));
+    else ctx.io.stdout(existed === false ? `slot ${name} was not there; nothing to delete\n` : `deleted slot ${name}\n`);
     return 0;
   },
 };
+
+// Whether the org has the slot, from its metadata (never its value: DeleteSecret answers the same
+// either way, and a GetSecret would read the value just to learn that). Undefined when this token
+// may not list.
+async function listed(client: ReturnType<typeof clientOf>, name: string): Promise<boolean | undefined> {
+  let pageToken = '';
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let answer;
+    try {
+      answer = await client.listSecrets({ pageSize: LIMITS.maxPageSize, pageToken });
+    } catch (error) {
+      if (isCliError(error) && error.code === 'PERMISSION_DENIED') return undefined;
+      throw error;
+    }
+    if (answer.secrets.some((s) => s.name === name)) return true;
+    if (answer.nextPageToken === '' || answer.nextPageToken === pageToken) return false;
+    pageToken = answer.nextPageToken;
+  }
+  return undefined;
+}

@@ -1,28 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DOCKER_HUB_KEY, DOCKER_HUB_SERVER_URL, isSlotName, normaliseRegistryHost, SLOT_NAME_RULE } from '@dodil/shared';
 import { configPath, loadConfig, saveConfig } from '../config';
-import { CliError, isCliError, usageError } from '../errors';
+import { CliError, isCliError, missingError, usageError } from '../errors';
 import { fileMode, writeFileAtomic } from '../fs-util';
-import { stringFlag } from './argv';
+import { boolFlag, stringFlag } from './argv';
+import {
+  authsEntriesFor,
+  containersDropInPath,
+  CONTAINERS_DROP_IN,
+  dockerConfigPath,
+  dropInInPlace,
+  removeAuthsEntries,
+} from './container-auth';
 import { clientOf, settingsOf, type Command, type CommandContext } from './context';
 import { formatJson } from './output';
 import { helperOnPath } from './path-lookup';
 
-const USAGE = `usage: dodil setup docker REGISTRY --slot NAME [-o json]
+const USAGE = `usage: dodil setup docker REGISTRY --slot NAME [--fix] [-o json]
 
-Points docker at dodil for REGISTRY: adds "credHelpers": {"<registry>": "dodil"}
-to $DOCKER_CONFIG/config.json (or ~/.docker/config.json) and maps the registry
-to slot NAME in the dodil config file. For Docker Hub both keys are written:
-"https://index.docker.io/v1/" (docker CLI, buildx) and "docker.io" (skopeo,
-podman). Everything else in both files is kept; running it twice changes nothing.`;
-
-/** The docker config file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
-export function dockerConfigPath(env: Readonly<Record<string, string | undefined>>): string {
-  if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json');
-  if (!env.HOME) throw new CliError('FAILED_PRECONDITION', 'cannot locate the docker config: set HOME or DOCKER_CONFIG');
-  return join(env.HOME, '.docker', 'config.json');
-}
+Points docker, podman, buildah and skopeo at dodil for REGISTRY:
+- "credHelpers": {"<registry>": "dodil"} in $DOCKER_CONFIG/config.json (or
+  ~/.docker/config.json); for Docker Hub both "https://index.docker.io/v1/"
+  (docker CLI, buildx) and "docker.io";
+- ~/.config/containers/registries.conf.d/99-dodil.conf with
+  credential-helpers = ["dodil", "containers-auth.json"], so podman, buildah
+  and skopeo ask dodil first, after a reboot too, and "podman login" rotates
+  the slot (their default auth file is on tmpfs);
+- the mapping REGISTRY -> NAME in the dodil config file.
+A login stored as an "auths" entry for REGISTRY in any auth file is reported;
+--fix removes such entries after copying each file to <file>.dodil-backup-<time>.
+Everything else is kept; running it twice changes nothing.`;
 
 /** One line of what setup did. */
 interface Change {
@@ -59,11 +66,12 @@ export const setupDockerCommand: Command = {
   path: ['setup', 'docker'],
   summary: 'make docker/skopeo use a slot for a registry',
   usage: USAGE,
-  flags: { slot: { kind: 'string' } },
+  flags: { slot: { kind: 'string' }, fix: { kind: 'boolean' } },
   async run(ctx) {
     const [registry, ...extra] = ctx.args.positionals;
     const slot = stringFlag(ctx.args, 'slot');
-    if (registry === undefined || slot === undefined) throw usageError(`REGISTRY and --slot are required\n${USAGE}`);
+    if (registry === undefined) throw missingError('REGISTRY', 'the registry host, such as ghcr.io or 127.0.0.1:5000', USAGE);
+    if (slot === undefined) throw missingError('--slot', 'the registry slot to answer with, such as --slot ghcr-pull', USAGE);
     if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     if (!isSlotName(slot)) throw usageError(`invalid slot name ${JSON.stringify(slot)}: ${SLOT_NAME_RULE}`);
     const key = normaliseRegistryHost(registry);
@@ -107,11 +115,33 @@ export const setupDockerCommand: Command = {
     });
     if (mappingChange !== 'unchanged') saveConfig(path, config);
 
+    const dropIn = containersDropInPath(ctx.io.env);
+    const dropInChange = dropInInPlace(dropIn) ? 'unchanged' : readTextOrUndefined(dropIn) === undefined ? 'added' : 'changed';
+    if (dropInChange !== 'unchanged') writeFileAtomic(dropIn, CONTAINERS_DROP_IN, 0o644, 0o755);
+    changes.push({ file: dropIn, entry: 'credential-helpers', value: '["dodil", "containers-auth.json"]', change: dropInChange });
+
+    const shadows = authsEntriesFor(ctx.io.env, key);
+    const backups = boolFlag(ctx.args, 'fix') ? removeAuthsEntries(shadows, ctx.io.now()) : [];
+    for (const e of shadows) {
+      if (backups.length > 0) {
+        ctx.io.stderr(`dodil: removed the stored login auths[${JSON.stringify(e.key)}] from ${e.file.path}\n`);
+      } else {
+        ctx.io.stderr(
+          `dodil: warning: ${e.file.path} holds a stored login auths[${JSON.stringify(e.key)}] (read by ${e.file.readers}); ` +
+            `it goes stale after a rotation: remove it with: dodil setup docker ${key} --slot ${slot} --fix\n`,
+        );
+      }
+    }
+    for (const b of backups) ctx.io.stderr(`dodil: backup saved as ${b}\n`);
+
     await checkSlot(ctx, slot, key);
     if (!helperOnPath(ctx.io.env, 'docker-credential-dodil')) {
       ctx.io.stderr('dodil: warning: docker-credential-dodil is not on PATH; docker will not find the helper\n');
     }
-    if (ctx.json) ctx.io.stdout(formatJson({ registry: key, slot, changes }));
+    if (ctx.json) {
+      const stored = shadows.map((e) => ({ file: e.file.path, key: e.key, removed: backups.length > 0 }));
+      ctx.io.stdout(formatJson({ registry: key, slot, changes, storedLogins: stored, backups }));
+    }
     else {
       for (const c of changes) {
         const was = c.previous === undefined ? '' : ` (was ${JSON.stringify(c.previous)})`;
@@ -138,5 +168,13 @@ async function checkSlot(ctx: CommandContext, slot: string, key: string): Promis
         `dodil: warning: slot ${slot} does not exist yet; create it with: dodil ignite secret create ${slot} --type registry --username USER --password-stdin${address}\n`,
       );
     }
+  }
+}
+
+function readTextOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }

@@ -1,14 +1,12 @@
-import { createApiClient } from '../api-client';
-import { CliError, isCliError, usageError } from '../errors';
+import { CliError, usageError } from '../errors';
 import { readUntilBlankLine, StdinTooLargeError, type Io } from '../io';
-import { resolveSettings } from '../settings';
-import { liteValidators } from '../wire/lite';
-import { describeTarget, matchGitMapping, type GitTarget } from './mapping';
-import { formatGitCredential, isSafeValue, MAX_INPUT_BYTES, parseGitCredential, type GitCredentialRequest } from './protocol';
+import { dodilGitBackend, type GitBackend } from './backend';
+import type { GitTarget } from './mapping';
+import { formatGitCredential, MAX_INPUT_BYTES, parseGitCredential, type GitCredentialRequest } from './protocol';
 
 /** Usage of the git credential helper mode. */
-export const GIT_USAGE = `usage: git-credential-dodil [--slot NAME] [--url SERVER_URL] get|store|erase
-       dodil credential git [--slot NAME] [--url SERVER_URL] get|store|erase
+export const GIT_USAGE = `usage: git-credential-dodil [--slot NAME] [--url SERVER_URL] [--ca-file PEM] get|store|erase
+       dodil credential git [--slot NAME] [--url SERVER_URL] [--ca-file PEM] get|store|erase
 
 Speaks git's credential-helper protocol. Configure it with
   dodil setup git --url https://git.example.com --slot NAME
@@ -20,12 +18,13 @@ client config); store and erase never change the server.`;
 export interface GitArgs {
   slot?: string;
   url?: string;
+  caFile?: string;
   action: string;
   help: boolean;
   ignored: string[];
 }
 
-/** Parses `[--slot NAME] [--url URL] ... ACTION`; unknown options are collected, not fatal (forward compatibility). */
+/** Parses `[--slot NAME] [--url URL] [--ca-file PEM] ... ACTION`; unknown options are collected, not fatal (forward compatibility). */
 export function parseGitArgs(args: readonly string[]): GitArgs {
   const out: GitArgs = { action: '', help: false, ignored: [] };
   if (args.length === 0) return out;
@@ -38,11 +37,12 @@ export function parseGitArgs(args: readonly string[]): GitArgs {
     const eq = arg.indexOf('=');
     const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
-    if (name === '--slot' || name === '--url') {
+    if (name === '--slot' || name === '--url' || name === '--ca-file') {
       const value = inline ?? options[++i];
       if (value === undefined || value === '') throw usageError(`${name} needs a value`);
       if (name === '--slot') out.slot = value;
-      else out.url = value;
+      else if (name === '--url') out.url = value;
+      else out.caFile = value;
     } else if (name === '--help' || name === '-h') {
       out.help = true;
     } else {
@@ -53,7 +53,8 @@ export function parseGitArgs(args: readonly string[]): GitArgs {
 }
 
 /**
- * The git helper. stdout carries protocol lines only, and only on a
+ * The git helper: arguments, stdin, then {@link handleGitCommand} with the
+ * dodil backend. stdout carries protocol lines only, and only on a
  * successful `get`; every "nothing to offer" is a {@link CliError} that the
  * caller (run.ts) reports on stderr with exit 0, so git falls through.
  */
@@ -64,8 +65,23 @@ export async function runGitHelper(args: readonly string[], io: Io): Promise<num
     return 0;
   }
   if (opts.action === '') throw usageError(`no action given\n${GIT_USAGE}`);
+  if (opts.action === 'get' && opts.ignored.length > 0) {
+    // Option names only: a value given in the helper line (say an API token) must not reach stderr.
+    const names = opts.ignored.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0]);
+    io.stderr(`dodil: ignoring ${opts.ignored.length} unknown helper argument(s)${names.length > 0 ? `: ${names.join(' ')}` : ''}\n`);
+  }
+  return handleGitCommand(dodilGitBackend(opts, io), opts.action, io);
+}
+
+/**
+ * git's credential-helper protocol around any {@link GitBackend}, as
+ * docker-credential-helpers' `HandleCommand(helper, action, in, out)`:
+ * reads the request from `io.stdin`, answers `get` on `io.stdout`, reports
+ * `erase` on `io.stderr`, ignores `store` and unknown actions.
+ */
+export async function handleGitCommand(backend: GitBackend, action: string, io: Io): Promise<number> {
   // Unknown actions must be ignored silently (git's forward-compatibility rule).
-  if (!['get', 'store', 'erase'].includes(opts.action)) return 0;
+  if (!['get', 'store', 'erase'].includes(action)) return 0;
   let request: GitCredentialRequest;
   try {
     request = parseGitCredential(await readUntilBlankLine(io.stdin(), MAX_INPUT_BYTES));
@@ -73,60 +89,23 @@ export async function runGitHelper(args: readonly string[], io: Io): Promise<num
     if (error instanceof StdinTooLargeError) throw new CliError('INVALID_ARGUMENT', `credential request refused: ${error.message}`);
     throw error;
   }
-  if (opts.action === 'store') return 0;
+  if (action === 'store') return 0;
   const target = targetOf(request);
-  if (opts.action === 'erase') {
-    if (opts.slot !== undefined && target) {
-      io.stderr(
-        `dodil: git rejected the credential for ${describeTarget(target)}; slot "${opts.slot}" was left unchanged on the server\n`,
-      );
-    }
+  if (action === 'erase') {
+    if (!target) return 0;
+    const line = await backend.erase(target, {
+      username: request.attributes.get('username'),
+      password: request.attributes.get('password'),
+    });
+    if (line !== undefined) io.stderr(`dodil: ${line}\n`);
     return 0;
   }
-  if (opts.ignored.length > 0) {
-    // Option names only: a value given in the helper line (say an API token) must not reach stderr.
-    const names = opts.ignored.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0]);
-    io.stderr(`dodil: ignoring ${opts.ignored.length} unknown helper argument(s)${names.length > 0 ? `: ${names.join(' ')}` : ''}\n`);
-  }
-  return get(opts, target, request, io);
-}
-
-async function get(opts: GitArgs, target: GitTarget | undefined, request: GitCredentialRequest, io: Io): Promise<number> {
   if (!target) throw new CliError('INVALID_ARGUMENT', 'git sent no protocol and host; nothing to answer');
   if (target.protocol !== 'https' && target.protocol !== 'http') {
     throw new CliError('INVALID_ARGUMENT', `not answering for ${target.protocol}:// (only http and https)`);
   }
-  const settings = resolveSettings({ url: opts.url }, io.env);
-  let slot = opts.slot;
-  if (slot === undefined) {
-    slot = matchGitMapping(settings.config.mappings.git, target)?.slot;
-    if (slot === undefined) {
-      throw new CliError(
-        'NOT_FOUND',
-        `no slot for ${describeTarget(target)}: pass --slot NAME or run \`dodil setup git --url URL --slot NAME\``,
-      );
-    }
-  }
-  const client = createApiClient(settings.server, io.transport, liteValidators);
-  let secret;
-  try {
-    secret = await client.getSecret(slot);
-  } catch (error) {
-    if (isCliError(error)) throw new CliError(error.code, `slot "${slot}": ${error.message}`);
-    throw error;
-  }
-  if (!('gitSecret' in secret.value)) {
-    throw new CliError('FAILED_PRECONDITION', `slot "${slot}" is a registry slot; git needs a git slot (--type git)`);
-  }
-  const { username, token } = secret.value.gitSecret;
-  if (username === '' || token === '' || !isSafeValue(username) || !isSafeValue(token)) {
-    throw new CliError('FAILED_PRECONDITION', `slot "${slot}" holds a value git cannot take (empty, or with CR/LF/NUL)`);
-  }
-  const asked = request.attributes.get('username');
-  if (asked !== undefined && asked !== '' && asked !== username) {
-    io.stderr(`dodil: git asked for user "${asked}"; answering with slot "${slot}", which belongs to "${username}"\n`);
-  }
-  io.stdout(formatGitCredential([['username', username], ['password', token]]));
+  const { username, password } = await backend.get(target, request.attributes.get('username'));
+  io.stdout(formatGitCredential([['username', username], ['password', password]]));
   return 0;
 }
 

@@ -29,10 +29,7 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
   const head = requestHead(request, url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || (tlsWanted ? 443 : 80));
-  // TLS is loaded only for https servers.
-  const socket: Socket = tlsWanted
-    ? (await import('node:tls')).connect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host })
-    : netConnect({ host, port });
+  const socket: Socket = tlsWanted ? await tlsConnect(host, port, request.ca) : netConnect({ host, port });
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
@@ -78,9 +75,12 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? 'error';
-      // TLS problems say what is wrong (expired, self-signed, wrong host), never a secret.
-      const detail = code.startsWith('ERR_TLS') || code.includes('CERT') ? `${code}: ${error.message}` : code;
-      finish(new TransportError('unreachable', `cannot reach server at ${where}: ${detail}`));
+      const tlsProblem = tlsMessage(code, error.message, url.hostname, request.ca !== undefined);
+      if (tlsProblem !== undefined) {
+        finish(new TransportError('unreachable', `cannot reach server at ${where}: ${tlsProblem}`));
+        return;
+      }
+      finish(new TransportError('unreachable', `cannot reach server at ${where}: ${code}`));
     });
     socket.on('end', () => finish(undefined));
     socket.on('close', () => finish(undefined));
@@ -103,4 +103,38 @@ function requestHead(request: HttpRequest, url: URL): Buffer {
   }
   const headBytes = Buffer.from(`${text}\r\n`, 'utf8');
   return body === undefined ? headBytes : Buffer.concat([headBytes, body]);
+}
+
+// TLS is loaded only for https servers. A --ca-file adds to the system CAs, as NODE_EXTRA_CA_CERTS does.
+async function tlsConnect(host: string, port: number, ca: string | undefined): Promise<Socket> {
+  const tls = await import('node:tls');
+  const servername = /^[\d.]+$|:/.test(host) ? undefined : host;
+  return tls.connect({ host, port, servername, ...(ca === undefined ? {} : { ca: [...tls.rootCertificates, ca] }) });
+}
+
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** What a certificate failure means and how to fix it; undefined for other errors. Never contains a secret. */
+export function tlsMessage(code: string, message: string, host: string, hadCa: boolean): string | undefined {
+  if (UNTRUSTED.has(code)) {
+    const fix = hadCa
+      ? 'the --ca-file / DODIL_CA_FILE given does not contain the CA that signed it'
+      : 'if it is signed by a private CA, pass --ca-file CA.pem or set DODIL_CA_FILE';
+    return `the server's TLS certificate is not trusted (${code}); ${fix}`;
+  }
+  if (code === 'CERT_HAS_EXPIRED') return `the server's TLS certificate has expired (${code})`;
+  if (code === 'CERT_NOT_YET_VALID') return `the server's TLS certificate is not valid yet (${code}); check the clock`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `the server's TLS certificate is not for ${host} (${code}); use the name the certificate was issued for in --url`;
+  }
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT')) return `TLS failed (${code}: ${message})`;
+  return undefined;
 }

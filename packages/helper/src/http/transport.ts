@@ -8,6 +8,8 @@ export interface HttpRequest {
   connectTimeoutMs: number;
   /** Give up when the whole exchange takes longer than this. */
   timeoutMs: number;
+  /** PEM certificates trusted in addition to the system CAs (https only). */
+  ca?: string;
 }
 
 /** The server's answer: status and the body as text. */

@@ -43,8 +43,8 @@ describe('git clone through the dodil helper', { timeout: 120_000 }, () => {
     const git = await gitServer(w.dir, 'tok-1');
     expect(w.dodil(['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'alice', '--token-stdin'], 'tok-1\n').code).toBe(0);
     const setup = w.dodil(['setup', 'git', '--url', git.base, '--slot', 'gh-clone']);
-    expect(setup.stdout).toContain(`credential.${git.base}.helper = "dodil --slot gh-clone": added`);
-    expect(sh('git', ['config', '--global', '--get-all', `credential.${git.base}.helper`], w.env).stdout).toBe('dodil --slot gh-clone\n');
+    expect(setup.stdout).toContain(`credential.${git.base}.helper = "" then "dodil --slot gh-clone": added`);
+    expect(sh('git', ['config', '--global', '--get-all', `credential.${git.base}.helper`], w.env).stdout).toBe('\ndodil --slot gh-clone\n');
 
     const clone = sh('git', ['clone', '-q', git.url, join(w.dir, 'c1')], w.env);
     expect(clone.stderr).toBe('');
@@ -92,6 +92,53 @@ describe('git clone through the dodil helper', { timeout: 120_000 }, () => {
     expect(JSON.parse(after.stdout).value).toEqual({ gitSecret: { username: 'alice', token: 'wrong' } });
   });
 
+  it('credential.helper=store configured before `dodil setup git`: a rotation still reaches git (issue 17, set-up 1)', async () => {
+    const w = await world();
+    let git = await gitServer(w.dir, 'tok-old');
+    const credentials = join(w.env.HOME ?? '', '.git-credentials');
+    // the user's existing set-up: git's store helper, already holding a value for this host
+    sh('git', ['config', '--global', 'credential.helper', 'store'], w.env);
+    writeFileSync(credentials, `http://alice:stale-from-before@127.0.0.1:${git.port}\n`, { mode: 0o600 });
+    w.dodil(['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'alice', '--token-stdin'], 'tok-old');
+    const setup = w.dodil(['setup', 'git', '--url', git.base, '--slot', 'gh-clone']);
+    expect(setup.code).toBe(0);
+    expect(sh('git', ['clone', '-q', git.url, join(w.dir, 'c1')], w.env).code).toBe(0);
+    // store was not asked, so it did not copy the slot's value into its file
+    expect(readFileSync(credentials, 'utf8')).not.toContain('tok-old');
+
+    w.dodil(['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'alice', '--token-stdin'], 'tok-new');
+    const port = git.port;
+    const { stopProcess } = await import('./harness');
+    await stopProcess(git.proc.child);
+    git = await gitServer(w.dir, 'tok-new', port);
+    const clone = sh('git', ['clone', '-q', git.url, join(w.dir, 'c2')], w.env);
+    expect(clone.stderr).toBe('');
+    expect(clone.code).toBe(0);
+    // (checked last, so that on 0.1.0 this test fails on the behaviour above, not on the wording)
+    expect(setup.stdout).toContain('replaced for this URL: helper "store" (global credential.helper) is no longer asked');
+    // other hosts still use store
+    const other = sh('git', ['credential', 'fill'], w.env, { input: 'protocol=https\nhost=other.example\n\n' });
+    expect(other.code).not.toBe(0);
+    expect(readFileSync(credentials, 'utf8')).toContain('stale-from-before');
+  });
+
+  it('a stale value from another store: git\'s erase names the other store, not the slot', async () => {
+    const w = await world();
+    const git = await gitServer(w.dir, 'tok-new');
+    w.dodil(['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'alice', '--token-stdin'], 'tok-new');
+    writeFileSync(join(w.env.HOME ?? '', '.git-credentials'), `http://alice:tok-stale@127.0.0.1:${git.port}\n`, { mode: 0o600 });
+    // store first, then dodil, without the reset: what `setup git` on 0.1.0 left behind
+    sh('git', ['config', '--global', '--add', 'credential.helper', 'store'], w.env);
+    sh('git', ['config', '--global', '--add', `credential.${git.base}.helper`, 'dodil --slot gh-clone'], w.env);
+    const resolve = w.dodil(['resolve', git.url]);
+    expect(resolve.stdout).toContain('shadow: git credential.helper "store" (global) is asked before the slot');
+    expect(resolve.stdout).toContain(`fix:    dodil setup git --url ${git.base} --slot gh-clone`);
+    const clone = sh('git', ['clone', '-q', git.url, join(w.dir, 'c1')], w.env);
+    expect(clone.code).toBe(128);
+    expect(clone.stderr).toContain(`dodil: git rejected a credential for ${git.base} that is not slot "gh-clone"'s current value: it came from another credential helper or store`);
+    expect(clone.stderr).not.toContain('tok-');
+  });
+
   it('a registry slot is refused for git, with the reason, and git falls through', async () => {
     const w = await world();
     const git = await gitServer(w.dir, 'pw');
@@ -107,7 +154,12 @@ describe('git clone through the dodil helper', { timeout: 120_000 }, () => {
     const w = await world();
     const git = await gitServer(w.dir, 'pw2');
     w.dodil(['ignite', 'secret', 'create', 'mapped', '--type', 'git', '--username', 'alice', '--token-stdin'], 'pw2');
+    // a scheme-less mapping answers https only (issue 13 item 9): this server is cleartext http
     writeFileSync(w.env.DODIL_CONFIG ?? '', JSON.stringify({ mappings: { git: [{ url: `127.0.0.1:${git.port}`, slot: 'mapped' }] } }));
+    const refused = sh('git', ['-c', 'credential.helper=!dodil credential git', 'clone', '-q', git.url, join(w.dir, 'c0')], w.env);
+    expect(refused.code).toBe(128);
+    expect(refused.stderr).toContain(`dodil: mapping "127.0.0.1:${git.port}" has no scheme, so it answers https only; to send this slot over cleartext http, map "http://127.0.0.1:${git.port}" instead`);
+    writeFileSync(w.env.DODIL_CONFIG ?? '', JSON.stringify({ mappings: { git: [{ url: `http://127.0.0.1:${git.port}`, slot: 'mapped' }] } }));
     const clone = sh('git', ['-c', 'credential.helper=!dodil credential git', 'clone', '-q', git.url, join(w.dir, 'c1')], w.env);
     expect(clone.code).toBe(0);
     expect(w.dodil(['resolve', git.url]).stdout).toContain('slot:   mapped');

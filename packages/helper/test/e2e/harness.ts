@@ -120,10 +120,10 @@ export interface DodilServer {
   admin(args: string[]): string;
 }
 
-/** Spawns `dodil-server start --dev` on 127.0.0.1:0 in `dir`. */
-export async function startDodilServer(dir: string): Promise<DodilServer> {
+/** Spawns `dodil-server start --dev` on 127.0.0.1:0 in `dir` (with `extra` start flags, such as TLS). */
+export async function startDodilServer(dir: string, extra: string[] = []): Promise<DodilServer> {
   const dataDir = join(dir, 'data');
-  const [cmd, args] = serverCommand(['start', '--dev', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
+  const [cmd, args] = serverCommand(['start', '--dev', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extra]);
   const { output } = startProcess(cmd, args, {
     env: { ...process.env, DODIL_MASTER_KEY: '', DODIL_MASTER_KEY_FILE: '' },
     logFile: join(dir, 'dodil-server.log'),
@@ -163,7 +163,9 @@ export function clientEnv(dir: string, server: DodilServer, bin: string): NodeJS
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: home,
-    PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    // node's directory last: with node in /usr/bin it would otherwise put Debian's docker 20.10 CLI
+    // (docker.io, installed for dockerd) before the docker CLI in /usr/local/bin.
+    PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}:${dirname(process.execPath)}`,
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
     GIT_TERMINAL_PROMPT: '0',

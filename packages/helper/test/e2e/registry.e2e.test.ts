@@ -1,47 +1,15 @@
 // Real OCI clients (skopeo, the daemon-less docker CLI) against a real distribution registry with
 // htpasswd auth, credentials from the real dodil server through docker-credential-dodil.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fixtures, freePort, requireTools, sh, startProcess, statusOf, waitFor, world } from './harness';
+import { requireTools, sh, world } from './harness';
+import { dockerConfig, layout, registry, skopeo } from './registry-support';
 
 // In beforeEach, not beforeAll: a missing tool fails every test instead of skipping it.
 beforeEach(() => requireTools('docker-registry', 'htpasswd', 'skopeo', 'docker'));
 
 const NOT_FOUND = 'credentials not found in native keychain';
-
-/** A distribution registry on 127.0.0.1 with htpasswd auth for alice/<password> (or no auth). */
-async function registry(dir: string, password: string | undefined) {
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  const auth = password === undefined ? '' : `auth:\n  htpasswd:\n    realm: e2e-registry\n    path: ${join(dir, 'htpasswd')}\n`;
-  if (password !== undefined) writeFileSync(join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', 'alice', password]));
-  writeFileSync(
-    join(dir, 'registry.yml'),
-    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'registry-data')}\nhttp:\n  addr: ${host}\n  secret: e2e-only-not-a-secret\n${auth}`,
-  );
-  startProcess('docker-registry', ['serve', join(dir, 'registry.yml')], { logFile: join(dir, 'registry.log') });
-  const want = password === undefined ? 200 : 401;
-  await waitFor(`registry on ${host}`, async () => (await statusOf(`http://${host}/v2/`)) === want);
-  return host;
-}
-
-function skopeo(dir: string, env: NodeJS.ProcessEnv, args: string[]) {
-  writeFileSync(join(dir, 'policy.json'), '{"default":[{"type":"insecureAcceptAnything"}]}');
-  writeFileSync(join(dir, 'registries.conf'), '');
-  return sh('skopeo', ['--policy', join(dir, 'policy.json'), '--registries-conf', join(dir, 'registries.conf'), ...args], env);
-}
-
-function layout(dir: string): string {
-  return execFileSync('bash', [join(fixtures, 'make-oci-layout.sh'), join(dir, 'layout'), '1'], { encoding: 'utf8' }).trim();
-}
-
-function dockerConfig(env: NodeJS.ProcessEnv, config: unknown) {
-  const dir = env.DOCKER_CONFIG ?? '';
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-}
 
 // Generous: each test starts real servers, and CI shares two cores with the unit tests.
 describe('registry clients through docker-credential-dodil', { timeout: 120_000 }, () => {

@@ -100,7 +100,7 @@ describe('git helper', () => {
     expect(r.stderr).toMatch(/cannot reach server at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
   });
 
-  it('store and erase never call the server and print nothing', async () => {
+  it('store and erase never change the server and print nothing on stdout', async () => {
     for (const action of ['store', 'erase']) {
       const { transport, requests } = server();
       const r = await runWith(['--slot', 'gh', action], {
@@ -111,10 +111,30 @@ describe('git helper', () => {
       });
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
-      expect(requests).toHaveLength(0);
+      // erase reads the slot to say whose value git rejected; nothing ever writes
+      expect(requests.filter((q) => q.method !== 'GET')).toHaveLength(0);
       if (action === 'erase') expect(r.stderr).toMatch(/slot "gh" was left unchanged/);
-      else expect(r.stderr).toBe('');
+      else {
+        expect(r.stderr).toBe('');
+        expect(requests).toHaveLength(0);
+      }
     }
+  });
+
+  it('erase says whether git rejected the slot\'s value or one from another store', async () => {
+    const stdin = (pw: string) => `${REQ.trim()}\nusername=alice\npassword=${pw}\n\n`;
+    let r = await runWith(['--slot', 'gh', 'erase'], { program: 'git-credential-dodil', stdin: stdin('tok-gh'), env: env(), transport: server().transport });
+    expect(r.stderr).toMatch(/^dodil: git rejected slot "gh"'s current value for https:\/\/git\.example\.com: the token is wrong, expired or lacks access; slot "gh" was left unchanged on the server/);
+    r = await runWith(['--slot', 'gh', 'erase'], { program: 'git-credential-dodil', stdin: stdin('stale-from-store'), env: env(), transport: server().transport });
+    expect(r.stderr).toMatch(/^dodil: git rejected a credential for https:\/\/git\.example\.com that is not slot "gh"'s current value: it came from another credential helper or store/);
+    expect(r.stderr).toMatch(/dodil setup git --url URL --slot gh/);
+    expect(r.stderr + r.stdout).not.toMatch(/tok-gh|stale-from-store/);
+    // through the mapping too; an unmapped host stays silent
+    const mapped = env([{ url: 'https://git.example.com', slot: 'gh' }]);
+    r = await runWith(['erase'], { program: 'git-credential-dodil', stdin: stdin('x'), env: mapped, transport: server().transport });
+    expect(r.stderr).toMatch(/not slot "gh"'s current value/);
+    r = await runWith(['erase'], { program: 'git-credential-dodil', stdin: 'protocol=https\nhost=other.example\npassword=x\n\n', env: mapped, transport: server().transport });
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('ignores unknown actions silently', async () => {
@@ -198,4 +218,22 @@ describe('git helper', () => {
       { numRuns: 5000 },
     );
   }, 120_000);
+});
+
+describe('git helper and the scheme of a mapping (issue 13 item 9)', () => {
+  it('a scheme-less mapping asked for http answers nothing, with one stderr line saying how to allow it', async () => {
+    const mapped = env([{ url: 'git.example.com', slot: 'gh' }]);
+    let r = await runWith(['get'], { program: 'git-credential-dodil', stdin: 'protocol=http\nhost=git.example.com\n\n', env: mapped, transport: server().transport });
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'dodil: mapping "git.example.com" has no scheme, so it answers https only; to send this slot over cleartext http, ' +
+        'map "http://git.example.com" instead (dodil setup git --url http://git.example.com --slot NAME)\n',
+    );
+    r = await runWith(['get'], { program: 'git-credential-dodil', stdin: REQ, env: mapped, transport: server().transport });
+    expect(r.stdout).toBe('username=alice\npassword=tok-gh\n');
+    const http = env([{ url: 'http://git.example.com', slot: 'gh' }]);
+    r = await runWith(['get'], { program: 'git-credential-dodil', stdin: 'protocol=http\nhost=git.example.com\n\n', env: http, transport: server().transport });
+    expect(r).toEqual({ code: 0, stdout: 'username=alice\npassword=tok-gh\n', stderr: '' });
+  });
 });

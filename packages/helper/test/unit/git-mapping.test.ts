@@ -15,7 +15,8 @@ const mappings: GitMapping[] = [
 describe('matchGitMapping', () => {
   it.each([
     ['https, no path → scheme-qualified host', { protocol: 'https', host: 'git.example.com' }, 'https-host'],
-    ['http, no path → host-only entry', { protocol: 'http', host: 'git.example.com' }, 'host-only'],
+    // issue 13 item 9: a scheme-less entry answers https only (was: also cleartext http)
+    ['http, no path → nothing (host-only entry is https-only)', { protocol: 'http', host: 'git.example.com' }, undefined],
     ['path under acme', { protocol: 'https', host: 'git.example.com', path: 'acme/repo.git' }, 'acme'],
     ['longest path wins', { protocol: 'https', host: 'git.example.com', path: 'acme/tools/x.git' }, 'acme-tools'],
     ['prefix only at a / boundary', { protocol: 'https', host: 'git.example.com', path: 'acme-evil/x.git' }, 'https-host'],
@@ -28,6 +29,29 @@ describe('matchGitMapping', () => {
     ['suffix of a mapped host does not match', { protocol: 'https', host: 'xgit.example.com' }, undefined],
   ])('%s', (_name, target, slot) => {
     expect(matchGitMapping(mappings, target)?.slot).toBe(slot);
+  });
+
+  it('an http request that only a scheme-less entry would match: one line saying how to allow it', () => {
+    const lines: string[] = [];
+    expect(matchGitMapping(mappings, { protocol: 'http', host: 'git.example.com:8443' }, (l) => lines.push(l))).toBeUndefined();
+    expect(lines).toEqual([
+      'mapping "git.example.com:8443" has no scheme, so it answers https only; to send this slot over cleartext http, ' +
+        'map "http://git.example.com:8443" instead (dodil setup git --url http://git.example.com:8443 --slot NAME)',
+    ]);
+    // an explicit http:// entry answers, silently
+    lines.length = 0;
+    expect(matchGitMapping([{ url: 'http://h', slot: 'plain' }], { protocol: 'http', host: 'h' }, (l) => lines.push(l))?.slot).toBe('plain');
+    expect(lines).toEqual([]);
+  });
+
+  it.each([
+    ['.. leaves the mapped path', 'acme/../evil/x.git', 'https-host'],
+    ['.. back into the mapped path', 'evil/../acme/x.git', 'acme'],
+    ['. segments are dropped', './acme/./tools/x.git', 'acme-tools'],
+    ['percent-encoded dots are dots', 'acme/%2e%2E/evil/x.git', 'https-host'],
+    ['.. above the root stays at the root', '../../acme/x.git', 'acme'],
+  ])('path segments are resolved as git resolves them: %s', (_name, path, slot) => {
+    expect(matchGitMapping(mappings, { protocol: 'https', host: 'git.example.com', path })?.slot).toBe(slot);
   });
 
   it('the first of equally specific entries wins', () => {

@@ -1,72 +1,75 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorBody, fakeTransport, gitSlot, registrySlot, runWith, tempDir } from '../helpers';
-
-function world() {
-  const dir = tempDir();
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  for (const name of ['git-credential-dodil', 'docker-credential-dodil']) {
-    writeFileSync(join(bin, name), '#!/bin/sh\n');
-    chmodSync(join(bin, name), 0o755);
-  }
-  const env = {
-    HOME: dir,
-    PATH: `${bin}:${process.env.PATH ?? ''}`,
-    GIT_CONFIG_GLOBAL: join(dir, 'gitconfig'),
-    GIT_CONFIG_NOSYSTEM: '1',
-    DOCKER_CONFIG: join(dir, 'docker'),
-    DODIL_CONFIG: join(dir, 'dodil.json'),
-    DODIL_URL: 'http://dodil.test',
-    DODIL_TOKEN: 't',
-  };
-  const git = (...args: string[]) => execFileSync('git', args, { env, encoding: 'utf8' });
-  return { dir, env, git };
-}
-
-const slots = fakeTransport((req) => {
-  const name = decodeURIComponent(req.url.split('/').pop() ?? '');
-  if (req.url.includes('registry-secrets')) {
-    return { status: 200, json: { secrets: [registrySlot('hub', 'u', 'p', ''), registrySlot('q1', 'u', 'p', 'quay.io'), registrySlot('q2', 'u', 'p', 'quay.io')] } };
-  }
-  if (name === 'gh') return { status: 200, json: gitSlot('gh', 'alice', 't') };
-  if (name === 'reg') return { status: 200, json: registrySlot('reg', 'u', 'p', 'ghcr.io') };
-  return { status: 404, json: errorBody(5, `slot ${name} not found`) };
-}).transport;
+import { runWith } from '../helpers';
+import { slots, world } from './setup-world';
 
 describe('dodil setup git', () => {
-  it('adds credential.<url>.helper, keeps other helpers, is idempotent, replaces only our own entry', async () => {
+  it('writes the empty-helper reset before our entry, says what it replaced, is idempotent', async () => {
     const w = world();
+    w.git('config', '--global', '--add', 'credential.helper', 'store');
     w.git('config', '--global', '--add', 'credential.https://git.example.com.helper', 'cache');
+    const key = 'credential.https://git.example.com.helper';
     let r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
-    expect(r).toEqual({ code: 0, stdout: 'git config --global credential.https://git.example.com.helper = "dodil --slot gh": added\n', stderr: '' });
-    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot gh\n');
+    expect(r).toEqual({
+      code: 0,
+      stdout:
+        `git config --global ${key} = "" then "dodil --slot gh": added\n` +
+        '  replaced for this URL: helper "store" (global credential.helper) is no longer asked\n' +
+        `  replaced for this URL: helper "cache" (global ${key}) is no longer asked\n`,
+      stderr: '',
+    });
+    // git's own view: only dodil is asked for the URL, store still serves every other URL
+    expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot gh\n');
 
     r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
-    expect(r.stdout).toMatch(/: unchanged\n$/);
-    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot gh\n');
+    expect(r.stdout).toMatch(/^git config --global .*: unchanged\n$/);
+    expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot gh\n');
 
-    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'other', '-o', 'json'], { env: w.env, transport: slots });
-    expect(JSON.parse(r.stdout)).toEqual({
-      key: 'credential.https://git.example.com.helper',
-      value: 'dodil --slot other',
-      change: 'replaced',
-      previous: ['dodil --slot gh'],
-    });
-    expect(w.git('config', '--global', '--get-all', 'credential.https://git.example.com.helper')).toBe('cache\ndodil --slot other\n');
+    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'other', '--force', '-o', 'json'], { env: w.env, transport: slots });
+    expect(r.stderr).toBe('dodil: warning: slot "other" does not exist; create it with: dodil ignite secret create other --type git --username USER --token-stdin\n');
+    expect(JSON.parse(r.stdout)).toEqual({ key, value: 'dodil --slot other', reset: true, change: 'replaced', previous: ['dodil --slot gh'], skipped: [] });
+    expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot other\n');
+  });
+
+  it('upgrades a 0.1.0 entry (ours, without the reset) in place', async () => {
+    const w = world();
+    const key = 'credential.https://h.example.helper';
+    w.git('config', '--global', '--add', 'credential.helper', 'store');
+    w.git('config', '--global', '--add', key, 'dodil --slot gh');
+    const r = await runWith(['setup', 'git', '--url', 'https://h.example', '--slot', 'gh'], { env: w.env, transport: slots });
+    expect(r.stdout).toMatch(/: replaced\n  replaced for this URL: helper "store"/);
+    expect(w.git('config', '--global', '--get-all', key)).toBe('\ndodil --slot gh\n');
+    // git's own answer: only dodil is asked for that URL
+    expect(w.git('config', '--get-urlmatch', 'credential.helper', 'https://h.example/x.git')).toBe('dodil --slot gh\n');
+  });
+
+  it('refuses a missing slot or a registry slot unless --force (nothing written)', async () => {
+    const w = world();
+    let r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'nope'], { env: w.env, transport: slots });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      'dodil: slot "nope" does not exist; create it with: dodil ignite secret create nope --type git --username USER --token-stdin; ' +
+        'nothing was changed (--force writes the entries anyway)\n',
+    );
+    r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'reg'], { env: w.env, transport: slots });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/slot "reg" is a registry slot; git needs a git slot \(--type git\); nothing was changed/);
+    expect(() => w.git('config', '--global', '--get-all', 'credential.https://h.helper')).toThrow();
+    r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'reg', '--force'], { env: w.env, transport: slots });
+    expect(r.code).toBe(0);
+    expect(w.git('config', '--global', '--get-all', 'credential.https://h.helper')).toBe('\ndodil --slot reg\n');
   });
 
   it('warns when git-credential-dodil is not on PATH', async () => {
     const w = world();
-    const r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'gh'], { env: { ...w.env, PATH: '/usr/bin:/bin' } });
+    const r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'gh'], { env: { ...w.env, PATH: '/usr/bin:/bin' }, transport: slots });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/git-credential-dodil is not on PATH/);
   });
 
   it.each([
-    [['setup', 'git', '--slot', 'gh'], /--url and --slot are required/],
+    [['setup', 'git', '--slot', 'gh'], /^dodil: missing --url\nhint: /],
     [['setup', 'git', '--url', 'git.example.com', '--slot', 'gh'], /--url must be an http/],
     [['setup', 'git', '--url', 'https://h', '--slot', 'no way'], /invalid slot name/],
   ])('%j → 2', async (argv, message) => {
@@ -86,9 +89,12 @@ describe('dodil setup docker', () => {
     chmodSync(dockerFile, 0o640);
     let r = await runWith(['setup', 'docker', 'https://GHCR.io/v2/', '--slot', 'reg'], { env: w.env, transport: slots });
     expect(r.code).toBe(0);
+    const dropIn = join(w.dir, '.config/containers/registries.conf.d/99-dodil.conf');
     expect(r.stdout).toBe(
-      `${dockerFile}: credHelpers["ghcr.io"] = "dodil": added\n${w.env.DODIL_CONFIG}: mappings.docker["ghcr.io"] = "reg": added\n`,
+      `${dockerFile}: credHelpers["ghcr.io"] = "dodil": added\n${w.env.DODIL_CONFIG}: mappings.docker["ghcr.io"] = "reg": added\n` +
+        `${dropIn}: credential-helpers = "[\\"dodil\\", \\"containers-auth.json\\"]": added\n`,
     );
+    expect(readFileSync(dropIn, 'utf8')).toMatch(/^credential-helpers = \["dodil", "containers-auth.json"\]$/m);
     expect(JSON.parse(readFileSync(dockerFile, 'utf8'))).toEqual({
       auths: { 'x.io': { auth: 'abc' } },
       credsStore: 'desktop',
@@ -100,7 +106,7 @@ describe('dodil setup docker', () => {
 
     const before = readFileSync(dockerFile, 'utf8');
     r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
-    expect(r.stdout.match(/: unchanged/g)).toHaveLength(2);
+    expect(r.stdout.match(/: unchanged/g)).toHaveLength(3);
     expect(readFileSync(dockerFile, 'utf8')).toBe(before);
   });
 
@@ -111,8 +117,50 @@ describe('dodil setup docker', () => {
     const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
     expect(JSON.parse(readFileSync(dockerFile, 'utf8')).credHelpers).toEqual({ 'https://index.docker.io/v1/': 'dodil', 'docker.io': 'dodil' });
     expect(statSync(dockerFile).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(r.stdout).changes.map((c: { change: string }) => c.change)).toEqual(['added', 'added', 'added']);
+    expect(JSON.parse(r.stdout).changes.map((c: { change: string }) => c.change)).toEqual(['added', 'added', 'added', 'added']);
     expect(r.stderr).toMatch(/slot hub does not exist yet; create it with: dodil ignite secret create hub --type registry --username USER --password-stdin\n/);
+  });
+
+  it('warns about stored logins for the registry in every auth file; --fix removes them after a backup', async () => {
+    const w = world();
+    // the default: no DOCKER_CONFIG (with it, podman takes $DOCKER_CONFIG/config.json as its auth file)
+    const env = { ...w.env, DOCKER_CONFIG: undefined };
+    const runtime = join(w.env.XDG_RUNTIME_DIR, 'containers', 'auth.json');
+    const persistent = join(w.dir, '.config', 'containers', 'auth.json');
+    const dockerFile = join(w.dir, '.docker', 'config.json');
+    mkdirSync(join(w.env.XDG_RUNTIME_DIR, 'containers'), { recursive: true });
+    mkdirSync(join(w.dir, '.config', 'containers'), { recursive: true });
+    mkdirSync(join(w.dir, '.docker'));
+    // what `podman login` and `docker login` (without a helper) leave behind
+    const runtimeText = JSON.stringify({ auths: { 'ghcr.io': { auth: 'YWxpY2U6cHc=' }, 'quay.io': { auth: 'eDp5' } } });
+    writeFileSync(runtime, runtimeText, { mode: 0o600 });
+    writeFileSync(persistent, JSON.stringify({ auths: { 'ghcr.io/acme': { auth: 'YWxpY2U6cHc=' } } }));
+    writeFileSync(dockerFile, JSON.stringify({ auths: { 'https://ghcr.io': { auth: 'YWxpY2U6cHc=' } } }));
+    let r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env, transport: slots });
+    expect(r.code).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('holds a stored login'));
+    expect(warnings).toEqual([
+      `dodil: warning: ${runtime} holds a stored login auths["ghcr.io"] (read by podman, buildah, skopeo (podman login writes here)); it goes stale after a rotation: remove it with: dodil setup docker ghcr.io --slot reg --fix`,
+      `dodil: warning: ${persistent} holds a stored login auths["ghcr.io/acme"] (read by podman, buildah, skopeo); it goes stale after a rotation: remove it with: dodil setup docker ghcr.io --slot reg --fix`,
+      `dodil: warning: ${dockerFile} holds a stored login auths["https://ghcr.io"] (read by docker, podman, buildah, skopeo); it goes stale after a rotation: remove it with: dodil setup docker ghcr.io --slot reg --fix`,
+    ]);
+    expect(readFileSync(runtime, 'utf8')).toBe(runtimeText);
+    expect(r.stderr + r.stdout).not.toContain('YWxpY2U6cHc=');
+
+    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix', '-o', 'json'], { env, transport: slots });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.storedLogins).toHaveLength(3);
+    expect(out.backups).toHaveLength(3);
+    expect(JSON.parse(readFileSync(runtime, 'utf8'))).toEqual({ auths: { 'quay.io': { auth: 'eDp5' } } });
+    expect(JSON.parse(readFileSync(persistent, 'utf8'))).toEqual({ auths: {} });
+    expect(JSON.parse(readFileSync(dockerFile, 'utf8')).auths).toEqual({});
+    // the backup is the file as it was, private
+    const runtimeBackup = out.backups.find((b: string) => b.startsWith(`${runtime}.dodil-backup-`));
+    expect(readFileSync(runtimeBackup, 'utf8')).toBe(runtimeText);
+    expect(statSync(runtimeBackup).mode & 0o777).toBe(0o600);
+    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env, transport: slots });
+    expect(r.stderr).not.toMatch(/stored login/);
   });
 
   it('remapping a registry replaces other spellings of it', async () => {
@@ -141,7 +189,7 @@ describe('dodil setup docker', () => {
   });
 
   it.each([
-    [['setup', 'docker', '--slot', 'x'], /REGISTRY and --slot are required/],
+    [['setup', 'docker', '--slot', 'x'], /^dodil: missing REGISTRY\nhint: /],
     [['setup', 'docker', 'user@host', '--slot', 'x'], /is not a registry host/],
   ])('%j → 2', async (argv, message) => {
     const r = await runWith(argv, { env: world().env });
@@ -150,52 +198,3 @@ describe('dodil setup docker', () => {
   });
 });
 
-describe('dodil resolve', () => {
-  it('git: the helper entry in git config', async () => {
-    const w = world();
-    await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
-    const r = await runWith(['resolve', 'https://git.example.com/acme/x.git'], { env: w.env, transport: slots });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      'git https://git.example.com\n  slot:   gh\n  why:    git config credential.helper for this URL is "dodil --slot gh"\n  server: slot exists (type git)\n',
-    );
-    expect(r.stdout).not.toMatch(/alice|\bt\b/);
-  });
-
-  it('git: a client-config mapping, and a path mapping that needs useHttpPath', async () => {
-    const w = world();
-    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { git: [{ url: 'https://h.example/acme', slot: 'reg' }, { url: 'g.example', slot: 'gh' }] } }));
-    let r = await runWith(['resolve', 'https://g.example/x.git', '-o', 'json'], { env: w.env, transport: slots });
-    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'git', slot: 'gh', server: 'slot exists (type git)' });
-    r = await runWith(['resolve', 'https://h.example/acme/x.git'], { env: w.env, transport: slots });
-    expect(r.code).toBe(5);
-    expect(r.stdout).toMatch(/credential.useHttpPath true/);
-  });
-
-  it('git: a registry slot is reported as refused', async () => {
-    const w = world();
-    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { git: [{ url: 'g.example', slot: 'reg' }] } }));
-    const r = await runWith(['resolve', 'https://g.example/x.git'], { env: w.env, transport: slots });
-    expect(r.stdout).toMatch(/is a registry slot; the helper refuses it/);
-  });
-
-  it.each([
-    ['https://index.docker.io/v1/', 0, /slot:   hub/],
-    ['registry-1.docker.io', 0, /only registry slot whose server address is docker\.io/],
-    ['quay.io', 5, /several registry slots match: q1, q2/],
-    ['nothing.example', 5, /credentials not found/],
-  ])('docker %s', async (input, code, out) => {
-    const r = await runWith(['resolve', input], { env: world().env, transport: slots });
-    expect(r.code).toBe(code);
-    expect(r.stdout).toMatch(out);
-    expect(r.stdout).not.toMatch(/\bp\b/);
-  });
-
-  it('docker: a mapping, forced with --docker for an https URL', async () => {
-    const w = world();
-    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { docker: { 'ghcr.io': 'reg' } } }));
-    const r = await runWith(['resolve', '--docker', 'https://ghcr.io/'], { env: w.env, transport: slots });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/docker ghcr.io\n  slot:   reg\n  why:    mapping in .*\n  server: slot exists \(type registry\)/);
-  });
-});

@@ -1,4 +1,7 @@
+import type { AuditQuery } from '../storage/audit-store';
 import type { Storage, Tx } from '../storage/types';
+import { decodeCheckpoint, encodeCheckpoint } from './audit-checkpoint';
+import type { AuditCheckpoint } from './audit-checkpoint';
 import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
 import type { AuditEntry, AuditEntryInput, AuditHead } from './audit-entry';
 import { verifyAuditChain } from './audit-verify';
@@ -54,8 +57,8 @@ export interface AuditLog {
   /** Writes pending entries now and waits for every batch in flight (before closing the store). */
   flush(): Promise<void>;
   /**
-   * Whether entries can be appended (the head is intact and matches the tail, and the disk is
-   * above its floor); for readiness.
+   * Whether entries can be appended (the head is intact and matches the tail); for readiness.
+   * The disk floor is readiness's own check (DISK_FULL), with the same floor.
    */
   isAppendable(): Promise<boolean>;
   verify(): Promise<AuditVerifyResult>;
@@ -63,8 +66,35 @@ export interface AuditLog {
   macAt(seq: number): Promise<Uint8Array | undefined>;
   /** The newest `limit` entries, oldest first. */
   list(filter: { org?: string | undefined; limit: number }): Promise<AuditEntry[]>;
+  /** One org's entries matching a filter, newest first (one read snapshot). */
+  query(filter: AuditQuery): Promise<AuditEntry[]>;
   /** Moves the whole chain aside (kept as evidence) and empties it; returns where it went. */
   archive(nowMs: number): Promise<string>;
+  /** Up to `limit` entries after `seq`, in chain order (export). */
+  readAfter(seq: number, limit: number): Promise<AuditEntry[]>;
+  /** The verified prune checkpoint; `undefined` when nothing was pruned. Rejects when it is forged. */
+  checkpoint(): Promise<AuditCheckpoint | undefined>;
+  /** Seq of the first entry written at or after `timeMs` (retention). */
+  firstSeqSince(timeMs: number): Promise<number | undefined>;
+  /**
+   * Prunes one batch: up to `batch` of the oldest entries with `seq` at most
+   * `through`, never the newest entry. The batch is verified against the
+   * current checkpoint first (pruning must not launder an edit), then
+   * deleted, and the checkpoint moves to its last entry, in one transaction.
+   * Resolves to how many entries went (0 when there is nothing left to prune).
+   */
+  pruneBatch(through: number, batch: number): Promise<number>;
+}
+
+/** A prune found the entries it would delete broken, or the checkpoint forged; nothing was deleted. */
+export class AuditBrokenError extends Error {
+  override readonly name = 'AuditBrokenError';
+}
+
+/** Told how many entries became durable or failed (metrics); must not throw. */
+export interface AuditObserver {
+  appended(count: number): void;
+  failed(count: number): void;
 }
 
 /** Dependencies of {@link createAuditLog}. */
@@ -78,6 +108,8 @@ export interface AuditLogDeps {
   schedule?: (flush: () => void) => void;
   /** Refuse appends below this much free disk (off when absent). */
   diskFloor?: DiskFloor;
+  /** Counts appended and failed entries (SPEC §9 metrics); none by default. */
+  observer?: AuditObserver;
 }
 
 interface Pending {
@@ -138,23 +170,51 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     return seq;
   }
 
+  async function readCheckpoint(tx: Tx): Promise<AuditCheckpoint | undefined> {
+    const stored = await store.readCheckpoint(tx);
+    if (stored === undefined) return undefined;
+    const cp = decodeCheckpoint(key, stored);
+    if (cp === undefined) throw new AuditBrokenError('the prune checkpoint is forged or corrupt');
+    return cp;
+  }
+
+  // One batch in flight at a time: entries recorded while it commits wait and go together in the
+  // next one. On an engine where a commit takes several round trips (PostgreSQL: lock, head, tail,
+  // insert, head, commit), one batch per event-loop turn would queue many tiny transactions.
+  let inFlight: Promise<void> | undefined;
+  let followUp: Promise<void> | undefined;
+
   function flush(): Promise<void> {
     scheduled = false;
+    if (pending.length === 0) return followUp ?? lastBatch;
+    if (inFlight !== undefined) {
+      followUp ??= inFlight.then(() => {
+        followUp = undefined;
+        return flush();
+      });
+      return followUp;
+    }
     const batch = pending;
     pending = [];
-    if (batch.length === 0) return lastBatch;
-    lastBatch = storage
+    const committed = storage
       .write((tx) => appendLocked(tx, batch.map((p) => p.entry)))
       .then(
         () => {
+          deps.observer?.appended(batch.length);
           for (const p of batch) p.resolve();
         },
         (err: unknown) => {
           const failure = unavailable(err);
+          deps.observer?.failed(batch.length);
           for (const p of batch) p.reject(failure);
         },
-      );
-    return lastBatch;
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
+    inFlight = committed;
+    lastBatch = committed;
+    return committed;
   }
 
   return {
@@ -168,16 +228,20 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       });
     },
     async appendInTransaction(tx, entry) {
+      let seq: number;
       try {
-        return { seq: await appendLocked(tx, [entry]) };
+        seq = await appendLocked(tx, [entry]);
       } catch (err) {
+        deps.observer?.failed(1);
         throw unavailable(err);
       }
+      // Counted once written into the transaction; a later rollback of the caller's write is rare.
+      deps.observer?.appended(1);
+      return { seq };
     },
     flush,
     async isAppendable() {
       try {
-        checkDiskFloor();
         await storage.read(checkedHead);
         return true;
       } catch {
@@ -186,11 +250,44 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     },
     verify: () =>
       storage.read(async (tx) =>
-        verifyAuditChain(key, store.iterate(tx), await store.readHead(tx), keyForSeq(deps.history ?? [], key)),
+        verifyAuditChain(
+          key,
+          store.iterate(tx),
+          await store.readHead(tx),
+          await store.readCheckpoint(tx),
+          keyForSeq(deps.history ?? [], key),
+        ),
       ),
     macAt: (seq) => storage.read((tx) => store.macAt(tx, seq)),
     list: (filter) => storage.read((tx) => store.list(tx, filter)),
+    query: (filter) => storage.read((tx) => store.query(tx, filter)),
     archive: (nowMs) => storage.write((tx) => store.archive(tx, nowMs)),
+    readAfter: (seq, limit) => storage.read((tx) => store.after(tx, seq, limit)),
+    checkpoint: () => storage.read(readCheckpoint),
+    firstSeqSince: (timeMs) => storage.read((tx) => store.firstSeqSince(tx, timeMs)),
+    pruneBatch: (through, batch) =>
+      storage.write(async (tx) => {
+        const cp = await readCheckpoint(tx);
+        const last = await store.last(tx);
+        const start = cp?.count ?? 0;
+        const upper = Math.min(through, (last?.seq ?? 0) - 1);
+        if (upper <= start) return 0;
+        const entries = await store.after(tx, start, Math.min(batch, upper - start));
+        let prev: Uint8Array = cp?.lastMac ?? GENESIS_MAC;
+        let expected = start + 1;
+        for (const e of entries) {
+          if (e.seq !== expected || !entryMac(key, prev, e.seq, e).equals(e.mac)) {
+            throw new AuditBrokenError(`entry ${expected} does not verify; nothing pruned (run \`dodil-server audit verify\`)`);
+          }
+          prev = e.mac;
+          expected++;
+        }
+        const lastPruned = entries.at(-1);
+        if (lastPruned === undefined) return 0;
+        await store.deleteThrough(tx, lastPruned.seq);
+        await store.writeCheckpoint(tx, encodeCheckpoint(key, { count: lastPruned.seq, lastMac: lastPruned.mac }));
+        return entries.length;
+      }),
   };
 }
 

@@ -3,7 +3,7 @@ import type { MasterKey } from '../crypto/master-key';
 import type { MetaStore, Storage, Tx } from '../storage/types';
 import { createAuditLog, initialHead } from './audit-log';
 import { AUDIT_KEY_HISTORY_META, AUDIT_KEY_HISTORY_PURPOSE, decodeKeyHistory } from './audit-key-history';
-import type { AuditLog, DiskFloor } from './audit-log';
+import type { AuditLog, AuditObserver, DiskFloor } from './audit-log';
 
 /** Meta key of the audit key, stored wrapped by the master key (so it is re-wrapped by rotate-master). */
 export const AUDIT_KEY_META = 'audit_key';
@@ -21,6 +21,8 @@ export interface OpenAuditLogDeps {
   hasOrgs: (tx: Tx) => Promise<boolean>;
   schedule?: (flush: () => void) => void;
   diskFloor?: DiskFloor;
+  /** Counts appended and failed entries (SPEC §9 metrics). */
+  observer?: AuditObserver;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function openAuditLog(deps: OpenAuditLogDeps): Promise<AuditLog> {
     history,
     ...(deps.schedule ? { schedule: deps.schedule } : {}),
     ...(deps.diskFloor ? { diskFloor: deps.diskFloor } : {}),
+    ...(deps.observer ? { observer: deps.observer } : {}),
   });
   const store = deps.storage.audit;
   await deps.storage.write(async (tx) => {

@@ -1,9 +1,16 @@
 import { GENESIS_MAC, decodeHead, entryMac } from './audit-entry';
 import type { AuditEntry, AuditHead } from './audit-entry';
+import { decodeCheckpoint } from './audit-checkpoint';
 
 /** Outcome of checking the chain. */
 export type AuditVerifyResult =
-  | { ok: true; count: number; head: AuditHead }
+  | {
+      ok: true;
+      count: number;
+      head: AuditHead;
+      /** First entry verified: 1, or the one after the prune checkpoint. */
+      from: number;
+    }
   | {
       ok: false;
       /** Chain position of the first entry that fails (or is missing). */
@@ -24,16 +31,27 @@ export async function verifyAuditChain(
   key: Uint8Array,
   entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>,
   storedHead: Uint8Array | undefined,
+  storedCheckpoint?: Uint8Array,
   /** The key of each entry when the chain has segments (after `rotate-master --compromised`); `key` otherwise. */
   keyOf: (seq: number) => Uint8Array = () => key,
 ): Promise<AuditVerifyResult> {
   let prev: Uint8Array = GENESIS_MAC;
   let expected = 1;
+  // After a prune the chain resumes from the checkpoint (its own MAC proves it was ours).
+  if (storedCheckpoint !== undefined) {
+    const cp = decodeCheckpoint(key, storedCheckpoint);
+    if (cp === undefined) {
+      return { ok: false, firstBroken: 1, verified: 0, reason: 'the prune checkpoint is forged or corrupt' };
+    }
+    prev = cp.lastMac;
+    expected = cp.count + 1;
+  }
+  const from = expected;
   for await (const e of entries) {
     if (e.seq !== expected) {
       return e.seq > expected
-        ? { ok: false, firstBroken: expected, verified: expected - 1, reason: `entry ${expected} is missing (deleted)` }
-        : { ok: false, firstBroken: e.seq, verified: expected - 1, reason: `entry ${e.seq} is out of order` };
+        ? { ok: false, firstBroken: expected, verified: expected - from, reason: `entry ${expected} is missing (deleted)` }
+        : { ok: false, firstBroken: e.seq, verified: expected - from, reason: `entry ${e.seq} is out of order` };
     }
     // A new segment's first entry chains from the old segment's last MAC: its anchor.
     const mac = entryMac(keyOf(e.seq), prev, e.seq, e);
@@ -41,7 +59,7 @@ export async function verifyAuditChain(
       return {
         ok: false,
         firstBroken: e.seq,
-        verified: e.seq - 1,
+        verified: e.seq - from,
         reason: `entry ${e.seq} does not match its MAC (edited, reordered, or an entry before it was removed)`,
       };
     }
@@ -54,7 +72,7 @@ export async function verifyAuditChain(
     return {
       ok: false,
       firstBroken: count + 1,
-      verified: count,
+      verified: count + 1 - from,
       reason: storedHead === undefined ? 'the audit head record is missing' : 'the audit head record is forged or corrupt',
     };
   }
@@ -63,15 +81,15 @@ export async function verifyAuditChain(
       ? {
           ok: false,
           firstBroken: count + 1,
-          verified: count,
+          verified: count + 1 - from,
           reason: `the log ends at entry ${count} but its head records ${head.count}: entries ${count + 1}..${head.count} were removed`,
         }
       : {
           ok: false,
           firstBroken: head.count + 1,
-          verified: head.count,
+          verified: head.count + 1 - from,
           reason: `entries after ${head.count} are not covered by the head (added outside the server)`,
         };
   }
-  return { ok: true, count, head };
+  return { ok: true, count, head, from };
 }

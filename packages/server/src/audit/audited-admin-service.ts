@@ -62,7 +62,10 @@ export function createAuditedAdminService(inner: AdminService, audit: AuditLog, 
         'token.create',
         input.org,
         () => inner.createToken(input),
-        (r) => `${r === undefined ? '' : `token ${r.id} `}scopes ${input.scopes.join(',')}`,
+        (r) =>
+          `${r === undefined ? '' : `token ${r.id} `}scopes ${input.scopes.join(',')}${
+            input.slots === undefined ? '' : ` slots ${input.slots.join(',')}`
+          }`,
       ),
     listTokens: (org) => inner.listTokens(org),
     revokeToken: (id) =>

@@ -13,11 +13,13 @@ import type { FailureAggregator } from './failure-aggregator';
 import { addressKey } from '../throttle/address-key';
 
 /** The refusal when an audit entry can't be made durable: nothing is returned or written. */
+// Retry-After 1: the usual cause (the database unreachable or failing over) passes within seconds;
+// a disk below the audit floor says its own (60 s).
 export const auditUnavailable = (cause?: unknown) =>
   new AppError(
     'UNAVAILABLE',
     'the audit log cannot be written, so the request was refused; nothing was changed',
-    cause instanceof AuditUnavailableError ? cause.retryAfterSeconds : undefined,
+    cause instanceof AuditUnavailableError && cause.retryAfterSeconds !== undefined ? cause.retryAfterSeconds : 1,
   );
 
 /** The audit code of an outcome: `OK` or the gRPC code name (unexpected errors are INTERNAL). */

@@ -1,5 +1,4 @@
 import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { DiskFloor } from './audit-log';
 
 /** The default disk floor of the audit log (`--audit-min-free-mb 64`). */
@@ -25,15 +24,28 @@ function cachedFreeBytes(dir: string, now: () => number): () => number {
 }
 
 /**
- * The audit log's free-disk floor for a database file (`undefined`: off, for
- * 0 or an in-memory database). `freeBytes` replaces statfs in tests.
+ * The audit log's free-disk floor for an embedded engine's data directory
+ * (`undefined`: off, for 0 or no local directory). `freeBytes` replaces statfs in tests.
  */
 export function auditDiskFloor(
-  databaseFile: string,
-  minFreeBytes: number,
+  dataDir: string | undefined,
+  configured: number | undefined,
   freeBytes: (() => number) | undefined,
   now: () => number,
 ): DiskFloor | undefined {
-  if (minFreeBytes <= 0 || databaseFile === ':memory:') return undefined;
-  return { minFreeBytes, freeBytes: freeBytes ?? cachedFreeBytes(dirname(databaseFile), now) };
+  const minFreeBytes = configured ?? DEFAULT_AUDIT_MIN_FREE_BYTES;
+  if (minFreeBytes <= 0) return undefined;
+  if (freeBytes !== undefined) return { minFreeBytes, freeBytes };
+  // No local directory (PostgreSQL): the database server guards its own disk.
+  if (dataDir === undefined) return undefined;
+  if (configured !== undefined) return { minFreeBytes, freeBytes: cachedFreeBytes(dataDir, now) };
+  // On a small file system the default floor shrinks to 5% of its size (a 6 MB tmpfs must not refuse all).
+  let size = Infinity;
+  try {
+    const fs = statfsSync(dataDir);
+    size = fs.blocks * fs.bsize;
+  } catch {
+    // unknown size: keep the configured floor
+  }
+  return { minFreeBytes: Math.min(minFreeBytes, Math.max(64 * 1024, Math.floor(size * 0.05))), freeBytes: cachedFreeBytes(dataDir, now) };
 }

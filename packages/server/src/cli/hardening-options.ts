@@ -2,7 +2,6 @@ import { ConfigError } from '../config';
 import type { Env } from '../config';
 import { parseTrustedProxies, proxyAwareClientAddress } from '../edge/client-address';
 import type { ClientAddressOf } from '../edge/client-address';
-import { DEFAULT_AUDIT_MIN_FREE_BYTES } from '../audit/disk-floor';
 import { DEFAULT_TOKEN_RATE } from '../throttle/token-rate';
 
 /** `start` flags of issue 13's hardening (parsed with the others by `parseArgs`). */
@@ -39,7 +38,8 @@ export interface HardeningSettings {
   /** Client address with X-Forwarded-For from trusted proxies; `undefined`: the socket peer. */
   clientAddressOf: ClientAddressOf | undefined;
   tokenRate: number;
-  auditMinFreeBytes: number;
+  /** `undefined`: the default floor (64 MiB, less on a small file system). */
+  auditMinFreeBytes: number | undefined;
 }
 
 function nonNegativeInt(text: string, flag: string): number {
@@ -69,7 +69,6 @@ export function hardeningSettings(
   return {
     clientAddressOf,
     tokenRate: rate === undefined ? DEFAULT_TOKEN_RATE : nonNegativeInt(rate, '--token-rate'),
-    auditMinFreeBytes:
-      floor === undefined ? DEFAULT_AUDIT_MIN_FREE_BYTES : nonNegativeInt(floor, '--audit-min-free-mb') * 1024 * 1024,
+    auditMinFreeBytes: floor === undefined ? undefined : nonNegativeInt(floor, '--audit-min-free-mb') * 1024 * 1024,
   };
 }

@@ -24,9 +24,21 @@ export function parseMasterKey(text: string, source: string): Uint8Array {
  * a slot value itself (envelope encryption, as Vault's barrier and AWS KMS do).
  */
 export class MasterKey {
-  readonly #key: Uint8Array;
+  // Not readonly: a running server adopts the new key after `keys rotate-master` (see adopt()).
+  #key: Uint8Array;
 
   constructor(key: Uint8Array) {
+    if (key.length !== 32) throw new Error('the master key must be 32 bytes');
+    this.#key = key;
+  }
+
+  /**
+   * Switches to `key` in place, so everything holding this MasterKey follows a rotation made
+   * elsewhere without a restart (the key guard calls it once the new key's check value is the
+   * stored one). Unwrapped data keys, the token pepper and the audit key keep their values: a
+   * master rotation only re-wraps them.
+   */
+  adopt(key: Uint8Array): void {
     if (key.length !== 32) throw new Error('the master key must be 32 bytes');
     this.#key = key;
   }

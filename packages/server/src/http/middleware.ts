@@ -18,6 +18,8 @@ export interface PipelineDeps {
   limitBody: (c: Context<AppEnv>, next: Next) => Promise<unknown>;
   /** The app's error handler, for an authentication failure. */
   onError: ErrorHandler;
+  /** API paths served without a bearer token (the OIDC token exchange); the body limit still applies. */
+  noBearer?: (path: string) => boolean;
 }
 
 /** Whether a path is under `/v1/*` (as hono matches that pattern: `/v1` itself included). */
@@ -43,7 +45,10 @@ export function requestPipeline(deps: PipelineDeps): MiddlewareHandler<AppEnv> {
     c.set('requestId', id);
     const address = clientAddressOf(c.env);
     c.set('clientAddress', address);
-    if (isApiPath(c.req.path)) {
+    if (isApiPath(c.req.path) && deps.noBearer?.(c.req.path) === true) {
+      const answered = await limitBody(c, next);
+      if (answered instanceof Response) c.res = answered;
+    } else if (isApiPath(c.req.path)) {
       let principal;
       try {
         principal = await auth.authenticate(c.req.header('authorization'), address, id);

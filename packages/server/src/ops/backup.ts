@@ -151,7 +151,13 @@ export async function checkBackup(file: string, masterKey: Uint8Array, binding: 
       const conn = new SqliteConnection(db);
       const store = createSqliteAuditStore(conn);
       audit = await conn.transaction('DEFERRED', async (tx) =>
-        verifyAuditChain(auditKey, store.iterate(tx), await store.readHead(tx), keyForSeq(history, auditKey)),
+        verifyAuditChain(
+          auditKey,
+          store.iterate(tx),
+          await store.readHead(tx),
+          await store.readCheckpoint(tx),
+          keyForSeq(history, auditKey),
+        ),
       );
     }
     const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

@@ -25,6 +25,12 @@ export interface KeyGuardDeps {
   now: () => number;
   intervalMs?: number;
   onSealed?: () => void;
+  /**
+   * Called when the stored check value is no longer this key's: may adopt a new master key (e.g.
+   * re-read from the key file) and resolve true when it now matches `stored`; the server then
+   * keeps serving instead of sealing (a rotation reaches running replicas without a restart).
+   */
+  reloadKey?: (stored: Uint8Array) => Promise<boolean>;
 }
 
 /**
@@ -49,6 +55,7 @@ export function createKeyGuard(deps: KeyGuardDeps): KeyGuard {
       return true; // a database hiccup is not a key change; the call itself will fail if it persists
     }
     if (stored !== undefined && deps.master.matches(stored)) return true;
+    if (stored !== undefined && deps.reloadKey !== undefined && (await deps.reloadKey(stored).catch(() => false))) return true;
     sealed = true;
     deps.forgetKeys();
     deps.onSealed?.();

@@ -9,6 +9,7 @@ import { AppError } from '../errors/app-error';
 import type { Clock } from '../services/clock';
 import type { Storage, Tx } from '../storage/types';
 import { decodeHead, encodeHead } from '../audit/audit-entry';
+import { decodeCheckpoint, encodeCheckpoint } from '../audit/audit-checkpoint';
 import {
   AUDIT_KEY_HISTORY_META,
   AUDIT_KEY_HISTORY_PURPOSE,
@@ -79,6 +80,13 @@ async function replaceServerKeys(tx: Tx, deps: MasterRotationDeps, next: MasterK
     next.wrap(encodeKeyHistory([...history, { lastSeq: anchorSeq, key: oldAuditKey }]), AUDIT_KEY_HISTORY_PURPOSE, deps.random),
   );
   await deps.storage.audit.writeHead(tx, encodeHead(newAuditKey, head));
+  // A prune checkpoint is verified with the current key: re-sign it too.
+  const storedCheckpoint = await deps.storage.audit.readCheckpoint(tx);
+  if (storedCheckpoint !== undefined) {
+    const checkpoint = decodeCheckpoint(oldAuditKey, storedCheckpoint);
+    if (checkpoint === undefined) throw new Error('the audit prune checkpoint is forged or corrupt');
+    await deps.storage.audit.writeCheckpoint(tx, encodeCheckpoint(newAuditKey, checkpoint));
+  }
 }
 
 /**

@@ -31,14 +31,15 @@ export function secretRoutes(secrets: SecretService) {
     });
 }
 
-const registryQuery = z.object({ host: z.string().optional() });
+/** Query of the registry slot lookup (also described in /openapi.json). */
+export const registryQuerySchema = z.object({ host: z.string().optional() });
 
 /**
  * Our extension for the docker helper: registry slots matching a server
  * string, mounted at `/v1/ignite/registry-secrets` (scope GetSecret; without `host`, metadata only and scope ListSecrets).
  */
 export function registrySecretRoutes(secrets: SecretService) {
-  return new Hono<AppEnv>().get('/', zValidator('query', registryQuery, validationHook), async (c) => {
+  return new Hono<AppEnv>().get('/', zValidator('query', registryQuerySchema, validationHook), async (c) => {
     const found = await secrets.findRegistry(callContext(c), c.req.valid('query').host);
     return jsonResponse(c, { secrets: found.map(renderSlot) }, 200);
   });

@@ -1,11 +1,12 @@
-import { SCOPES, isScope, isSlotName } from '@dodil/shared';
+import { isScope, isSlotName } from '@dodil/shared';
 import type { Scope } from '@dodil/shared';
 import type { RandomBytes } from '../crypto/aead';
-import { hashToken, mintToken } from '../crypto/api-token';
 import type { OrgKeys } from '../crypto/org-keys';
 import { AppError } from '../errors/app-error';
 import type { OrgRecord, OrgStore, TokenStore } from '../storage/types';
 import type { Clock } from './clock';
+import { parseGrants } from './grants';
+import { checkScopes, checkTokenName, storeNewToken } from './token-mint';
 
 /** A token as the operator sees it in `token list` (never the token itself). */
 export interface TokenInfo {
@@ -16,24 +17,36 @@ export interface TokenInfo {
   createdAtMs: number;
   expiresAtMs: number | undefined;
   revokedAtMs: number | undefined;
+  /** Slot grant patterns; undefined = every slot. */
+  grants: string[] | undefined;
+  lastUsedAtMs: number | undefined;
+  /** The token that minted this one over the API. */
+  parentId: string | undefined;
 }
 
 /** Operator actions on orgs and tokens (SPEC §3), run by the server binary's subcommands. */
 export interface AdminService {
   createOrg(name: string): Promise<OrgRecord>;
-  createToken(input: { org: string; scopes: readonly string[]; name?: string; expiresInMs?: number }): Promise<{
+  createToken(input: {
+    org: string;
+    scopes: readonly string[];
+    name?: string;
+    expiresInMs?: number;
+    /** Slot grant patterns (`--slots`); absent = every slot. */
+    slots?: readonly string[];
+  }): Promise<{
     id: string;
     token: string;
   }>;
   listTokens(org: string): Promise<TokenInfo[]>;
-  /** False when no live token has that id. */
+  /** False when no live token has that id; revokes every token minted under it too. */
   revokeToken(id: string): Promise<boolean>;
 }
 
 /** Dependencies of {@link createAdminService}. */
 export interface AdminServiceDeps {
   orgs: Pick<OrgStore, 'create' | 'getByName' | 'getById'>;
-  tokens: Pick<TokenStore, 'create' | 'listByOrg' | 'revoke'>;
+  tokens: Pick<TokenStore, 'create' | 'listByOrg' | 'revokeTree'>;
   keys: Pick<OrgKeys, 'create'>;
   pepper: Uint8Array;
   clock: Clock;
@@ -64,35 +77,20 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
       return org;
     },
 
-    async createToken({ org: orgName, scopes, name = '', expiresInMs }) {
+    async createToken({ org: orgName, scopes, name = '', expiresInMs, slots }) {
       const org = await orgByName(orgName);
-      if (scopes.length === 0) throw new AppError('INVALID_ARGUMENT', `give at least one scope of ${SCOPES.join(',')}`);
-      const unknown = scopes.filter((s) => !isScope(s));
-      if (unknown.length > 0) {
-        throw new AppError('INVALID_ARGUMENT', `unknown scope ${unknown.join(',')}; scopes are ${SCOPES.join(',')}`);
-      }
-      if (name.length > 128 || /[\r\n\0]/.test(name)) {
-        throw new AppError('INVALID_ARGUMENT', 'a token name is at most 128 characters on one line');
-      }
+      const checked = checkScopes(scopes);
+      checkTokenName(name);
+      const grants = slots === undefined ? undefined : parseGrants(slots);
       if (expiresInMs !== undefined && !(expiresInMs > 0)) {
         throw new AppError('INVALID_ARGUMENT', 'expiry must be in the future');
       }
-      const minted = mintToken(deps.random);
-      const now = deps.clock();
-      const binding = {
+      const minted = await storeNewToken(deps, {
         orgId: org.id,
-        scopes: [...new Set(scopes)],
-        expiresAtMs: expiresInMs === undefined ? undefined : now + expiresInMs,
-      };
-      await deps.tokens.create({
-        id: minted.id,
-        orgId: binding.orgId,
         name,
-        hash: hashToken(deps.pepper, minted.id, minted.secret, binding),
-        scopes: binding.scopes,
-        createdAtMs: now,
-        expiresAtMs: binding.expiresAtMs,
-        revokedAtMs: undefined,
+        scopes: checked,
+        grants,
+        expiresAtMs: expiresInMs === undefined ? undefined : deps.clock() + expiresInMs,
       });
       return { id: minted.id, token: minted.token };
     },
@@ -108,12 +106,15 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
         createdAtMs: t.createdAtMs,
         expiresAtMs: t.expiresAtMs,
         revokedAtMs: t.revokedAtMs,
+        grants: t.grants === undefined ? undefined : [...t.grants],
+        lastUsedAtMs: t.lastUsedAtMs,
+        parentId: t.parentId,
       }));
     },
 
     async revokeToken(id) {
       if (!/^[0-9a-f]{16}$/.test(id)) throw new AppError('INVALID_ARGUMENT', 'a token id is 16 hex characters');
-      return deps.tokens.revoke(id, deps.clock());
+      return (await deps.tokens.revokeTree(id, deps.clock())).length > 0;
     },
   };
 }

@@ -18,7 +18,7 @@ export interface AuthService {
 
 /** Dependencies of {@link createAuthService}. */
 export interface AuthServiceDeps {
-  tokens: Pick<TokenStore, 'get' | 'changeStamp'>;
+  tokens: Pick<TokenStore, 'get' | 'changeStamp' | 'touch'>;
   orgs: Pick<OrgStore, 'getById'>;
   pepper: Uint8Array;
   clock: Clock;
@@ -50,8 +50,27 @@ interface Verified {
   stamp: number;
 }
 
+/** `token list` shows last use to the minute: one write per token per minute at most. */
+export const LAST_USE_RESOLUTION_MS = 60_000;
+
 /** Creates the {@link AuthService}. */
 export function createAuthService(deps: AuthServiceDeps): AuthService {
+  // When this process last wrote each token's last use (bounded like the verification cache).
+  const lastWritten = new Map<string, number>();
+
+  async function noteUse(tokenId: string, stored: number | undefined): Promise<void> {
+    const now = deps.clock();
+    const last = lastWritten.get(tokenId) ?? stored;
+    if (last !== undefined && now - last < LAST_USE_RESOLUTION_MS) return;
+    if (lastWritten.size >= MAX_VERIFIED) lastWritten.clear();
+    lastWritten.set(tokenId, now);
+    try {
+      await deps.tokens.touch(tokenId, now);
+    } catch {
+      // Last use is informational: a failed write must not refuse a valid token.
+    }
+  }
+
   // Org names never change, so caching id → name is safe and saves a query per call.
   const orgNames = new Map<string, string>();
 
@@ -81,7 +100,10 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const stamp = deps.tokens.changeStamp?.();
       const hit = stamp === undefined ? undefined : verified.get(bearer);
       if (hit !== undefined && hit.stamp === stamp) {
-        if (hit.expiresAtMs === undefined || deps.clock() < hit.expiresAtMs) return hit.principal;
+        if (hit.expiresAtMs === undefined || deps.clock() < hit.expiresAtMs) {
+          await noteUse(hit.principal.tokenId, undefined);
+          return hit.principal;
+        }
         verified.delete(bearer);
       }
       const record = await deps.tokens.get(parsed.id);
@@ -97,7 +119,15 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const name = await orgName(record.orgId);
       if (name === undefined) throw new AppError('UNAUTHENTICATED', 'unknown token');
       const scopes = new Set<Scope>(record.scopes.filter(isScope));
-      const principal: Principal = Object.freeze({ orgId: record.orgId, orgName: name, tokenId: record.id, scopes });
+      const principal: Principal = Object.freeze({
+        orgId: record.orgId,
+        orgName: name,
+        tokenId: record.id,
+        scopes,
+        grants: record.grants === undefined ? undefined : Object.freeze([...record.grants]),
+        expiresAtMs: record.expiresAtMs,
+      });
+      await noteUse(record.id, record.lastUsedAtMs);
       if (stamp !== undefined) {
         if (verified.size >= MAX_VERIFIED) verified.clear();
         verified.set(bearer, { principal, expiresAtMs: record.expiresAtMs, stamp });

@@ -7,6 +7,10 @@ export interface Principal {
   orgName: string;
   tokenId: string;
   scopes: ReadonlySet<Scope>;
+  /** Slot grant patterns (services/grants.ts); undefined = every slot of the org. */
+  grants?: readonly string[] | undefined;
+  /** When the token expires (undefined = never); a token it mints may not outlive it. */
+  expiresAtMs?: number | undefined;
 }
 
 /** Everything a service needs to know about one call, whatever the protocol. */

@@ -4,10 +4,11 @@ import type { RandomBytes } from '../crypto/aead';
 import type { OrgKeys } from '../crypto/org-keys';
 import { openSlotValue, sealSlotValue } from '../crypto/slot-cipher';
 import { AppError } from '../errors/app-error';
-import type { OrgStore, SlotRecord, SlotStore, Tx } from '../storage/types';
+import type { OrgStore, SlotMeta, SlotRecord, SlotStore, Tx } from '../storage/types';
 import type { Clock } from './clock';
 import { requireScope } from './context';
 import type { CallContext } from './context';
+import { requireSlot, slotAllowed } from './grants';
 import { decodePageToken, encodePageToken } from './page-token';
 
 /** Slot metadata as services return it (times as numbers; mappers render them). */
@@ -151,10 +152,34 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
     }
   }
 
+  /**
+   * Up to `limit` granted rows after `after`, in name order. Without grants one query; with
+   * grants, batches are read and filtered until enough rows are found or the org runs out (the
+   * page token is still the last name returned, so paging works unchanged).
+   */
+  async function listGranted(ctx: CallContext, after: string, limit: number): Promise<SlotMeta[]> {
+    const { principal } = ctx;
+    if (principal.grants === undefined) return deps.slots.list(principal.orgId, after, limit);
+    const batch = Math.max(limit, 256);
+    const out: SlotMeta[] = [];
+    let cursor = after;
+    for (;;) {
+      const rows = await deps.slots.list(principal.orgId, cursor, batch);
+      for (const row of rows) {
+        if (slotAllowed(principal, row.name)) out.push(row);
+        if (out.length === limit) return out;
+      }
+      const last = rows.at(-1);
+      if (rows.length < batch || last === undefined) return out;
+      cursor = last.name;
+    }
+  }
+
   return {
     async create(ctx, { name, value }) {
       requireScope(ctx, 'CreateSecret');
       checkName(name);
+      requireSlot(ctx.principal, name);
       const org = await deps.orgs.getById(ctx.principal.orgId);
       if (org === undefined) throw new AppError('UNAUTHENTICATED', 'unknown token');
       const type = secretTypeOf(value);
@@ -187,6 +212,8 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
     async get(ctx, name) {
       requireScope(ctx, 'GetSecret');
       checkName(name);
+      // Before the read: outside the grants is the same refusal whether or not the slot exists.
+      requireSlot(ctx.principal, name);
       const record = await deps.slots.get(ctx.principal.orgId, name);
       // A slot of another org is looked up under the caller's org, so it is simply absent.
       if (record === undefined) throw new AppError('NOT_FOUND', `slot ${name} not found`);
@@ -198,7 +225,7 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
       const after = decodePageToken(pageToken);
       const size = pageSize === undefined || pageSize <= 0 ? LIMITS.defaultPageSize : Math.min(pageSize, LIMITS.maxPageSize);
       // Fetch one extra row to learn whether another page exists without a second query.
-      const rows = await deps.slots.list(ctx.principal.orgId, after, size + 1);
+      const rows = await listGranted(ctx, after, size + 1);
       const page = rows.slice(0, size);
       const last = page.at(-1);
       return {
@@ -210,6 +237,7 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
     async delete(ctx, name) {
       requireScope(ctx, 'DeleteSecret');
       checkName(name);
+      requireSlot(ctx.principal, name);
       const write: SlotWrite = { action: 'DeleteSecret', orgId: ctx.principal.orgId, name, keyVersion: undefined };
       const { receipt } = await deps.slots.delete(ctx.principal.orgId, name, (tx) => effect(tx, ctx, write));
       return { value: undefined, receipt };
@@ -227,7 +255,8 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
       }
       const records = await deps.slots.listRegistry(ctx.principal.orgId, key);
       const out: SlotWithValue[] = [];
-      for (const record of records) {
+      // Slots outside the grants are neither opened nor named: the lookup sees only granted slots.
+      for (const record of records.filter((r) => slotAllowed(ctx.principal, r.name))) {
         const slot = await reveal(ctx, record);
         // The lookup key is kept in clear; the sealed address must agree with it, or an edited
         // row could hand one registry's credentials to another host.

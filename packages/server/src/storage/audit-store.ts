@@ -41,10 +41,35 @@ export interface AuditStore {
   iterate(tx: Tx): AsyncIterable<AuditRecord>;
   /** The newest `limit` entries (of one org when given), oldest first. */
   list(tx: Tx, filter: { org?: string | undefined; limit: number }): Promise<AuditRecord[]>;
+  /** One org's entries matching `filter`, newest first (the audit API, SPEC §10). */
+  query(tx: Tx, filter: AuditQuery): Promise<AuditRecord[]>;
+  /** Up to `limit` entries with `seq` greater than `seq`, in chain order (export, prune). */
+  after(tx: Tx, seq: number, limit: number): Promise<AuditRecord[]>;
+  /** Seq of the first entry written at or after `timeMs`, `undefined` when none is (retention). */
+  firstSeqSince(tx: Tx, timeMs: number): Promise<number | undefined>;
+  /** Deletes every entry with `seq` at most `seq` (prune, in a write transaction); returns how many went. */
+  deleteThrough(tx: Tx, seq: number): Promise<number>;
+  /** The prune checkpoint (an opaque blob the audit module MACs); `undefined` when nothing was pruned. */
+  readCheckpoint(tx: Tx): Promise<Uint8Array | undefined>;
+  writeCheckpoint(tx: Tx, value: Uint8Array): Promise<void>;
   /**
    * Moves a broken chain aside (kept as evidence, e.g. table
-   * `audit_log_archive_<ms>`), empties the live log and its head; returns
+   * `audit_log_archive_<ms>`), empties the live log, its head and its checkpoint; returns
    * where it went.
    */
   archive(tx: Tx, nowMs: number): Promise<string>;
+}
+
+/** What {@link AuditStore.query} selects: one org, optional exact slot and action, a time range, before a position. */
+export interface AuditQuery {
+  orgId: string;
+  slot: string | undefined;
+  action: string | undefined;
+  /** Inclusive lower bound on `timeMs`. */
+  sinceMs: number | undefined;
+  /** Exclusive upper bound on `timeMs`. */
+  untilMs: number | undefined;
+  /** Only entries with a smaller `seq` (the resume point of a page). */
+  beforeSeq: number | undefined;
+  limit: number;
 }

@@ -75,6 +75,53 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX IF EXISTS audit_by_org;
   `,
+  // 4: least privilege (SPEC §8): slot grants, the minting tree, last use, OIDC trusts and the
+  // jti values already exchanged. NULL grants = every slot (tokens made before this migration).
+  `
+  ALTER TABLE tokens ADD COLUMN grants TEXT;
+  ALTER TABLE tokens ADD COLUMN parent_id TEXT;
+  ALTER TABLE tokens ADD COLUMN trust_id TEXT;
+  ALTER TABLE tokens ADD COLUMN last_used_at_ms INTEGER;
+  CREATE INDEX tokens_by_parent ON tokens (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX tokens_exchanged ON tokens (expires_at_ms) WHERE trust_id IS NOT NULL;
+
+  CREATE TABLE oidc_trusts (
+    id                TEXT PRIMARY KEY,
+    org_id            TEXT NOT NULL REFERENCES orgs(id),
+    name              TEXT NOT NULL,
+    issuer            TEXT NOT NULL,
+    jwks_url          TEXT,
+    jwks_json         TEXT,
+    audience          TEXT NOT NULL,
+    claims            TEXT NOT NULL,
+    scopes            TEXT NOT NULL,
+    grants            TEXT,
+    ttl_ms            INTEGER NOT NULL,
+    allow_reexchange  INTEGER NOT NULL,
+    created_at_ms     INTEGER NOT NULL,
+    UNIQUE (org_id, name)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE oidc_used_jti (
+    issuer     TEXT NOT NULL,
+    jti        TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (issuer, jti)
+  ) WITHOUT ROWID;
+  CREATE INDEX oidc_used_jti_by_expiry ON oidc_used_jti (expires_at_ms);
+  `,
+  // 5: console sessions (SPEC §10). Only a hash of the session id is kept; the bearer token it is
+  // bound to is sealed under a key derived from the id, so this table alone opens nothing.
+  `
+  CREATE TABLE ui_sessions (
+    id_hash       BLOB PRIMARY KEY,
+    token_id      TEXT NOT NULL,
+    sealed_token  BLOB NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX ui_sessions_by_expiry ON ui_sessions (expires_at_ms);
+  `,
 ];
 
 /** Applies every migration above the database's `user_version`, each in its own transaction. */

@@ -4,6 +4,8 @@ import type { SqliteConnection } from './sqlite-connection';
 
 /** Meta key of the audit chain head (count, last MAC, head MAC). */
 export const AUDIT_HEAD_META = 'audit_head';
+/** Meta key of the prune checkpoint (seq and MAC of the last pruned entry, and its own MAC). */
+export const AUDIT_CHECKPOINT_META = 'audit_checkpoint';
 
 interface AuditRow {
   seq: number;
@@ -60,6 +62,28 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
     AuditRow
   >;
   const deleteHead = db.prepare('DELETE FROM meta WHERE key = ?');
+  // One statement; an absent filter binds NULL and drops out. Scans newest first by seq and stops
+  // at `limit`, so a page costs what it returns plus what the filters skip.
+  const query = db.prepare(
+    `SELECT * FROM audit_log
+     WHERE org_id = @orgId
+       AND (@slot IS NULL OR slot = @slot)
+       AND (@action IS NULL OR action = @action)
+       AND (@sinceMs IS NULL OR time_ms >= @sinceMs)
+       AND (@untilMs IS NULL OR time_ms < @untilMs)
+       AND (@beforeSeq IS NULL OR seq < @beforeSeq)
+     ORDER BY seq DESC LIMIT @limit`,
+  ) as Statement<[Record<string, string | number | null>], AuditRow>;
+  const after = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?') as Statement<
+    [number, number],
+    AuditRow
+  >;
+  // A scan without an index on time: retention runs rarely, and an index would cost every request.
+  const firstSince = db.prepare('SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= ?') as Statement<
+    [number],
+    { seq: number | null }
+  >;
+  const deleteThrough = db.prepare('DELETE FROM audit_log WHERE seq <= ?');
   return {
     async last(tx) {
       conn.inside(tx);
@@ -105,13 +129,48 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
       const rows = org === undefined ? newest.all(limit) : newestOfOrg.all(org, limit);
       return rows.reverse().map(toEntry);
     },
+    async query(tx, f) {
+      conn.inside(tx);
+      return query
+        .all({
+          orgId: f.orgId,
+          slot: f.slot ?? null,
+          action: f.action ?? null,
+          sinceMs: f.sinceMs ?? null,
+          untilMs: f.untilMs ?? null,
+          beforeSeq: f.beforeSeq ?? null,
+          limit: f.limit,
+        })
+        .map(toEntry);
+    },
     async archive(tx, nowMs) {
       conn.inside(tx);
       const table = `audit_log_archive_${Math.trunc(nowMs)}`;
       db.exec(`CREATE TABLE ${table} AS SELECT * FROM audit_log`);
       db.exec('DELETE FROM audit_log');
       deleteHead.run(AUDIT_HEAD_META);
+      deleteHead.run(AUDIT_CHECKPOINT_META);
       return table;
+    },
+    async after(tx, seq, limit) {
+      conn.inside(tx);
+      return after.all(seq, limit).map(toEntry);
+    },
+    async firstSeqSince(tx, timeMs) {
+      conn.inside(tx);
+      return firstSince.get(timeMs)?.seq ?? undefined;
+    },
+    async deleteThrough(tx, seq) {
+      conn.inside(tx);
+      return deleteThrough.run(seq).changes;
+    },
+    async readCheckpoint(tx) {
+      conn.inside(tx);
+      return getHead.get(AUDIT_CHECKPOINT_META)?.value;
+    },
+    async writeCheckpoint(tx, value) {
+      conn.inside(tx);
+      putHead.run(AUDIT_CHECKPOINT_META, Buffer.from(value));
     },
   };
 }

@@ -1,9 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Database } from 'better-sqlite3';
 import type { Tx } from './types';
 
-/** The transaction the current async call chain runs in (to fail loudly instead of deadlocking). */
-const currentTx = new AsyncLocalStorage<Tx>();
+/**
+ * How long a statement outside a transaction waits for the open one (SQLite's
+ * own busy timeout is 5 s). Past it, it fails: a store call without `tx` made
+ * inside a transaction would otherwise wait for itself forever.
+ */
+export const DEFAULT_OUTSIDE_WAIT_MS = 30_000;
 
 /**
  * Turns better-sqlite3's one synchronous connection into the contract's
@@ -19,7 +22,10 @@ export class SqliteConnection {
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(readonly db: Database) {}
+  constructor(
+    readonly db: Database,
+    private readonly maxWaitMs = DEFAULT_OUTSIDE_WAIT_MS,
+  ) {}
 
   /** True while a transaction is open (statements outside one must {@link outside} first). */
   get busy(): boolean {
@@ -28,11 +34,24 @@ export class SqliteConnection {
 
   /** Resolves once no transaction is open; statements outside a transaction run right after. */
   async outside(): Promise<void> {
-    // Waiting for our own transaction to end would never return: a bug in the caller, said loudly.
-    if (this.#active !== undefined && currentTx.getStore() === this.#active) {
-      throw new Error('a store call without its transaction was made inside one; pass the tx down');
+    if (this.#active === undefined) return;
+    // Bounded by a timer rather than by knowing the caller's async context: AsyncLocalStorage
+    // would tell exactly, but on Node 20 it slows every promise of the process.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.maxWaitMs);
+    });
+    try {
+      while (this.#active !== undefined) {
+        if ((await Promise.race([this.#idle, late])) === 'late') {
+          throw new Error(
+            `waited ${this.maxWaitMs} ms for a transaction to end (a store call without its tx inside a transaction? pass the tx down)`,
+          );
+        }
+      }
+    } finally {
+      clearTimeout(timer);
     }
-    while (this.#active !== undefined) await this.#idle;
   }
 
   /** Throws unless `tx` is the transaction open now (a stale or foreign handle is a bug). */
@@ -59,7 +78,7 @@ export class SqliteConnection {
       this.db.exec(`BEGIN ${mode}`);
       this.#active = tx;
       try {
-        const result = await currentTx.run(tx, () => fn(tx));
+        const result = await fn(tx);
         this.db.exec('COMMIT');
         return result;
       } catch (err) {

@@ -3,8 +3,10 @@ import { createSqliteAuditStore } from './sqlite-audit-store';
 import { SqliteConnection } from './sqlite-connection';
 import { createSqliteKeyStore } from './sqlite-key-store';
 import { createSqliteMetaStore, createSqliteOrgStore } from './sqlite-org-store';
+import { createSqliteSessionStore } from './sqlite-session-store';
 import { createSqliteSlotStore } from './sqlite-slot-store';
 import { createSqliteTokenStore } from './sqlite-token-store';
+import { createSqliteTrustStore } from './sqlite-trust-store';
 import type { Storage } from './types';
 
 /**
@@ -13,17 +15,19 @@ import type { Storage } from './types';
  * onto it). Cross-process writers (the admin CLI) are serialised by SQLite's
  * write lock: every write transaction is `BEGIN IMMEDIATE`.
  */
-export function createSqliteStorage(db: Database): Storage {
-  const conn = new SqliteConnection(db);
+export function createSqliteStorage(db: Database, options: { maxWaitMs?: number } = {}): Storage {
+  const conn = new SqliteConnection(db, options.maxWaitMs);
   const ping = db.prepare('SELECT 1');
   return {
     engine: 'sqlite',
     slots: createSqliteSlotStore(conn),
     orgs: createSqliteOrgStore(conn),
     tokens: createSqliteTokenStore(conn),
+    trusts: createSqliteTrustStore(conn),
     meta: createSqliteMetaStore(conn),
     keys: createSqliteKeyStore(conn),
     audit: createSqliteAuditStore(conn),
+    sessions: createSqliteSessionStore(conn),
     write: (fn) => conn.transaction('IMMEDIATE', fn),
     read: (fn) => conn.transaction('DEFERRED', fn),
     async ping() {

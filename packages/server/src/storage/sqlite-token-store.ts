@@ -11,6 +11,10 @@ interface TokenRow {
   created_at_ms: number;
   expires_at_ms: number | null;
   revoked_at_ms: number | null;
+  grants: string | null;
+  parent_id: string | null;
+  trust_id: string | null;
+  last_used_at_ms: number | null;
 }
 
 const toRecord = (row: TokenRow): TokenRecord => ({
@@ -22,14 +26,21 @@ const toRecord = (row: TokenRow): TokenRecord => ({
   createdAtMs: row.created_at_ms,
   expiresAtMs: row.expires_at_ms ?? undefined,
   revokedAtMs: row.revoked_at_ms ?? undefined,
+  // Grant patterns never contain a comma (services/grants.ts), so a joined list round-trips.
+  grants: row.grants === null ? undefined : row.grants.split(','),
+  parentId: row.parent_id ?? undefined,
+  trustId: row.trust_id ?? undefined,
+  lastUsedAtMs: row.last_used_at_ms ?? undefined,
 });
 
 /** {@link TokenStore} on better-sqlite3. */
 export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
   const { db } = conn;
   const insert = db.prepare(
-    `INSERT INTO tokens (id, org_id, name, hash, scopes, created_at_ms, expires_at_ms, revoked_at_ms)
-     VALUES (@id, @orgId, @name, @hash, @scopes, @createdAtMs, @expiresAtMs, NULL)`,
+    `INSERT INTO tokens (id, org_id, name, hash, scopes, created_at_ms, expires_at_ms, revoked_at_ms,
+                         grants, parent_id, trust_id, last_used_at_ms)
+     VALUES (@id, @orgId, @name, @hash, @scopes, @createdAtMs, @expiresAtMs, NULL,
+             @grants, @parentId, @trustId, NULL)`,
   );
   const get = db.prepare('SELECT * FROM tokens WHERE id = ?') as Statement<[string], TokenRow>;
   const byOrg = db.prepare('SELECT * FROM tokens WHERE org_id = ? ORDER BY created_at_ms, id') as Statement<
@@ -37,6 +48,22 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
     TokenRow
   >;
   const revoke = db.prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL');
+  // The subtree by parent id, at any depth (a parent is always created before its children, so
+  // there is no cycle); already-revoked members are walked through but not rewritten.
+  const subtree = db
+    .prepare(
+      `WITH RECURSIVE sub(id) AS (SELECT id FROM tokens WHERE id = ?
+                                 UNION SELECT t.id FROM tokens t JOIN sub ON t.parent_id = sub.id)
+       SELECT tokens.id FROM tokens JOIN sub ON tokens.id = sub.id WHERE tokens.revoked_at_ms IS NULL`,
+    )
+    .pluck() as Statement<[string], string>;
+  const revokeTree = db.transaction((id: string, atMs: number): string[] => {
+    const ids = subtree.all(id);
+    for (const each of ids) revoke.run(atMs, each);
+    return ids;
+  });
+  const touch = db.prepare('UPDATE tokens SET last_used_at_ms = ? WHERE id = ?');
+  const prune = db.prepare('DELETE FROM tokens WHERE trust_id IS NOT NULL AND expires_at_ms < ?');
   // PRAGMA data_version moves when another connection commits (a `token revoke` from the CLI);
   // this connection's own token writes move `stamp` directly.
   const dataVersion = db.prepare('PRAGMA data_version').pluck() as Statement<[], number>;
@@ -47,10 +74,16 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
       if (conn.busy) await conn.outside();
       stamp++;
       insert.run({
-        ...token,
+        id: token.id,
+        orgId: token.orgId,
+        name: token.name,
         hash: Buffer.from(token.hash),
         scopes: token.scopes.join(','),
+        createdAtMs: token.createdAtMs,
         expiresAtMs: token.expiresAtMs ?? null,
+        grants: token.grants === undefined ? null : token.grants.join(','),
+        parentId: token.parentId ?? null,
+        trustId: token.trustId ?? null,
       });
     },
     async get(id) {
@@ -66,6 +99,23 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
       if (conn.busy) await conn.outside();
       stamp++;
       return revoke.run(atMs, id).changes > 0;
+    },
+    async revokeTree(id, atMs) {
+      if (conn.busy) await conn.outside();
+      stamp++;
+      // Synchronous, right after waiting for other transactions: nothing can interleave.
+      return revokeTree.immediate(id, atMs);
+    },
+    async touch(id, atMs) {
+      if (conn.busy) await conn.outside();
+      // Not a change that matters to a cached verification: the stamp stays.
+      touch.run(atMs, id);
+    },
+    async pruneExchanged(beforeMs) {
+      if (conn.busy) await conn.outside();
+      const n = prune.run(beforeMs).changes;
+      if (n > 0) stamp++;
+      return n;
     },
     changeStamp() {
       const version = dataVersion.get();

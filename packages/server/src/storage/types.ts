@@ -1,6 +1,7 @@
 import type { SecretType } from '@dodil/shared';
 import type { AuditStore } from './audit-store';
 import type { KeyStore } from './key-store';
+import type { SessionStore } from './session-store';
 
 /** An organization. `id` is immutable and is what ciphertexts are bound to. */
 export interface OrgRecord {
@@ -45,6 +46,14 @@ export interface TokenRecord {
   createdAtMs: number;
   expiresAtMs: number | undefined;
   revokedAtMs: number | undefined;
+  /** Slot grant patterns (SPEC §8); undefined = every slot. */
+  grants?: readonly string[] | undefined;
+  /** The token that minted this one over the API (revoking it revokes this one). */
+  parentId?: string | undefined;
+  /** The OIDC trust whose exchange minted this token (pruned once expired). */
+  trustId?: string | undefined;
+  /** Last successful use, written at most once a minute. */
+  lastUsedAtMs?: number | undefined;
 }
 
 /** Outcome of an upsert; `receipt` is what the write's effect resolved to. */
@@ -106,6 +115,15 @@ export interface TokenStore {
   /** True when a live token was revoked now. */
   revoke(id: string, atMs: number): Promise<boolean>;
   /**
+   * Revokes a token and every token minted under it (by `parentId`, at any
+   * depth), in one transaction; the ids of the tokens revoked now.
+   */
+  revokeTree(id: string, atMs: number): Promise<string[]>;
+  /** Records a successful use (callers write it at most once a minute per token). */
+  touch(id: string, atMs: number): Promise<void>;
+  /** Deletes tokens minted by an OIDC exchange that expired before `beforeMs`; how many. */
+  pruneExchanged(beforeMs: number): Promise<number>;
+  /**
    * A number that changes whenever a token row may have changed, by this process or another
    * (the admin CLI on the same data dir). Callers may cache a verification while it holds still.
    * Synchronous and cheap: it is read on every authenticated request.
@@ -120,6 +138,40 @@ export interface MetaStore {
   putIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
 }
 
+/** An org's trust in an OIDC issuer (SPEC §8): which JWTs may be exchanged for which tokens. */
+export interface TrustRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  issuer: string;
+  /** Exactly one of `jwksUrl` and `jwksJson` is set. */
+  jwksUrl: string | undefined;
+  /** The key set given with `--jwks-file`, kept in the store (air-gapped sites, every replica). */
+  jwksJson: string | undefined;
+  audience: string;
+  /** Claim name → glob over the whole value. */
+  claims: Readonly<Record<string, string>>;
+  scopes: readonly string[];
+  grants: readonly string[] | undefined;
+  ttlMs: number;
+  allowReexchange: boolean;
+  createdAtMs: number;
+}
+
+/** OIDC trusts and the `jti` values already exchanged. */
+export interface TrustStore {
+  /** False (nothing written) when the org already has a trust of that name. */
+  create(trust: TrustRecord): Promise<boolean>;
+  listByOrg(orgId: string): Promise<TrustRecord[]>;
+  /** True when a trust was deleted. */
+  delete(orgId: string, name: string): Promise<boolean>;
+  /**
+   * Remembers `jti` of `issuer` until `expiresAtMs` (and forgets every jti that expired before
+   * `nowMs`); false when it was already remembered (a replay). Atomic.
+   */
+  useJti(issuer: string, jti: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
+}
+
 /**
  * One storage engine (SQLite or PostgreSQL) behind every store. The rules
  * every engine keeps are in docs/storage-contract.md.
@@ -129,9 +181,13 @@ export interface Storage {
   readonly slots: SlotStore;
   readonly orgs: OrgStore;
   readonly tokens: TokenStore;
+  /** OIDC trusts and used jti values (SPEC §8). */
+  readonly trusts: TrustStore;
   readonly meta: MetaStore;
   readonly keys: KeyStore;
   readonly audit: AuditStore;
+  /** Console sessions (SPEC §10). */
+  readonly sessions: SessionStore;
   /**
    * Runs `fn` in one write transaction, serialised against every other writer
    * of the store (other processes and servers included): commits when `fn`

@@ -14,6 +14,8 @@ export interface AuthThrottleOptions {
   clock: () => number;
   /** Told of every refused attempt (metrics hook). */
   onThrottled?: (reason: ThrottleReason) => void;
+  /** A limiter shared with other credential checks (failed OIDC exchanges count too). */
+  limiter?: FailureLimiter;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface AuthThrottleOptions {
  * are counted; a refused failure is not counted again.
  */
 export function createThrottledAuthService(inner: AuthService, options: AuthThrottleOptions): AuthService {
-  const limiter = new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...options.limits }, options.clock);
+  const limiter = options.limiter ?? new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...options.limits }, options.clock);
   return {
     async authenticate(authorization, clientAddress, requestId) {
       try {

@@ -58,7 +58,7 @@ describe('dodil-server admin subcommands', () => {
   test.each([
     [['token', 'create', '--org', 'acme', '--scopes', 'Nope'], 2, /unknown scope Nope/],
     [['token', 'create', '--org', 'ghost', '--scopes', 'GetSecret'], 5, /org ghost not found/],
-    [['token', 'create', '--org', 'acme'], 2, /usage/],
+    [['token', 'create', '--org', 'acme'], 2, /^dodil-server token: token create needs --scopes: a comma-separated list of [A-Za-z,]+\n\nusage:/],
     [['org', 'create', 'bad name'], 2, /invalid org name/],
     [['org', 'create', 'acme'], 6, /already exists/],
     [['token', 'create', '--org', 'acme', '--scopes', 'GetSecret', '--bogus'], 2, /bogus/],
@@ -70,6 +70,18 @@ describe('dodil-server admin subcommands', () => {
     expect(await runServerCli([...argv, '--data-dir', dir], run.io)).toBe(exit);
     expect(run.err()).toMatch(message);
     expect(run.out()).toBe('');
+  });
+
+  test('org list: every org by name, as a table or JSON, never a key', async () => {
+    const dir = tempDir();
+    for (const name of ['zeta', 'acme']) expect(await runServerCli(['org', 'create', name, '--data-dir', dir], io().io)).toBe(0);
+    const table = io();
+    expect(await runServerCli(['org', 'list', '--data-dir', dir], table.io)).toBe(0);
+    expect(table.out()).toMatch(/^NAME  CREATED\nacme  \d{4}-\d\d-\d\dT[\d:.]+Z\nzeta  \d{4}-/);
+    const json = io();
+    expect(await runServerCli(['org', 'list', '-o', 'json', '--data-dir', dir], json.io)).toBe(0);
+    expect((JSON.parse(json.out()) as Array<{ name: string }>).map((o) => o.name)).toEqual(['acme', 'zeta']);
+    expect(Object.keys((JSON.parse(json.out()) as object[])[0] ?? {})).toEqual(['name', 'createdAtMs']);
   });
 
   test('a wrong master key is refused with a clear message', async () => {

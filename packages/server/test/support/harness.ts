@@ -6,8 +6,17 @@ import { onTestFinished } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import { createApp } from '../../src/app';
 import type { Logger } from '../../src/edge/logger';
-import { openRuntime } from '../../src/runtime';
+import { openPgRuntime, openRuntime } from '../../src/runtime';
+import type { RuntimeOptions } from '../../src/runtime';
+import { currentEngine, psqlDatabase } from './engine';
+import { pgTestDatabase } from './pg';
+
+type IntegrityFailure = Parameters<NonNullable<RuntimeOptions['onIntegrityFailure']>>[0];
 import type { Runtime } from '../../src/runtime';
+import { consoleDepsOf } from '../../src/ui/console-wiring';
+import { withRequestMetrics } from '../../src/metrics/access-metrics';
+import type { ServerMetrics } from '../../src/metrics/metrics';
+import { openApiMismatch } from './openapi-check';
 
 /**
  * A fixed, random-looking 32-byte key for tests (a hash of the seed): the
@@ -64,24 +73,44 @@ export function captureLogger(): Logger & { lines: string[] } {
 export interface HarnessOptions {
   clock?: TestClock;
   dir?: string;
+  /** Mark console cookies Secure (as under TLS). */
+  secureCookies?: boolean;
+  /** Counts every access-log line and audit entry into these metrics (SPEC §9). */
+  metrics?: ServerMetrics;
 }
 
 /** A fresh data dir, runtime and REST app, closed when the test ends. */
 export async function makeHarness(options: HarnessOptions = {}) {
   const dir = options.dir ?? tempDir();
   const clock = options.clock ?? testClock();
-  const logger = captureLogger();
-  const runtime: Runtime = await openRuntime({
-    databaseFile: join(dir, 'dodil.db'),
+  const captured = captureLogger();
+  const { metrics } = options;
+  const logger = metrics ? { ...withRequestMetrics(captured, metrics), lines: captured.lines } : captured;
+  const settings = {
     masterKey: TEST_MASTER_KEY,
     clock,
-    onIntegrityFailure: (e) => logger.error({ msg: 'slot failed its integrity check', ...e }),
-  });
+    onIntegrityFailure: (e: IntegrityFailure) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+    ...(metrics ? { security: { auditObserver: metrics.audit } } : {}),
+  };
+  // The engine of this test file (test/support/engine.ts): the same suite runs on both.
+  const runtime: Runtime =
+    currentEngine() === 'postgres'
+      ? await (async () => {
+          const url = await pgTestDatabase();
+          return { ...(await openPgRuntime(url, settings)), db: psqlDatabase(url) };
+        })()
+      : await openRuntime({ ...settings, databaseFile: join(dir, 'dodil.db') });
   onTestFinished(() => runtime.close());
+  metrics?.watchReadiness(runtime.readiness);
   const app = createApp({
     secrets: runtime.secrets,
+    auditQuery: runtime.auditQuery,
+    console: consoleDepsOf(runtime, { secureCookies: options.secureCookies ?? false, logger }),
+    tokens: runtime.tokens,
+    exchange: runtime.exchange,
     auth: runtime.auth,
     isReady: () => runtime.isReady(),
+    readiness: runtime.readiness,
     logger,
   });
 
@@ -106,6 +135,9 @@ export async function makeHarness(options: HarnessOptions = {}) {
     }
     const res = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
     const text = await res.text();
+    // Every answer must match /openapi.json (SPEC §9), whatever the test checks next.
+    const mismatch = method === 'HEAD' ? [] : openApiMismatch(method, path, res.status, text);
+    if (mismatch.length > 0) throw new Error(`answer does not match /openapi.json: ${mismatch.join('; ')}`);
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { adminEntry } from '../../audit/audited-admin-service';
 import { ConfigError, DEV_KEY_FILE, ensureDataDir, resolveMasterKey } from '../../config';
 import { checkBackup, restoreInto } from '../../ops/backup';
+import { restoreIntoPg } from '../../ops/pg-backup';
+import { redactUrl, resolveDatabase } from '../database-option';
 import { COMMON_OPTIONS, dataDirOf, openForAdmin, parseCommandFlags } from '../common-options';
 import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
@@ -36,9 +38,16 @@ export const restoreCommand: Command = async (argv, io) => {
       return 1;
     }
   }
-  ensureDataDir(dataDir);
-  // With --dev the key file lives in the data dir, so that one file may already be there.
-  await restoreInto(source, dataDir, dev ? [DEV_KEY_FILE] : [], binding);
+  const database = resolveDatabase(values.database, io.env);
+  if (database.engine === 'postgres') {
+    // The same file restores into PostgreSQL: copied, migrated to this release's schema, then
+    // its rows copied into the (empty) database in one transaction.
+    await restoreIntoPg(source, database.url, binding);
+  } else {
+    ensureDataDir(dataDir);
+    // With --dev the key file lives in the data dir, so that one file may already be there.
+    await restoreInto(source, dataDir, dev ? [DEV_KEY_FILE] : [], binding);
+  }
   let archived: string | undefined;
   if (!check.audit.ok) {
     // Moved aside before anything is appended; the next open starts a new chain.
@@ -63,7 +72,7 @@ export const restoreCommand: Command = async (argv, io) => {
     await runtime.close();
   }
   io.stderr(
-    `restored ${check.orgs} orgs and ${check.slots} slots into ${dataDir}` +
+    `restored ${check.orgs} orgs and ${check.slots} slots into ${database.engine === 'postgres' ? redactUrl(database.url) : dataDir}` +
       `${check.audit.ok ? ` (audit chain of ${check.audit.count} entries verifies)` : ''}; start the server on it\n`,
   );
   return 0;

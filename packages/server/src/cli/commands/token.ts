@@ -1,4 +1,4 @@
-import { SCOPES } from '@dodil/shared';
+import { ALL_SCOPES } from '@dodil/shared';
 import { ConfigError } from '../../config';
 import { COMMON_OPTIONS, openForAdmin, parseCommandFlags } from '../common-options';
 import { parseDuration } from '../duration';
@@ -6,17 +6,21 @@ import type { OperatorRuntime } from '../../runtime';
 import type { Command } from '../io';
 
 const HELP = `usage:
-  dodil-server token create --org <org> --scopes ${SCOPES.join(',')} [--name <label>] [--expires-in 90d]
+  dodil-server token create --org <org> --scopes ${ALL_SCOPES.join(',')}
+                            [--slots gh-*,ghcr-pull] [--name <label>] [--expires-in 90d]
   dodil-server token list --org <org> [-o json]
   dodil-server token revoke <id>
 (each also takes --data-dir DIR and --master-key-file F or --dev)
 
-"token create" prints only the token on stdout; it is shown once and stored only as a hash.`;
+"token create" prints only the token on stdout; it is shown once and stored only as a hash.
+--slots limits the token to slot names: exact names, or prefixes ending in "*" ("*" alone: all).
+"token revoke" also revokes every token minted under it over the API.`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
   org: { type: 'string' },
   scopes: { type: 'string' },
+  slots: { type: 'string' },
   name: { type: 'string' },
   'expires-in': { type: 'string' },
   output: { type: 'string', short: 'o' },
@@ -35,7 +39,9 @@ export const tokenCommand: Command = async (argv, io) => {
   } else if (action !== 'revoke' || rest.length !== 1) {
     throw new ConfigError(HELP);
   }
-  if (action === 'create' && values.scopes === undefined) throw new ConfigError(HELP);
+  if (action === 'create' && values.scopes === undefined) {
+    throw new ConfigError(`token create needs --scopes: a comma-separated list of ${ALL_SCOPES.join(',')}\n\n${HELP}`);
+  }
   const expiresInMs = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
   const runtime: Pick<OperatorRuntime, 'admin' | 'close'> = await openForAdmin(values, io);
   try {
@@ -46,6 +52,7 @@ export const tokenCommand: Command = async (argv, io) => {
         scopes,
         ...(values.name === undefined ? {} : { name: values.name }),
         ...(expiresInMs === undefined ? {} : { expiresInMs }),
+        ...(values.slots === undefined ? {} : { slots: values.slots.split(',') }),
       });
       io.stdout(`${created.token}\n`);
       io.stderr(`created token ${created.id} (shown once; store it now)\n`);
@@ -57,9 +64,18 @@ export const tokenCommand: Command = async (argv, io) => {
         io.stdout(`${JSON.stringify(tokens, null, 2)}\n`);
         return 0;
       }
-      const rows = [['ID', 'NAME', 'SCOPES', 'CREATED', 'EXPIRES', 'REVOKED']];
+      const rows = [['ID', 'NAME', 'SCOPES', 'SLOTS', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED']];
       for (const t of tokens) {
-        rows.push([t.id, t.name || '-', t.scopes.join(','), iso(t.createdAtMs), iso(t.expiresAtMs), iso(t.revokedAtMs)]);
+        rows.push([
+          t.id,
+          t.name || '-',
+          t.scopes.join(','),
+          t.grants === undefined ? '*' : t.grants.join(','),
+          iso(t.createdAtMs),
+          iso(t.expiresAtMs),
+          iso(t.lastUsedAtMs),
+          iso(t.revokedAtMs),
+        ]);
       }
       const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
       for (const r of rows) io.stdout(`${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);

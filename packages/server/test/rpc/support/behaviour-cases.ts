@@ -1,5 +1,5 @@
 import { SCOPES, SLOT_NAME_RULE } from '@dodil/shared';
-import type { GrpcCodeName, Scope } from '@dodil/shared';
+import type { GrpcCodeName, RpcScope } from '@dodil/shared';
 import { DEFAULT_FAILURE_LIMITS } from '../../../src/throttle/failure-limiter';
 import { gitValue, registryValue } from '../../support/harness';
 import { bearer } from './drivers';
@@ -42,9 +42,9 @@ async function created(w: World, d: Driver, name: string, value: unknown): Promi
 const createWith = (name: string, value: unknown) => async (w: World, d: Driver) =>
   d.create(bearer(await all(w)), { name, value });
 
-const lacking = (scope: Scope) => SCOPES.filter((s) => s !== scope);
+const lacking = (scope: RpcScope) => SCOPES.filter((s) => s !== scope);
 
-const byRpc: Record<Scope, (d: Driver, auth: string | undefined) => Promise<Outcome>> = {
+const byRpc: Record<RpcScope, (d: Driver, auth: string | undefined) => Promise<Outcome>> = {
   CreateSecret: (d, auth) => d.create(auth, { name: 'x', value: gitValue() }),
   GetSecret: (d, auth) => d.get(auth, 'x'),
   ListSecrets: (d, auth) => d.list(auth, {}),

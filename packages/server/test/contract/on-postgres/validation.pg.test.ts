@@ -1,0 +1,5 @@
+// The contract suite ../validation.test.ts, run on PostgreSQL (one suite, both engines: support/engine.ts).
+import { useEngine } from '../../support/engine';
+
+useEngine('postgres');
+await import('../validation.test');

@@ -1,0 +1,5 @@
+// The security suite ../throttle.test.ts, run on PostgreSQL (one suite, both engines: support/engine.ts).
+import { useEngine } from '../../support/engine';
+
+useEngine('postgres');
+await import('../throttle.test');
