@@ -10,14 +10,15 @@
 // build time (impossible air-gapped) and its --sea mode needs Node 22. Here: esbuild bundle →
 // `node --experimental-sea-config` → copy of this `node` → postject. Same OS/arch as the builder.
 //
+// Its inputs are the bundles `npm run build` made (turbo's `build` task, which `npm run
+// build:binaries` runs first); this script never bundles a program itself.
 // Incremental: the inputs' digest is kept in dist/bin/.build-stamp.json; unchanged inputs skip
 // the slow part (copy + inject, ~3 s a binary). Flags: --force, --no-strip, --only <name>.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withLock } from './sea/build-lock.mjs';
 import { haveStrip, makeSea } from './sea/make-sea.mjs';
 import { bundleForSea } from './sea/sea-bundle.mjs';
 
@@ -41,16 +42,15 @@ const log = (line) => process.stderr.write(`build-binaries: ${line}\n`);
 const serverTarget = {
   name: 'dodil-server',
   async bundle() {
-    // Rebuilt every time (esbuild, well under a second) so a binary is never older than its source.
-    run(process.execPath, [join(root, 'packages/server/build.mjs'), '--sea-only'], 'bundle the server');
-    return join(root, 'packages/server/dist/sea/main.cjs');
+    return built('packages/server/dist/sea/main.cjs');
   },
   assets: () => ({ [SQLITE_ADDON_ASSET]: sqliteAddonPath() }),
 };
 
 /**
- * The helper: the helper engineer's bundle (packages/helper/build.mjs: a hot path without zod,
- * the CLI as text compiled on demand), passed through esbuild once more only to bundle its lazy
+ * The helper: the helper's bundle (packages/helper/build.mjs: a hot path without zod, and
+ * dist/dodil-cli.cjs, the CLI, required on demand), passed through esbuild once more to fold the
+ * two files into one script (the CLI part still initialised on first use) and to bundle its lazy
  * `import('node:https')`. With a code cache. A V8 startup snapshot (`useSnapshot`) was tried and
  * measured slower here (the hot path is already small; the snapshot's heap is not), and Node 20
  * refuses to start a snapshot under V8 flags it was not built with, so a user's
@@ -59,10 +59,7 @@ const serverTarget = {
 const helperTarget = {
   name: 'dodil',
   async bundle() {
-    const input = join(root, 'packages/helper/dist/dodil.cjs');
-    // Built only when missing: rewriting it here could race tests that are running it.
-    if (!existsSync(input)) run(process.execPath, [join(root, 'packages/helper/build.mjs')], 'bundle the helper');
-    warnIfStale(input, ['packages/helper/src', 'packages/shared/src']);
+    const input = built('packages/helper/dist/dodil.cjs');
     const outFile = join(workRoot, 'dodil', 'main.cjs');
     await bundleForSea({ mainFile: input, outFile, absWorkingDir: root });
     return outFile;
@@ -73,30 +70,17 @@ const helperTarget = {
 /** The executables, each with how to make its CommonJS input and which assets go in. */
 const targets = [serverTarget, helperTarget];
 
-/** The newest source file under `dirs` is newer than `file`: say so (the caller still builds). */
-function warnIfStale(file, dirs) {
-  const built = statSync(file).mtimeMs;
-  const newest = Math.max(...dirs.flatMap((dir) => listFiles(join(root, dir))).map((f) => statSync(f).mtimeMs));
-  if (newest > built) log(`warning: ${file} is older than its sources; run \`npm run build\` (npm run build:binaries does)`);
-}
-
-function listFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
-  );
+/** A bundle of the build task, by path from the root; missing → what to run. */
+function built(path) {
+  const file = join(root, path);
+  if (!existsSync(file)) throw new Error(`${path} is missing: run \`npm run build:binaries\` (it runs the build first)`);
+  return file;
 }
 
 function sqliteAddonPath() {
   const path = join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   if (!existsSync(path)) throw new Error(`${path} is missing; run npm ci first`);
   return path;
-}
-
-function run(command, commandArgs, what) {
-  const result = spawnSync(command, commandArgs, { cwd: root, encoding: 'utf8' });
-  if (result.error !== undefined || result.status !== 0) {
-    throw new Error(`${what} failed:\n${result.stderr ?? ''}${result.error?.message ?? ''}`);
-  }
 }
 
 /** Everything that changes a binary: its bundle, assets, the node that becomes it, these scripts. */
@@ -106,7 +90,7 @@ function digestOf(mainFile, assets) {
   hash.update(JSON.stringify({ node: process.version, execPath: process.execPath, size: node.size, mtime: node.mtimeMs, strip }));
   hash.update(readFileSync(mainFile));
   for (const [key, path] of Object.entries(assets)) hash.update(key).update(readFileSync(path));
-  const scripts = ['build-info.mjs', 'build-lock.mjs', 'bundle-checks.mjs', 'make-sea.mjs', 'sea-bundle.mjs'];
+  const scripts = ['build-info.mjs', 'bundle-checks.mjs', 'make-sea.mjs', 'sea-bundle.mjs'];
   for (const file of [fileURLToPath(import.meta.url), ...scripts.map((f) => join(root, 'scripts/sea', f))]) {
     hash.update(readFileSync(file));
   }
@@ -169,19 +153,15 @@ if (only !== undefined && !targets.some((target) => target.name === only)) {
   process.exit(2);
 }
 mkdirSync(outDir, { recursive: true });
-await withLock(
-  join(root, 'dist', '.build-binaries.lock'),
-  async () => {
-    const stamp = readStamp();
-    for (const target of targets) {
-      if (only !== undefined && target.name !== only) continue;
-      stamp[target.name] = await buildTarget(target, stamp);
-      writeFileSync(stampFile, `${JSON.stringify(stamp, null, 2)}\n`);
-    }
-    if (only === undefined || only === 'dodil') linkHelpers();
-  },
-  { onWait: (pid) => log(`waiting for another build (pid ${pid})`) },
-).catch((error) => {
+try {
+  const stamp = readStamp();
+  for (const target of targets) {
+    if (only !== undefined && target.name !== only) continue;
+    stamp[target.name] = await buildTarget(target, stamp);
+    writeFileSync(stampFile, `${JSON.stringify(stamp, null, 2)}\n`);
+  }
+  if (only === undefined || only === 'dodil') linkHelpers();
+} catch (error) {
   log(error instanceof Error ? error.message : String(error));
   process.exitCode = 1;
-});
+}

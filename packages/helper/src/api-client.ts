@@ -22,7 +22,7 @@ export interface ServerSettings {
   ca?: string | undefined;
   /** Where {@link ca} came from, for messages. */
   caFile?: string | undefined;
-  /** Without a token: exchange a CI job's OIDC JWT for one (SPEC §8). */
+  /** Without a token: exchange a CI job's OIDC JWT for one (docs/contract.md#least-privilege). */
   oidc?: OidcSettings | undefined;
 }
 

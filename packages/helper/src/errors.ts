@@ -1,13 +1,13 @@
 import type { GrpcCodeName } from '@dodil/shared';
 
-// A registered symbol, not `instanceof`: the CLI commands are bundled
-// separately from the hot path (see build.mjs), so two copies of this class
-// can meet at run time and must recognise each other.
+// A registered symbol, not `instanceof`: the CLI commands are a separate
+// bundle (see build.mjs); it shares this module with the hot part, and the
+// brand keeps the check safe should a copy ever be bundled on both sides.
 const BRAND = Symbol.for('dodil.cli-error');
 
 /**
  * The one error type of the helper: a gRPC code (which decides the exit code,
- * SPEC §5) and a message fit for one line on stderr. Never put a secret value
+ * docs/contract.md#exit-codes) and a message fit for one line on stderr. Never put a secret value
  * in the message.
  */
 export class CliError extends Error {

@@ -44,7 +44,7 @@ export function selectMode(programNames: readonly (string | undefined)[], args: 
  *   moves on to its next helper or prompt;
  * - docker: the message on stdout with exit 1 (the not-found sentence for
  *   "no credential", plus the reason on stderr);
- * - cli: one stderr line, exit code by gRPC code (SPEC §5), 1 for the rest.
+ * - cli: one stderr line, exit code by gRPC code (docs/contract.md#exit-codes), 1 for the rest.
  */
 export async function run(programNames: readonly (string | undefined)[], argv: readonly string[], io: Io): Promise<number> {
   const mode = selectMode(programNames, argv);

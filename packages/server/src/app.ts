@@ -30,15 +30,15 @@ export interface AppDeps {
   secrets: SecretService;
   /** `GET /v1/ignite/audit`; the route is absent without it. */
   auditQuery?: AuditQueryService;
-  /** The web console at `/ui/` (SPEC §10); absent without it. */
+  /** The web console at `/ui/` (docs/contract.md#web-console); absent without it. */
   console?: ConsoleDeps;
-  /** The tokens API (SPEC §8); absent: not mounted. */
+  /** The tokens API (docs/contract.md#least-privilege); absent: not mounted. */
   tokens?: TokenService;
-  /** The OIDC token exchange (SPEC §8); absent: not mounted. */
+  /** The OIDC token exchange (docs/contract.md#least-privilege); absent: not mounted. */
   exchange?: ExchangeService;
   auth: Pick<AuthService, 'authenticate'>;
   isReady: () => Promise<boolean>;
-  /** The causes behind a 503 from /readyz (SPEC §9); without it /readyz names none. */
+  /** The causes behind a 503 from /readyz (docs/contract.md#operating-it); without it /readyz names none. */
   readiness?: ReadinessCheck;
   logger: Logger;
   /** High-resolution clock for durations (ms). */
@@ -47,7 +47,7 @@ export interface AppDeps {
   clientAddressOf?: ClientAddressOf;
 }
 
-/** Builds the REST app (SPEC §2). Pure: no sockets, no process. */
+/** Builds the REST app (docs/contract.md#api). Pure: no sockets, no process. */
 export function createApp(deps: AppDeps) {
   const onError = createErrorHandler(deps.logger);
   const app = new Hono<AppEnv>()

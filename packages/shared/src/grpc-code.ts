@@ -1,7 +1,7 @@
 /**
  * The gRPC status codes this product speaks, and how each one surfaces on the
  * other channels: HTTP status (gRPC-gateway mapping), Connect's string code and
- * the CLI's exit code (SPEC §2 and §5).
+ * the CLI's exit code (docs/contract.md#errors and #exit-codes).
  */
 export const GrpcCode = {
   OK: 0,
@@ -100,7 +100,7 @@ const EXIT_CODE: Partial<Record<GrpcCodeName, number>> = {
   INTERNAL: 10,
 };
 
-/** CLI exit code for a gRPC code (SPEC §5); codes outside the table exit 1. */
+/** CLI exit code for a gRPC code (docs/contract.md#exit-codes); codes outside the table exit 1. */
 export function exitCodeFor(code: GrpcCodeName): number {
   return EXIT_CODE[code] ?? 1;
 }

@@ -1,4 +1,4 @@
-/** Size limits of the contract (SPEC §1), in bytes of UTF-8. */
+/** Size limits of the contract (docs/contract.md#slots), in bytes of UTF-8. */
 export const LIMITS = {
   usernameBytes: 256,
   secretBytes: 16 * 1024,

@@ -1,7 +1,7 @@
-/** The four RPC scopes of SPEC §2: exactly the RPC names. */
+/** The four RPC scopes of docs/contract.md#tokens-orgs-and-scopes: exactly the RPC names. */
 export const SCOPES = ['CreateSecret', 'GetSecret', 'ListSecrets', 'DeleteSecret'] as const;
 
-/** The scopes beside the RPC names (SPEC §8): the tokens API and the audit API. */
+/** The scopes beside the RPC names (docs/contract.md#least-privilege): the tokens API and the audit API. */
 export const EXTRA_SCOPES = ['ManageTokens', 'ReadAudit'] as const;
 
 /** Every scope a token can carry. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Body of `POST /v1/ignite/tokens` (SPEC §8). Absent `scopes`, `slots` or
+ * Body of `POST /v1/ignite/tokens` (docs/contract.md#least-privilege). Absent `scopes`, `slots` or
  * `expiresInSeconds` inherit the caller's (a minted token is never broader).
  */
 export const createTokenRequestSchema = z.strictObject({
@@ -15,7 +15,7 @@ export const createTokenRequestSchema = z.strictObject({
 /** A validated create-token request. */
 export type CreateTokenRequest = z.output<typeof createTokenRequestSchema>;
 
-/** Body of `POST /v1/ignite/token:exchange` (SPEC §8): no bearer, the org comes from the request. */
+/** Body of `POST /v1/ignite/token:exchange` (docs/contract.md#least-privilege): no bearer, the org comes from the request. */
 export const tokenExchangeRequestSchema = z.strictObject({
   org: z.string().min(1).max(64),
   subjectToken: z.string().min(1).max(16 * 1024),

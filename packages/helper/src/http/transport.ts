@@ -22,7 +22,8 @@ export interface HttpResponse {
 export type TransportFailure = 'unreachable' | 'timeout' | 'protocol';
 
 // A registered symbol rather than `instanceof`: the transport comes from the
-// hot bundle, the API client may be the cold bundle's copy (see build.mjs).
+// hot bundle, the API client may be the cold bundle's copy (see build.mjs),
+// which shares this module with the hot part; the brand stays as a backstop.
 const BRAND = Symbol.for('dodil.transport-error');
 
 /** A request that produced no HTTP response. The message never contains the request's headers. */

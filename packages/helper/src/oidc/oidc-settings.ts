@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-/** Where the helper gets a CI job's OIDC JWT from (SPEC §8), read from the environment once. */
+/** Where the helper gets a CI job's OIDC JWT from (docs/contract.md#least-privilege), read from the environment once. */
 export interface OidcSettings {
   org: string;
   /** The trust to name in the exchange (`DODIL_OIDC_TRUST`); absent: the server picks the one that matches. */

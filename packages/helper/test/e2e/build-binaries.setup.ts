@@ -1,9 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Builds (or reuses, when up to date) dist/bin for the helper-binaries project. */
+/** Fails clearly when dist/bin is missing: `npm run build:binaries` makes it (npm test does), never a test. */
 export default function setup(): void {
-  const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build-binaries.mjs')], { stdio: 'inherit', cwd: repoRoot });
+  const binDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'dist', 'bin');
+  for (const name of ['dodil-server', 'dodil']) {
+    if (!existsSync(join(binDir, name)))
+      throw new Error(
+        `${join(binDir, name)} is missing: run \`npm run build:binaries\` (npm test does) first`,
+      );
+  }
 }

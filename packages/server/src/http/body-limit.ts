@@ -18,6 +18,7 @@ export interface BodyLimitOptions {
  * - anything else (chunked, or a Request from `app.request()` in tests): hono's streaming check.
  */
 export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler {
+  if (typeof __DODIL_BENCH_UNDO_BODY_LIMIT__ === 'boolean' && __DODIL_BENCH_UNDO_BODY_LIMIT__) return honoBodyLimit(options);
   const streaming = honoBodyLimit(options);
   return (c: Context, next: Next) => {
     const method = c.req.method;

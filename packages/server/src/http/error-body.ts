@@ -5,7 +5,7 @@ import type { AppEnv } from './app-env';
 import { jsonResponse } from './json-response';
 import type { Logger } from '../edge/logger';
 
-/** The google.rpc.Status body of SPEC §2 for an error code and message. */
+/** The google.rpc.Status body of docs/contract.md#errors for an error code and message. */
 export function errorResponse(c: Context<AppEnv>, error: AppError, status?: number): Response {
   return jsonResponse(
     c,

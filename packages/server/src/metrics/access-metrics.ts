@@ -23,7 +23,7 @@ export function observationOf(event: Record<string, unknown>): RequestObservatio
   }
   if (event.msg === 'rpc' && typeof event.procedure === 'string' && typeof event.protocol === 'string') {
     if (!RPC_PROTOCOLS.has(event.protocol)) return undefined;
-    // One status vocabulary for every protocol: the HTTP status SPEC §2 gives the call's code.
+    // One status vocabulary for every protocol: the HTTP status docs/contract.md#errors gives the call's code.
     const code = isCodeName(event.code) ? event.code : 'UNKNOWN';
     return {
       protocol: event.protocol as MetricsProtocol,

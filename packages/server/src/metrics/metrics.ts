@@ -15,13 +15,13 @@ export interface RequestObservation {
   protocol: MetricsProtocol;
   method: string;
   route: string;
-  /** HTTP status; for gRPC, gRPC-Web and Connect the SPEC §2 status of the call's code. */
+  /** HTTP status; for gRPC, gRPC-Web and Connect the status docs/contract.md#errors gives the call's code. */
   status: number;
   durationSeconds: number;
 }
 
 
-/** The server's metrics (SPEC §9) in a private registry (never prom-client's global one). */
+/** The server's metrics (docs/contract.md#operating-it) in a private registry (never prom-client's global one). */
 export interface ServerMetrics {
   readonly registry: Registry;
   observeRequest(o: RequestObservation): void;

@@ -186,7 +186,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
 /**
  * Error statuses an operation can answer: an authenticated route can always
  * fail authentication, scope, validation, body size, throttling, internally
- * and for an unavailable store (SPEC §2); an open one only by its own errors.
+ * and for an unavailable store (docs/contract.md#errors); an open one only by its own errors.
  */
 export function errorStatusesOf(op: ApiOperation): number[] {
   const common = op.scope === null ? [500] : [400, 401, 403, 413, 429, 500, 503];

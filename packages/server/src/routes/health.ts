@@ -32,7 +32,7 @@ const RETRY_AFTER_SECONDS = '5';
 
 /**
  * `/healthz` (the process answers) and `/readyz` (no auth): 503 names every
- * server-side cause as a fixed code (SPEC §9), 200 again once they clear.
+ * server-side cause as a fixed code (docs/contract.md#operating-it), 200 again once they clear.
  * Without a detailed check, `isReady` alone decides (no cause given).
  */
 export function healthRoutes(isReady: () => Promise<boolean>, readiness?: ReadinessCheck) {

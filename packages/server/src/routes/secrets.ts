@@ -10,7 +10,7 @@ import { renderMetadata, renderPage, renderSlot } from '../http/render';
 import { validationHook } from '../edge/validation';
 import type { SecretService } from '../services/secret-service';
 
-/** The four SecretService RPCs over REST (SPEC §2), mounted at `/v1/ignite/secrets`. */
+/** The four SecretService RPCs over REST (docs/contract.md#api), mounted at `/v1/ignite/secrets`. */
 export function secretRoutes(secrets: SecretService) {
   return new Hono<AppEnv>()
     .post('/', jsonBody(createSecretRequestSchema), async (c) => {
@@ -36,7 +36,7 @@ export const registryQuerySchema = z.object({ host: z.string().optional() });
 
 /**
  * Our extension for the docker helper: registry slots matching a server
- * string, mounted at `/v1/ignite/registry-secrets` (scope GetSecret).
+ * string, mounted at `/v1/ignite/registry-secrets` (scope GetSecret; without `host`, metadata only and scope ListSecrets).
  */
 export function registrySecretRoutes(secrets: SecretService) {
   return new Hono<AppEnv>().get('/', zValidator('query', registryQuerySchema, validationHook), async (c) => {

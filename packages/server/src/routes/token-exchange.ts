@@ -5,7 +5,7 @@ import { jsonBody } from '../http/json-body';
 import { jsonResponse } from '../http/json-response';
 import type { ExchangeService } from '../services/oidc/exchange-service';
 
-/** The one API path that takes no bearer token (SPEC §8): the caller has none yet. */
+/** The one API path that takes no bearer token (docs/contract.md#least-privilege): the caller has none yet. */
 export const TOKEN_EXCHANGE_PATH = '/v1/ignite/token:exchange';
 
 /** `POST /v1/ignite/token:exchange`: an OIDC JWT for a short-lived token (mounted at {@link TOKEN_EXCHANGE_PATH}). */

@@ -25,7 +25,7 @@ export function renderToken(t: TokenView) {
   };
 }
 
-/** The tokens API (SPEC §8, scope ManageTokens), mounted at `/v1/ignite/tokens`. */
+/** The tokens API (docs/contract.md#least-privilege, scope ManageTokens), mounted at `/v1/ignite/tokens`. */
 export function tokenRoutes(tokens: TokenService) {
   return new Hono<AppEnv>()
     .post('/', jsonBody(createTokenRequestSchema), async (c) => {

@@ -8,7 +8,7 @@ const ENVELOPE_HEADER = 5;
 
 /**
  * Caps the raw request body of a unary RPC at `maxBytes`, failing with
- * INVALID_ARGUMENT, SPEC §2's code for a body over 64 KiB (REST answers the
+ * INVALID_ARGUMENT, the code docs/contract.md#errors gives a body over 64 KiB (REST answers the
  * same code with HTTP 413).
  *
  * Why not just connect's `readMaxBytes`: it fails with RESOURCE_EXHAUSTED, and

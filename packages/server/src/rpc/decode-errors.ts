@@ -7,6 +7,7 @@ import { decodeOrKeep, specPercentEncode } from './grpc-message';
  * object, got "ghp_…"` for a token sent where an object belongs, or a snippet
  * of a malformed body. No value may come back in an error message, so the
  * detail is cut down to what names the rule broken.
+ * test/rpc/connect-messages.test.ts pins the library text matched here.
  */
 
 const DECODE = /^cannot decode (field|message|oneof) ([\w.]+) from JSON: (.*)$/s;

@@ -18,7 +18,7 @@ export function connectErrorOf(error: AppError): ConnectError {
 /**
  * The one error mapper of the RPC protocols, as an interceptor around every
  * SecretService handler: AppError keeps its code and message (the gRPC code of
- * SPEC §2), a ConnectError passes, anything else becomes a generic INTERNAL
+ * docs/contract.md#errors), a ConnectError passes, anything else becomes a generic INTERNAL
  * whose details stay in the server log under the request id. It also records
  * the outcome for the access log.
  */

@@ -24,7 +24,7 @@ export interface TokenInfo {
   parentId: string | undefined;
 }
 
-/** Operator actions on orgs and tokens (SPEC §3), run by the server binary's subcommands. */
+/** Operator actions on orgs and tokens (docs/contract.md#tokens-orgs-and-scopes), run by the server binary's subcommands. */
 export interface AdminService {
   createOrg(name: string): Promise<OrgRecord>;
   createToken(input: {

@@ -2,7 +2,7 @@ import { AppError } from '../errors/app-error';
 import type { Principal } from './context';
 
 /*
- * Slot grants (SPEC §8): a token may be limited to some slot names. A pattern
+ * Slot grants (docs/contract.md#least-privilege): a token may be limited to some slot names. A pattern
  * is an exact slot name (`ghcr-pull`) or a prefix ending in `*` (`gh-*`); `*`
  * alone matches every name. No grants (undefined) means every slot of the org.
  * Every consumer (secret service, registry lookup, tokens API, audit API,

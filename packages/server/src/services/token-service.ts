@@ -34,7 +34,7 @@ export interface MintInput {
 }
 
 /**
- * The tokens API (SPEC §8), shared by REST and the console: a caller with
+ * The tokens API (docs/contract.md#least-privilege), shared by REST and the console: a caller with
  * ManageTokens mints tokens no broader than itself, and sees and revokes only
  * the tokens minted under it (at any depth).
  */

@@ -41,7 +41,7 @@ export interface AuditStore {
   iterate(tx: Tx): AsyncIterable<AuditRecord>;
   /** The newest `limit` entries (of one org when given), oldest first. */
   list(tx: Tx, filter: { org?: string | undefined; limit: number }): Promise<AuditRecord[]>;
-  /** One org's entries matching `filter`, newest first (the audit API, SPEC §10). */
+  /** One org's entries matching `filter`, newest first (the audit API, docs/contract.md#web-console). */
   query(tx: Tx, filter: AuditQuery): Promise<AuditRecord[]>;
   /** Up to `limit` entries with `seq` greater than `seq`, in chain order (export, prune). */
   after(tx: Tx, seq: number, limit: number): Promise<AuditRecord[]>;

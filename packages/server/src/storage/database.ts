@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { benchPragmas } from '../build/bench-variants';
 import { migrate } from './migrations';
 
 /** Options for {@link openDatabase}. */
@@ -28,9 +29,10 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma(typeof __DODIL_BENCH_NO_FSYNC__ === 'boolean' && __DODIL_BENCH_NO_FSYNC__ ? 'synchronous = NORMAL' : 'synchronous = FULL');
   }
   db.pragma('foreign_keys = ON');
+  for (const pragma of benchPragmas()) db.pragma(pragma);
   if (!options.readonly) migrate(db);
   return db;
 }

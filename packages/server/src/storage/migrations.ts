@@ -75,7 +75,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX IF EXISTS audit_by_org;
   `,
-  // 4: least privilege (SPEC §8): slot grants, the minting tree, last use, OIDC trusts and the
+  // 4: least privilege (docs/contract.md#least-privilege): slot grants, the minting tree, last use, OIDC trusts and the
   // jti values already exchanged. NULL grants = every slot (tokens made before this migration).
   `
   ALTER TABLE tokens ADD COLUMN grants TEXT;
@@ -110,7 +110,7 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX oidc_used_jti_by_expiry ON oidc_used_jti (expires_at_ms);
   `,
-  // 5: console sessions (SPEC §10). Only a hash of the session id is kept; the bearer token it is
+  // 5: console sessions (docs/contract.md#web-console). Only a hash of the session id is kept; the bearer token it is
   // bound to is sealed under a key derived from the id, so this table alone opens nothing.
   `
   CREATE TABLE ui_sessions (

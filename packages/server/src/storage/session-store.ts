@@ -10,7 +10,7 @@ export interface SessionRecord {
   expiresAtMs: number;
 }
 
-/** Console session persistence (SPEC §10); every replica sees the same sessions through the store. */
+/** Console session persistence (docs/contract.md#web-console); every replica sees the same sessions through the store. */
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
   get(idHash: Uint8Array): Promise<SessionRecord | undefined>;

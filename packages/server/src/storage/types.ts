@@ -46,7 +46,7 @@ export interface TokenRecord {
   createdAtMs: number;
   expiresAtMs: number | undefined;
   revokedAtMs: number | undefined;
-  /** Slot grant patterns (SPEC §8); undefined = every slot. */
+  /** Slot grant patterns (docs/contract.md#least-privilege); undefined = every slot. */
   grants?: readonly string[] | undefined;
   /** The token that minted this one over the API (revoking it revokes this one). */
   parentId?: string | undefined;
@@ -138,7 +138,7 @@ export interface MetaStore {
   putIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
 }
 
-/** An org's trust in an OIDC issuer (SPEC §8): which JWTs may be exchanged for which tokens. */
+/** An org's trust in an OIDC issuer (docs/contract.md#least-privilege): which JWTs may be exchanged for which tokens. */
 export interface TrustRecord {
   id: string;
   orgId: string;
@@ -181,12 +181,12 @@ export interface Storage {
   readonly slots: SlotStore;
   readonly orgs: OrgStore;
   readonly tokens: TokenStore;
-  /** OIDC trusts and used jti values (SPEC §8). */
+  /** OIDC trusts and used jti values (docs/contract.md#least-privilege). */
   readonly trusts: TrustStore;
   readonly meta: MetaStore;
   readonly keys: KeyStore;
   readonly audit: AuditStore;
-  /** Console sessions (SPEC §10). */
+  /** Console sessions (docs/contract.md#web-console). */
   readonly sessions: SessionStore;
   /**
    * Runs `fn` in one write transaction, serialised against every other writer

@@ -23,7 +23,7 @@ export const SESSION_COOKIE = 'dodil_session';
 const refuseCrossSite = () => new AppError('PERMISSION_DENIED', 'this form was not sent from the console itself; reload the page and try again');
 
 /**
- * The web console, mounted at `/ui` (SPEC §10): server-rendered pages, no script. Every
+ * The web console, mounted at `/ui` (docs/contract.md#web-console): server-rendered pages, no script. Every
  * request of a signed-in page resumes its session (re-checking the token through the auth
  * service); every POST must come from our own origin and carry the session's CSRF token.
  */

@@ -13,7 +13,7 @@ export interface ConsoleTokenInfo {
   revokedAtMs: number | undefined;
 }
 
-/** What the console asks of the tokens service (SPEC §8 `POST/GET/DELETE /v1/ignite/tokens`). */
+/** What the console asks of the tokens service (docs/contract.md#least-privilege `POST/GET/DELETE /v1/ignite/tokens`). */
 export interface ConsoleTokens {
   list(ctx: CallContext): Promise<ConsoleTokenInfo[]>;
   create(

@@ -14,7 +14,7 @@ export interface ConsoleSession {
   csrf: string;
 }
 
-/** Starts, resumes and ends console sessions (SPEC §10). */
+/** Starts, resumes and ends console sessions (docs/contract.md#web-console). */
 export interface SessionService {
   /** Signs in with an API token (through the auth service: throttled, audited); returns the cookie value. */
   start(token: string, clientAddress: string, requestId: string): Promise<{ cookie: string; session: ConsoleSession }>;

@@ -47,7 +47,7 @@ function grpcWebGet(w: World, token: string, name: string) {
   });
 }
 
-describe('/metrics (SPEC §9)', () => {
+describe('/metrics (docs/contract.md#operating-it)', () => {
   test('counts a known mix of requests on every protocol, by route pattern, status and protocol', async () => {
     const { w, metricsUrl } = await metricsWorld();
     const token = await w.token();

@@ -8,7 +8,7 @@ import { openApiMismatch } from '../support/openapi-check';
 
 type Json = Record<string, unknown>;
 
-describe('GET /openapi.json (SPEC §9)', () => {
+describe('GET /openapi.json (docs/contract.md#operating-it)', () => {
   test('is served without a token and is a valid OpenAPI 3.1 document', async () => {
     const h = await makeHarness();
     const res = await h.call('GET', '/openapi.json');
@@ -25,7 +25,7 @@ describe('GET /openapi.json (SPEC §9)', () => {
   test('documents every route the REST app registers, with its method', async () => {
     const h = await makeHarness();
     const paths = buildOpenApiDocument().paths as Record<string, Json>;
-    // The web console's HTML pages (/ui, SPEC §10) are not REST operations.
+    // The web console's HTML pages (/ui, docs/contract.md#web-console) are not REST operations.
     const registered = h.app.routes.filter((r) => r.method !== 'ALL' && r.path !== '/ui' && !r.path.startsWith('/ui/'));
     expect(registered.length).toBeGreaterThanOrEqual(API_OPERATIONS.length);
     for (const r of registered) {

@@ -26,7 +26,7 @@ async function exported(h: Harness, since: number): Promise<Record<string, unkno
 // Plain SQL through exec, so the suite runs on both engines (support/engine.ts).
 const sql = (h: Harness, text: string) => h.runtime.db.exec(text);
 
-describe('audit export (SPEC §9)', () => {
+describe('audit export (docs/contract.md#operating-it)', () => {
   test('NDJSON in chain order with seq and mac, only entries after --since', async () => {
     const h = await withEntries(30);
     const all = await exported(h, 0);
@@ -76,7 +76,7 @@ describe('audit export (SPEC §9)', () => {
   });
 });
 
-describe('audit prune and its checkpoint (SPEC §9)', () => {
+describe('audit prune and its checkpoint (docs/contract.md#operating-it)', () => {
   test('prune by seq keeps a checkpoint; verify checks what remains and says from where', async () => {
     const h = await withEntries(40);
     const total = (await exported(h, 0)).length;

@@ -15,7 +15,7 @@ async function readyz(h: Harness) {
   return { status: res.status, reasons, text: res.text, retryAfter: res.headers.get('retry-after') };
 }
 
-describe('/readyz names every server-side cause with a fixed code (SPEC §9)', () => {
+describe('/readyz names every server-side cause with a fixed code (docs/contract.md#operating-it)', () => {
   test('ready: 200', async () => {
     const h = await makeHarness();
     expect(await readyz(h)).toMatchObject({ status: 200, reasons: [] });
@@ -92,7 +92,7 @@ describe('/readyz names every server-side cause with a fixed code (SPEC §9)', (
     }
     closeSync(fd);
     expect(await readyz(h)).toMatchObject({ status: 503, reasons: ['DISK_FULL'] });
-    // A write can't be made durable: refused as UNAVAILABLE (SPEC §2), no driver text, nothing partial.
+    // A write can't be made durable: refused as UNAVAILABLE (docs/contract.md#errors), no driver text, nothing partial.
     const refused = await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh2', value: gitValue('u', 'x'.repeat(8000)) } });
     expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, expect.stringMatching(/^\d+$/)]);
     expect(refused.text).not.toMatch(/sqlite|disk is full/i);

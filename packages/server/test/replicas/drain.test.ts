@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { cluster } from './support';
 
-// SPEC §7: on SIGTERM a replica answers /readyz 503 first, then drains (--drain-delay gives the
+// docs/contract.md#storage-engines-and-high-availability: on SIGTERM a replica answers /readyz 503 first, then drains (--drain-delay gives the
 // load balancer time to see it), while requests keep being served until the listener closes.
 test('on SIGTERM /readyz turns 503 while requests are still served, then the replica exits cleanly', async () => {
   const c = await cluster();

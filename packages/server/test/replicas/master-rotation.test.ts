@@ -6,7 +6,7 @@ import { cluster, get, put } from './support';
 
 const b64 = (key: Uint8Array) => `${Buffer.from(key).toString('base64')}\n`;
 
-// SPEC §7: a master key rotation reaches every replica within a second, without a restart and
+// docs/contract.md#storage-engines-and-high-availability: a master key rotation reaches every replica within a second, without a restart and
 // without failing a request. The replicas read their key from a file: the operator writes the new
 // key into it, then runs `keys rotate-master`; each replica's key guard sees the new check value,
 // re-reads the file and adopts the key.

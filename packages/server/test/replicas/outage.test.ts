@@ -31,7 +31,7 @@ async function readyz(r: ServerProcess): Promise<number> {
   }
 }
 
-// SPEC §7: while PostgreSQL is unreachable or hangs, requests fail fast with UNAVAILABLE (503 +
+// docs/contract.md#storage-engines-and-high-availability: while PostgreSQL is unreachable or hangs, requests fail fast with UNAVAILABLE (503 +
 // Retry-After), /readyz is 503; once it is back, service resumes without a restart.
 test.each([
   ['stopped', 'halt', 'resume'],

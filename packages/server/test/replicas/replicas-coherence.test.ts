@@ -4,7 +4,7 @@ import { cluster, get, put, statusFrom, until } from './support';
 
 const TRIES = 20;
 
-// SPEC §7: a token revoke made through any replica or admin command takes effect on every replica
+// docs/contract.md#storage-engines-and-high-availability: a token revoke made through any replica or admin command takes effect on every replica
 // within 1 second (target). The assertion allows 5 s: timed assertions on a loaded machine flake.
 test('a token revoked by the admin command is refused by every replica; the largest delay over 20 tries', async () => {
   const c = await cluster();

@@ -4,7 +4,7 @@ import { chainShape, cluster, get, put } from './support';
 const ROUNDS = 5;
 const WORKERS = 6;
 
-// SPEC §7: any number of replicas share one database; a replica killed with SIGKILL loses no
+// docs/contract.md#storage-engines-and-high-availability: any number of replicas share one database; a replica killed with SIGKILL loses no
 // acknowledged write, the others keep serving, and the audit chain stays one chain.
 test('three replicas under mixed load, one SIGKILLed mid-load in each of five rounds: nothing acknowledged is lost', async () => {
   const c = await cluster();

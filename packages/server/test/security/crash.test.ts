@@ -1,16 +1,15 @@
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import { openRuntime } from '../../src/runtime';
 import { TEST_MASTER_KEY, tempDir } from '../support/harness';
-import { buildServerBundle, cli, seededRandom, startBundle } from './support';
+import { cli, seededRandom, serverBundle, startBundle } from './support';
 
-let bundle: { file: string; remove: () => void };
-beforeAll(async () => {
-  bundle = await buildServerBundle();
+let bundle: { file: string };
+beforeAll(() => {
+  bundle = { file: serverBundle() };
 });
-afterAll(() => bundle.remove());
 
 const KILLS = 20;
 const WRITERS = 6;

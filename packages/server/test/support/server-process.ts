@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
@@ -8,23 +8,13 @@ import { SCOPES } from '@dodil/shared';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The newest modification time of any file below `dir`. */
-function newestMtime(dir: string): number {
-  return Math.max(
-    0,
-    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-      e.isDirectory() ? newestMtime(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
-    ),
-  );
-}
-
-/** The built server bundle (`npm run build`); (re)built on demand so a lone test run never uses a stale one. */
+/**
+ * The server bundle the build task made (`npx turbo run build`; `npm test` runs it first). Tests
+ * never build it themselves: several test files at once would rewrite it under each other.
+ */
 export function builtServer(): string {
   const main = join(packageDir, 'dist', 'main.cjs');
-  const sources = Math.max(newestMtime(join(packageDir, 'src')), newestMtime(join(packageDir, '..', 'shared', 'src')));
-  if (!existsSync(main) || statSync(main).mtimeMs < sources) {
-    execFileSync(process.execPath, [join(packageDir, 'build.mjs')], { stdio: 'inherit' });
-  }
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx turbo run build\` (npm test does) first`);
   return main;
 }
 

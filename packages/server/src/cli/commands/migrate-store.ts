@@ -21,7 +21,7 @@ The source is left as it was (plus one audit entry recording the migration, copi
 
 const OPTIONS = { ...COMMON_OPTIONS, to: { type: 'string' } } as const;
 
-/** `dodil-server migrate-store --to <postgres URL>` (SPEC §7). */
+/** `dodil-server migrate-store --to <postgres URL>` (docs/contract.md#storage-engines-and-high-availability). */
 export const migrateStoreCommand: Command = async (argv, io) => {
   const parsed = parseCommandFlags(argv, OPTIONS, HELP, io);
   if (parsed === undefined) return 0;

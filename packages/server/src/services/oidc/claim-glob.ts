@@ -1,5 +1,5 @@
 /**
- * Claim globs (SPEC §8): `*` matches any run of characters (also none), every
+ * Claim globs (docs/contract.md#least-privilege): `*` matches any run of characters (also none), every
  * other character itself; the glob covers the WHOLE value. Strings match as
  * they are, numbers as their decimal text; a missing, boolean, array or object
  * claim never matches (so `repo:*` can't be satisfied by a list of repos).

@@ -36,7 +36,7 @@ export interface ExchangeCall {
   requestId: string;
 }
 
-/** `POST /v1/ignite/token:exchange` (SPEC §8): a CI job's OIDC JWT for a short-lived token. */
+/** `POST /v1/ignite/token:exchange` (docs/contract.md#least-privilege): a CI job's OIDC JWT for a short-lived token. */
 export interface ExchangeService {
   exchange(input: { org: string; subjectToken: string; trust?: string | undefined }, call: ExchangeCall): Promise<Exchanged>;
 }

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch } from 'jose';
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 
-/** Limits on fetching an issuer's key set (SPEC §8). */
+/** Limits on fetching an issuer's key set (docs/contract.md#least-privilege). */
 export interface JwksLimits {
   /** Whole fetch, headers and body (default 2 s). */
   timeoutMs: number;

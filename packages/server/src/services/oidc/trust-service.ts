@@ -29,7 +29,7 @@ export interface TrustInput {
 /** What `trust test` reports: the trust a JWT would be exchanged under, or why not. */
 export type TrustTestResult = { ok: true; trust: string; sub: string | undefined; jti: string | undefined } | { ok: false; reason: string };
 
-/** Operator actions on OIDC trusts (SPEC §8). */
+/** Operator actions on OIDC trusts (docs/contract.md#least-privilege). */
 export interface TrustService {
   create(input: TrustInput): Promise<TrustRecord>;
   list(org: string): Promise<TrustRecord[]>;

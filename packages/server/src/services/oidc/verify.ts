@@ -4,7 +4,7 @@ import type { TrustRecord } from '../../storage/types';
 import type { Clock } from '../clock';
 import { firstMismatch } from './claim-glob';
 
-/** The only signature algorithms accepted (SPEC §8): never `none`, never a shared secret. */
+/** The only signature algorithms accepted (docs/contract.md#least-privilege): never `none`, never a shared secret. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 
 /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. */

@@ -60,8 +60,9 @@ const BACKOFF_MAX_MS = 2000;
 /**
  * Opens a pool on `url` (`postgres://user@host:port/db?sslmode=verify-full`; the password from the
  * URL, PGPASSWORD or ~/.pgpass, never argv). After a connection failure, requests fail at once
- * with {@link DatabaseUnavailableError} for a backoff window (100 ms doubling to 2 s) instead of
- * each paying a connect timeout; the first request after the window probes again.
+ * with {@link DatabaseUnavailableError} until a background probe (100 ms doubling to 2 s) reaches
+ * the database again, instead of each paying a connect or query timeout; connections opened before
+ * the failure are then dropped rather than trusted.
  */
 export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): PgDatabase {
   const t = { ...DEFAULTS, ...options.timeouts };
@@ -81,17 +82,56 @@ export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Pg
   });
   // An idle connection dying (server restart) must not crash the process; the next use reconnects.
   pool.on('error', (err) => markDown(unavailableReason(err) ?? 'idle connection lost'));
+  // When each pooled connection was opened: those older than the last failure are not trusted
+  // again (against a frozen server every one of them would cost a full query timeout).
+  const born = new WeakMap<object, number>();
+  pool.on('connect', (client) => born.set(client, now()));
 
-  let down: { reason: string; retryAt: number; backoffMs: number } | undefined;
+  let down: { reason: string; since: number; backoffMs: number } | undefined;
+  let lastFailure = -Infinity;
+  let probing: NodeJS.Timeout | undefined;
+  let closed = false;
+
   function markDown(reason: string): void {
-    const backoffMs = down === undefined ? BACKOFF_MIN_MS : Math.min(down.backoffMs * 2, BACKOFF_MAX_MS);
-    if (down === undefined) options.onStateChange?.('down', reason);
-    down = { reason, retryAt: now() + backoffMs, backoffMs };
+    lastFailure = now();
+    if (down === undefined) {
+      options.onStateChange?.('down', reason);
+      down = { reason, since: lastFailure, backoffMs: BACKOFF_MIN_MS };
+    }
+    scheduleProbe();
   }
   function markUp(): void {
     if (down === undefined) return;
     down = undefined;
     options.onStateChange?.('up', 'reconnected');
+  }
+  // While down, requests fail at once and one probe (a fresh connection and SELECT 1, bounded by
+  // the connect and query timeouts) runs with backoff, 100 ms doubling to 2 s; its success ends
+  // the outage for everyone.
+  function scheduleProbe(): void {
+    if (probing !== undefined || closed || down === undefined) return;
+    const wait = down.backoffMs;
+    down.backoffMs = Math.min(down.backoffMs * 2, BACKOFF_MAX_MS);
+    probing = setTimeout(() => {
+      void probe().finally(() => {
+        probing = undefined;
+        if (down !== undefined) scheduleProbe();
+      });
+    }, wait);
+    probing.unref();
+  }
+  async function probe(): Promise<void> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: t.connectMs, query_timeout: t.queryMs, types });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      markUp();
+    } catch {
+      lastFailure = now();
+    } finally {
+      void client.end().catch(() => undefined);
+    }
   }
   function translate(err: unknown): unknown {
     const reason = unavailableReason(err);
@@ -101,11 +141,14 @@ export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Pg
   }
 
   async function acquire(): Promise<pg.PoolClient> {
-    if (down !== undefined && now() < down.retryAt) throw new DatabaseUnavailableError(down.reason);
+    if (down !== undefined) throw new DatabaseUnavailableError(down.reason);
     try {
-      const client = await pool.connect();
-      markUp();
-      return client;
+      // Bounded: at most every pooled connection is found stale once.
+      for (let i = 0; ; i++) {
+        const client = await pool.connect();
+        if ((born.get(client) ?? -Infinity) > lastFailure || i > (options.maxConnections ?? 10)) return client;
+        client.release(new Error('opened before the last database failure'));
+      }
     } catch (err) {
       throw translate(err);
     }
@@ -164,6 +207,10 @@ export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Pg
       }
     },
     downReason: () => down?.reason,
-    close: () => pool.end(),
+    close() {
+      closed = true;
+      if (probing !== undefined) clearTimeout(probing);
+      return pool.end();
+    },
   };
 }

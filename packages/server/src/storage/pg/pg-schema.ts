@@ -79,7 +79,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   INSERT INTO change_counter (id, seq) VALUES (TRUE, 0);
   `,
-  // 2: least privilege (SPEC §8), as SQLite's migration 4: slot grants, the minting tree, last use,
+  // 2: least privilege (docs/contract.md#least-privilege), as SQLite's migration 4: slot grants, the minting tree, last use,
   // OIDC trusts and the jti values already exchanged. NULL grants = every slot.
   `
   ALTER TABLE tokens ADD COLUMN grants TEXT;
@@ -114,7 +114,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX oidc_used_jti_by_expiry ON oidc_used_jti (expires_at_ms);
   `,
-  // 3: console sessions (SPEC §10), as SQLite's migration 5: only the id's hash and the sealed token.
+  // 3: console sessions (docs/contract.md#web-console), as SQLite's migration 5: only the id's hash and the sealed token.
   `
   CREATE TABLE ui_sessions (
     id_hash       BYTEA PRIMARY KEY,

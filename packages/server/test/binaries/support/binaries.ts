@@ -15,19 +15,15 @@ export const HELPER_LINKS = ['git-credential-dodil', 'docker-credential-dodil'] 
 const SYSTEM_TOOLS = ['sh', 'git'] as const;
 
 /**
- * Builds (or confirms up to date) `dist/bin/*` via scripts/build-binaries.mjs. The script is
- * incremental and takes a lock, so every test file may call this in `beforeAll`.
+ * `dist/bin`, as `npm run build:binaries` made it (npm test runs it first). Tests never build the
+ * executables themselves; a missing one fails with what to run.
  */
 export function ensureBinaries(): string {
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/build-binaries.mjs')], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 9 * 60_000,
-  });
-  if (result.status !== 0) {
-    throw new Error(`scripts/build-binaries.mjs failed (${String(result.status ?? result.signal)}):\n${result.stderr}`);
+  const distBin = join(REPO_ROOT, 'dist', 'bin');
+  for (const name of BINARIES) {
+    if (!existsSync(join(distBin, name))) throw new Error(`${join(distBin, name)} is missing: run \`npm run build:binaries\` (npm test does) first`);
   }
-  return join(REPO_ROOT, 'dist', 'bin');
+  return distBin;
 }
 
 /** A copy of the executables outside the checkout, and a PATH on which there is no node. */

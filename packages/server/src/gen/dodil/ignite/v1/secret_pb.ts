@@ -1,4 +1,4 @@
-// The SecretService contract of dodil secrets (SPEC §2).
+// The SecretService contract of dodil secrets (docs/contract.md#api).
 //
 // One service, four unary RPCs, served on one port as gRPC, gRPC-Web, Connect
 // and, through the google.api.http annotations below, as REST JSON.
