@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { SqliteConnection } from './sqlite-connection';
 import type { TrustRecord, TrustStore } from './types';
 
@@ -52,7 +51,7 @@ export function createSqliteTrustStore(conn: SqliteConnection): TrustStore {
      VALUES (@id, @orgId, @name, @issuer, @jwksUrl, @jwksJson, @audience, @claims, @scopes, @grants,
              @ttlMs, @allowReexchange, @createdAtMs)`,
   );
-  const byOrg = db.prepare('SELECT * FROM oidc_trusts WHERE org_id = ? ORDER BY name') as Statement<[string], TrustRow>;
+  const byOrg = db.prepare<[string], TrustRow>('SELECT * FROM oidc_trusts WHERE org_id = ? ORDER BY name');
   const remove = db.prepare('DELETE FROM oidc_trusts WHERE org_id = ? AND name = ?');
   const prune = db.prepare('DELETE FROM oidc_used_jti WHERE expires_at_ms < ?');
   const remember = db.prepare('INSERT OR IGNORE INTO oidc_used_jti (issuer, jti, expires_at_ms) VALUES (?, ?, ?)');
