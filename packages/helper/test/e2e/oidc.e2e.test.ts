@@ -206,7 +206,7 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
     const inspect = await run('skopeo', ['--policy', join(w.dir, 'policy.json'), '--registries-conf', join(w.dir, 'registries.conf'), 'inspect', '--tls-verify=false', `docker://${reg}/e2e/tiny:1`], env);
     expect(inspect.stderr).toBe('');
     expect(inspect.code).toBe(0);
-    expect(JSON.parse(inspect.stdout).Name).toBe(`${reg}/e2e/tiny`);
+    expect((JSON.parse(inspect.stdout) as { Name: unknown }).Name).toBe(`${reg}/e2e/tiny`);
     expect(seen[0]).toBe('dodil-e2e');
     expect(exchanges(w.server)).toBe(1);
   });
