@@ -16,7 +16,7 @@ const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const cache = join(repo, 'bench/.cache');
 const mode = process.argv[2] ?? 'get';
 const seconds = Number(process.argv[3] ?? 5);
-const MASTER_KEY = Buffer.alloc(32, 0x42).toString('base64');
+const MASTER_KEY = 'pSeL6jh6tVgl2Qo3d3Ae08kUXxTqQH63sDu06WnlGSI='; // fixed and random-looking: new stores refuse weak keys
 
 const storeDir = cachedStore(repo, join(cache, 'stores'), 100, 100);
 if (!storeDir) throw new Error('no cached 10k store of the current format: run `npm run bench` once first');

@@ -56,7 +56,7 @@ const helperRuns = Number(opt['helper-runs'] ?? (smoke ? 1 : 20));
 const outFile = opt.out ?? join(repo, 'bench/results', smoke ? 'smoke.json' : 'latest.json');
 const generator = opt.loadgen ?? detectLoadGenerator();
 // A fixed master key for bench stores only (they hold fake credentials).
-const MASTER_KEY = Buffer.alloc(32, 0x42).toString('base64');
+const MASTER_KEY = 'pSeL6jh6tVgl2Qo3d3Ae08kUXxTqQH63sDu06WnlGSI='; // fixed and random-looking: new stores refuse weak keys
 
 const STORES = smoke
   ? { '1k': [2, 5], '10k': [4, 5], '1M': [8, 25] }

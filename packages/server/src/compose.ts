@@ -39,6 +39,8 @@ import { openDatabase } from './storage/database';
 import { createSqliteStorage } from './storage/sqlite-storage';
 import { DEFAULT_FAILURE_LIMITS, FailureLimiter } from './throttle/failure-limiter';
 import { createThrottledAuthService } from './throttle/throttled-auth-service';
+import { DEFAULT_TOKEN_RATE, createTokenRateLimitedAuthService } from './throttle/token-rate';
+import { auditDiskFloor } from './audit/disk-floor';
 import { createThrottledExchange } from './throttle/throttled-exchange';
 
 const defaultRandom: RandomBytes = (n) => new Uint8Array(randomBytes(n));
@@ -107,8 +109,12 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
     const orgKeys = new OrgKeys(master, storage.orgs, random);
     engine.watchKeys?.(() => orgKeys.forget());
 
-    // The audit log (HMAC chain, group commit) and the two key safeguards.
+    // The audit log (HMAC chain, group commit, refused below a free-disk floor) and the two key
+    // safeguards.
+    const monotonic = security.monotonicNow ?? (() => performance.now());
+    const diskFloor = auditDiskFloor(engine.dataDir, security.auditMinFreeBytes, security.freeBytes, monotonic);
     const audit = await openAuditLog({
+      ...(diskFloor ? { diskFloor } : {}),
       meta: storage.meta,
       storage,
       master,
@@ -128,7 +134,7 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       master,
       readCheckValue: () => storage.meta.get(KEY_CHECK_META),
       forgetKeys: () => orgKeys.forget(),
-      now: security.monotonicNow ?? (() => performance.now()),
+      now: monotonic,
       ...(security.keyCheckIntervalMs === undefined ? {} : { intervalMs: security.keyCheckIntervalMs }),
       ...(security.onSealed ? { onSealed: security.onSealed } : {}),
       // A key source to re-read (the key file): the new key is adopted when it opens the store.
@@ -149,13 +155,23 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       return appendWriteEntry(tx, ctx, write);
     };
 
-    // Authentication, as a request meets it: throttle → audit → auth (a throttled caller costs
-    // no disk write; every refusal that gets past the throttle is recorded).
+    // Authentication, as a request meets it: audit → failure throttle → token rate → auth. A valid
+    // token is always authenticated before the failure throttle looks at its address (docs/contract.md#server);
+    // refusals are audited, identical ones aggregated to one entry a minute per address.
     // One failed-auth limiter per process: bad bearer tokens and refused OIDC exchanges count together.
     const failures = new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...security.authFailureLimits }, clock);
-    const auth = createThrottledAuthService(
-      createAuditedAuthService(createAuthService({ tokens: storage.tokens, orgs: storage.orgs, pepper, clock }), audit, clock),
-      { clock, limiter: failures },
+    const onThrottled = security.onThrottled ? { onThrottled: security.onThrottled } : {};
+    const auth = createAuditedAuthService(
+      createThrottledAuthService(
+        createTokenRateLimitedAuthService(createAuthService({ tokens: storage.tokens, orgs: storage.orgs, pepper, clock }), {
+          rate: security.tokenRate ?? DEFAULT_TOKEN_RATE,
+          clock,
+          ...onThrottled,
+        }),
+        { clock, limiter: failures, ...onThrottled },
+      ),
+      audit,
+      clock,
     );
 
     // The OIDC token exchange (no bearer yet), as a request meets it: throttle → audit → the
@@ -221,7 +237,14 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       // verifyNow re-reads the stored key check value and compares it with this master key.
       { cause: 'MASTER_KEY_INVALID', after: 'DATABASE_UNREACHABLE', healthy: () => guard.verifyNow() },
       { cause: 'AUDIT_CHAIN_BROKEN', after: 'DATABASE_UNREACHABLE', healthy: () => audit.isAppendable() },
-      { cause: 'AUDIT_UNWRITABLE', healthy: () => dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes) },
+      // The same floor the audit log refuses writes below (issue 13 item 2).
+      {
+        cause: 'AUDIT_UNWRITABLE',
+        healthy: () => {
+          if (diskFloor !== undefined && diskFloor.freeBytes() < diskFloor.minFreeBytes) return 'DISK_FULL';
+          return dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes ?? diskFloor?.minFreeBytes);
+        },
+      },
     ]);
 
     // The audit API's reads (scope ReadAudit; slot visibility through services/slot-access.ts).
@@ -250,7 +273,7 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       listOrgs: () => storage.orgs.list(),
       rotateOrgKey: (org, rotation) =>
         rotateOrgKey({ storage, orgKeys, budget, audit, random, clock }, org, rotation),
-      rotateMasterKey: (newKey) => rotateMasterKey({ storage, master, audit, random, clock }, newKey),
+      rotateMasterKey: (newKey, rotation) => rotateMasterKey({ storage, master, audit, random, clock }, newKey, rotation),
       backup: (file) => engine.backup(file),
       readiness,
       async isReady() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { getAsset, isSea } from 'node:sea';
 import type { CliIo } from './cli/io';
@@ -38,6 +39,17 @@ const io: CliIo = {
   env: process.env,
   signal: controller.signal,
   version,
+  processLimits: () => {
+    try {
+      return readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return undefined; // not Linux: nothing to check
+    }
+  },
+  pid: process.pid,
+  onReload: (handler) => {
+    process.on('SIGHUP', handler);
+  },
 };
 // A getter, not a value: spreading or reading it early would extract the addon for every command.
 if (isSea()) Object.defineProperty(io, 'nativeBinding', { get: loadSeaBinding, enumerable: true });

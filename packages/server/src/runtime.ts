@@ -8,7 +8,7 @@ import type { OrgKeys } from './crypto/org-keys';
 import type { KeyBudget } from './ops/key-budget';
 import type { KeyGuard } from './ops/key-guard';
 import type { ReadinessCheck } from './ops/readiness';
-import type { MasterRotationReport } from './ops/master-key-rotation';
+import type { MasterRotationOptions, MasterRotationReport } from './ops/master-key-rotation';
 import type { OrgRotationOptions, OrgRotationReport } from './ops/org-key-rotation';
 import type { AdminService } from './services/admin-service';
 import type { AuthService } from './services/auth-service';
@@ -20,6 +20,7 @@ import type { FetchLike, JwksLimits } from './services/oidc/jwks';
 import type { TrustService } from './services/oidc/trust-service';
 import type { OrgRecord, Storage } from './storage/types';
 import type { FailureLimits } from './throttle/failure-limiter';
+import type { ThrottleReason } from './throttle/throttled-auth-service';
 
 export { openPgRuntime, openRuntime } from './compose';
 export { WrongMasterKeyError } from './crypto/master-key';
@@ -36,6 +37,14 @@ export interface SecurityOptions {
   authFailureLimits?: Partial<FailureLimits>;
   /** Called once when the server seals itself after a master key rotation elsewhere. */
   onSealed?: () => void;
+  /** Requests per second per token (`--token-rate`, default 1000; 0 = off). */
+  tokenRate?: number;
+  /** Told of every throttled request (metrics hook). */
+  onThrottled?: (reason: ThrottleReason) => void;
+  /** Audit writes are refused below this much free disk (default 64 MiB; 0 = off). */
+  auditMinFreeBytes?: number;
+  /** Free bytes on the database's file system (default: statfs, cached for a second). */
+  freeBytes?: () => number;
   /**
    * Re-reads the master key from where it came from (the key file; `undefined` when it can't,
    * e.g. a key given in the environment). After `keys rotate-master` elsewhere the server adopts
@@ -92,7 +101,7 @@ export interface OperatorRuntime {
   clock: Clock;
   listOrgs(): Promise<OrgRecord[]>;
   rotateOrgKey(org: string, options?: OrgRotationOptions): Promise<OrgRotationReport>;
-  rotateMasterKey(newKey: Uint8Array): Promise<MasterRotationReport>;
+  rotateMasterKey(newKey: Uint8Array, options?: MasterRotationOptions): Promise<MasterRotationReport>;
   /** A consistent copy of the store into `file` (mode 0600) while it serves. */
   backup(file: string): Promise<{ bytes: number }>;
   /** True while {@link OperatorRuntime.readiness} finds no cause. */

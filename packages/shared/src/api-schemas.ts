@@ -77,7 +77,8 @@ export const deleteSecretResponseSchema = z.object({});
  * Registry slot lookup (`GET /v1/ignite/registry-secrets?host=`), our extension
  * for the docker helper: every registry slot of the caller's org whose
  * normalised server address equals the normalised `host` (all of them without
- * `host`), with values. Scope: GetSecret.
+ * `host`), with values. Scope: GetSecret. Without `host` (docker's `list`) the password is
+ * always empty and the scope is ListSecrets (issue 13 item 5).
  */
 export const registrySecretsResponseSchema = z.object({
   secrets: z.array(

@@ -5,11 +5,35 @@ import type { AuditCheckpoint } from './audit-checkpoint';
 import { GENESIS_MAC, decodeHead, encodeHead, entryMac } from './audit-entry';
 import type { AuditEntry, AuditEntryInput, AuditHead } from './audit-entry';
 import { verifyAuditChain } from './audit-verify';
+import { keyForSeq } from './audit-key-history';
+import type { RetiredAuditKey } from './audit-key-history';
 import type { AuditVerifyResult } from './audit-verify';
 
 /** The audit log could not be appended to; the caller must fail closed. */
 export class AuditUnavailableError extends Error {
   override readonly name = 'AuditUnavailableError';
+
+  constructor(
+    message: string,
+    /** Seconds after which trying again may help (the disk floor), when known. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Seconds a caller refused for want of disk space is told to wait. */
+const DISK_RETRY_AFTER_S = 60;
+
+/**
+ * The free-space floor of the audit log: writes are refused while fewer than
+ * `minFreeBytes` are free, so the database is never driven into a full disk
+ * (where SQLite fails mid-write and every org gets 503 anyway).
+ */
+export interface DiskFloor {
+  /** Bytes free to this process on the database's file system (cheap: the caller caches). */
+  freeBytes(): number;
+  minFreeBytes: number;
 }
 
 /** Proof that an entry was appended in a transaction: its chain position. */
@@ -32,7 +56,10 @@ export interface AuditLog {
   appendInTransaction(tx: Tx, entry: AuditEntryInput): Promise<AuditReceipt>;
   /** Writes pending entries now and waits for every batch in flight (before closing the store). */
   flush(): Promise<void>;
-  /** Whether entries can be appended (the head is intact and matches the tail); for readiness. */
+  /**
+   * Whether entries can be appended (the head is intact and matches the tail); for readiness.
+   * The disk floor is readiness's own check (DISK_FULL), with the same floor.
+   */
   isAppendable(): Promise<boolean>;
   verify(): Promise<AuditVerifyResult>;
   /** MAC of entry `seq` (to compare with an anchor the operator recorded elsewhere). */
@@ -75,8 +102,12 @@ export interface AuditLogDeps {
   storage: Pick<Storage, 'audit' | 'write' | 'read'>;
   /** The 32-byte audit key (random, stored wrapped by the master key). */
   key: Uint8Array;
+  /** Keys of earlier chain segments (after `rotate-master --compromised`), for verify. */
+  history?: readonly RetiredAuditKey[];
   /** Defers the batch commit to the end of this event loop turn; `setImmediate` by default. */
   schedule?: (flush: () => void) => void;
+  /** Refuse appends below this much free disk (off when absent). */
+  diskFloor?: DiskFloor;
   /** Counts appended and failed entries (docs/contract.md#operating-it metrics); none by default. */
   observer?: AuditObserver;
 }
@@ -113,9 +144,17 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     return head;
   }
 
+  function checkDiskFloor(): void {
+    const floor = deps.diskFloor;
+    if (floor !== undefined && floor.freeBytes() < floor.minFreeBytes) {
+      throw new AuditUnavailableError('too little free disk space for the audit log', DISK_RETRY_AFTER_S);
+    }
+  }
+
   // Must run inside a write transaction. The head is re-read each time because
   // the admin CLI (or another server) appends to the same chain.
   async function appendLocked(tx: Tx, entries: readonly AuditEntryInput[]): Promise<number> {
+    checkDiskFloor();
     const head = await checkedHead(tx);
     let prev: Uint8Array = head.lastMac;
     let seq = head.count;
@@ -211,7 +250,13 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     },
     verify: () =>
       storage.read(async (tx) =>
-        verifyAuditChain(key, store.iterate(tx), await store.readHead(tx), await store.readCheckpoint(tx)),
+        verifyAuditChain(
+          key,
+          store.iterate(tx),
+          await store.readHead(tx),
+          await store.readCheckpoint(tx),
+          keyForSeq(deps.history ?? [], key),
+        ),
       ),
     macAt: (seq) => storage.read((tx) => store.macAt(tx, seq)),
     list: (filter) => storage.read((tx) => store.list(tx, filter)),

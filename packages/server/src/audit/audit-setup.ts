@@ -2,7 +2,8 @@ import type { RandomBytes } from '../crypto/aead';
 import type { MasterKey } from '../crypto/master-key';
 import type { MetaStore, Storage, Tx } from '../storage/types';
 import { createAuditLog, initialHead } from './audit-log';
-import type { AuditLog, AuditObserver } from './audit-log';
+import { AUDIT_KEY_HISTORY_META, AUDIT_KEY_HISTORY_PURPOSE, decodeKeyHistory } from './audit-key-history';
+import type { AuditLog, AuditObserver, DiskFloor } from './audit-log';
 
 /** Meta key of the audit key, stored wrapped by the master key (so it is re-wrapped by rotate-master). */
 export const AUDIT_KEY_META = 'audit_key';
@@ -11,7 +12,7 @@ export const AUDIT_KEY_PURPOSE = ['audit-key'] as const;
 
 /** What {@link openAuditLog} needs. */
 export interface OpenAuditLogDeps {
-  meta: Pick<MetaStore, 'putIfAbsent'>;
+  meta: Pick<MetaStore, 'putIfAbsent' | 'get'>;
   storage: Pick<Storage, 'audit' | 'write' | 'read'>;
   master: MasterKey;
   random: RandomBytes;
@@ -19,6 +20,7 @@ export interface OpenAuditLogDeps {
   /** Whether the store already holds orgs (a chain started late is said so in its first entry). */
   hasOrgs: (tx: Tx) => Promise<boolean>;
   schedule?: (flush: () => void) => void;
+  diskFloor?: DiskFloor;
   /** Counts appended and failed entries (docs/contract.md#operating-it metrics). */
   observer?: AuditObserver;
 }
@@ -34,10 +36,15 @@ export async function openAuditLog(deps: OpenAuditLogDeps): Promise<AuditLog> {
   const { master, random } = deps;
   const wrapped = await deps.meta.putIfAbsent(AUDIT_KEY_META, master.wrap(random(32), AUDIT_KEY_PURPOSE, random));
   const key = master.unwrap(wrapped, AUDIT_KEY_PURPOSE);
+  const wrappedHistory = await deps.meta.get(AUDIT_KEY_HISTORY_META);
+  const history =
+    wrappedHistory === undefined ? [] : decodeKeyHistory(master.unwrap(wrappedHistory, AUDIT_KEY_HISTORY_PURPOSE));
   const log = createAuditLog({
     storage: deps.storage,
     key,
+    history,
     ...(deps.schedule ? { schedule: deps.schedule } : {}),
+    ...(deps.diskFloor ? { diskFloor: deps.diskFloor } : {}),
     ...(deps.observer ? { observer: deps.observer } : {}),
   });
   const store = deps.storage.audit;

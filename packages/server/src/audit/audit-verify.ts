@@ -24,13 +24,16 @@ export type AuditVerifyResult =
  * Walks the chain in order and recomputes every MAC. Edits and reorders break
  * an entry's MAC; deletions leave a gap in `seq` or break the next MAC;
  * a cut tail leaves the log shorter than its head says (the head carries its
- * own MAC, so it can't be rewound without the audit key).
+ * own MAC, so it can't be rewound without the audit key). The head is always
+ * under the current key.
  */
 export async function verifyAuditChain(
   key: Uint8Array,
   entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>,
   storedHead: Uint8Array | undefined,
   storedCheckpoint?: Uint8Array,
+  /** The key of each entry when the chain has segments (after `rotate-master --compromised`); `key` otherwise. */
+  keyOf: (seq: number) => Uint8Array = () => key,
 ): Promise<AuditVerifyResult> {
   let prev: Uint8Array = GENESIS_MAC;
   let expected = 1;
@@ -50,7 +53,8 @@ export async function verifyAuditChain(
         ? { ok: false, firstBroken: expected, verified: expected - from, reason: `entry ${expected} is missing (deleted)` }
         : { ok: false, firstBroken: e.seq, verified: expected - from, reason: `entry ${e.seq} is out of order` };
     }
-    const mac = entryMac(key, prev, e.seq, e);
+    // A new segment's first entry chains from the old segment's last MAC: its anchor.
+    const mac = entryMac(keyOf(e.seq), prev, e.seq, e);
     if (!mac.equals(e.mac)) {
       return {
         ok: false,

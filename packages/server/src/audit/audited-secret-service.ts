@@ -8,11 +8,19 @@ import { capText } from './audit-entry';
 import type { AuditEntryInput } from './audit-entry';
 import { AuditUnavailableError } from './audit-log';
 import type { AuditLog } from './audit-log';
+import { createFailureAggregator, withRepeats } from './failure-aggregator';
+import type { FailureAggregator } from './failure-aggregator';
+import { addressKey } from '../throttle/address-key';
 
 /** The refusal when an audit entry can't be made durable: nothing is returned or written. */
-// Retry-After 1: the usual cause (the database unreachable or failing over) passes within seconds.
-export const auditUnavailable = () =>
-  new AppError('UNAVAILABLE', 'the audit log cannot be written, so the request was refused; nothing was changed', 1);
+// Retry-After 1: the usual cause (the database unreachable or failing over) passes within seconds;
+// a disk below the audit floor says its own (60 s).
+export const auditUnavailable = (cause?: unknown) =>
+  new AppError(
+    'UNAVAILABLE',
+    'the audit log cannot be written, so the request was refused; nothing was changed',
+    cause instanceof AuditUnavailableError && cause.retryAfterSeconds !== undefined ? cause.retryAfterSeconds : 1,
+  );
 
 /** The audit code of an outcome: `OK` or the gRPC code name (unexpected errors are INTERNAL). */
 export const codeOf = (err: unknown): string => (err instanceof AppError ? err.code : 'INTERNAL');
@@ -55,19 +63,22 @@ export function createSlotWriteAudit(
  * the call's entry is durable; when it can't be written the caller gets
  * UNAVAILABLE instead. Reads share one commit per event-loop turn (group
  * commit); writes carry their entry in their own transaction and bring back
- * its receipt.
+ * its receipt. Repeated identical failures (same token, call, slot, outcome
+ * and address) are aggregated into one entry per window, so a looping client
+ * can't fill the disk.
  */
 export function createAuditedSecretService(
   inner: SecretCore,
   audit: Pick<AuditLog, 'record'>,
   clock: Clock,
+  aggregator: FailureAggregator = createFailureAggregator(clock),
 ): SecretService {
   async function durably(entry: AuditEntryInput): Promise<void> {
     if (typeof __DODIL_BENCH_NO_AUDIT__ === 'boolean' && __DODIL_BENCH_NO_AUDIT__) return;
     try {
       await audit.record(entry);
-    } catch {
-      throw auditUnavailable();
+    } catch (err) {
+      throw auditUnavailable(err);
     }
   }
 
@@ -83,8 +94,11 @@ export function createAuditedSecretService(
       out = await run();
     } catch (err) {
       // The write's own entry could not be appended, so the write rolled back with it.
-      if (err instanceof AuditUnavailableError) throw auditUnavailable();
-      await durably({ ...entryOf(ctx, clock, action, slot), code: codeOf(err) });
+      if (err instanceof AuditUnavailableError) throw auditUnavailable(err);
+      const entry = { ...entryOf(ctx, clock, action, slot), code: codeOf(err) };
+      const key = [ctx.principal.tokenId, action, entry.slot ?? '-', entry.code, addressKey(ctx.clientAddress)].join('\0');
+      const decision = aggregator.admit(key);
+      if (decision.record) await durably({ ...entry, detail: capText(withRepeats(entry.detail, decision.repeated)) });
       throw err;
     }
     // A receipt means the entry committed with the write; a second one would double it.
@@ -105,9 +119,9 @@ export function createAuditedSecretService(
         'FindRegistrySecrets',
         undefined,
         () => read(inner.findRegistry(ctx, host)),
-        // Which values left the server: the names of every slot returned.
+        // Which values left the server: the names of every slot returned, never cut short.
         (found) => ({
-          slot: found.length === 0 ? undefined : capText(found.map((s) => s.metadata.name).join(',')),
+          slot: found.length === 0 ? undefined : found.map((s) => s.metadata.name).join(','),
           // The normalised key only: the raw string may carry a path or query the caller typed.
           detail: `host=${host === undefined ? '*' : (normaliseRegistryHost(host) ?? '(invalid)')}`,
         }),

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { weakKeyReason } from '../crypto/key-strength';
+import { checkKeyStrength } from './process-guards';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { ConfigError, ensureDataDir, resolveMasterKey } from '../config';
@@ -81,6 +84,9 @@ export async function openForAdmin(
     dev: values.dev ?? false,
     generateDev: false,
   });
+  // A weak key is refused for a store about to be created (an embedded one without its file yet).
+  const creating = database.engine === 'sqlite' && !existsSync(join(dataDir, DATABASE_FILE));
+  checkKeyStrength(weakKeyReason(key), creating, io.stderr);
   // A one-shot command needs no change feed: it holds no caches across requests.
   return openChosenRuntime(database, dataDir, { masterKey: key, nativeBinding: io.nativeBinding, watchChanges: false });
 }

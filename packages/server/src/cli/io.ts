@@ -14,6 +14,12 @@ export interface CliIo {
   nativeBinding?: unknown;
   /** Build information for `--version`. */
   version: string;
+  /** Text of `/proc/self/limits` (core dump check of `start`); `undefined` when unreadable. */
+  processLimits?: () => string | undefined;
+  /** This process's id (for messages naming `/proc/<pid>`). */
+  pid?: number;
+  /** Registers a handler for SIGHUP (`start` reloads its TLS certificate). */
+  onReload?: (handler: () => void) => void;
 }
 
 /** A subcommand: parsed argv in, exit code out. */

@@ -1,13 +1,24 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttp2Server } from 'node:http2';
+import { constants as h2constants, createServer as createHttp2Server } from 'node:http2';
 import type { Http2Session } from 'node:http2';
-import { createServer as createHttpsServer } from 'node:https';
+import { Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from './logger';
 import type { NodeHandlerFn, RpcDeps } from '../rpc/rpc-listener';
+
+/** The TLS certificate, key and protocol options of the listener. */
+export interface TlsSettings {
+  cert: Buffer;
+  key: Buffer;
+  /** Lowest protocol version accepted (default TLSv1.2). */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list (TLS 1.2 suites and TLS 1.3 `TLS_…` names); Node's default when absent. */
+  ciphers?: string;
+}
 
 /** What {@link listen} serves and where. */
 export interface ListenOptions {
@@ -15,13 +26,39 @@ export interface ListenOptions {
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
   host: string;
   port: number;
-  tls?: { cert: Buffer; key: Buffer };
+  tls?: TlsSettings;
   /**
    * Also serve dodil.ignite.v1.SecretService and gRPC reflection over gRPC,
    * gRPC-Web and Connect on the same port, calling these services.
    */
   rpc?: Omit<RpcDeps, 'shutdownSignal'>;
+  /** Connection and timeout limits (defaults: {@link DEFAULT_LISTEN_LIMITS}). */
+  limits?: Partial<ListenLimits>;
 }
+
+/**
+ * What one client can hold open. HTTP/1.1 gets Node's header and request
+ * timeouts; HTTP/2 gets the same by hand (Node has none for it), a stream cap
+ * per connection, and both share the connection cap.
+ */
+export interface ListenLimits {
+  /** Open connections at most (both protocols); more are closed on accept. */
+  maxConnections: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS of every HTTP/2 connection. */
+  maxConcurrentStreams: number;
+  /** Until a request's headers are in (HTTP/1.1), or an HTTP/2 connection's first stream opens. */
+  headersTimeoutMs: number;
+  /** Until a request's whole body is in; an HTTP/2 stream still sending then is cancelled. */
+  requestTimeoutMs: number;
+}
+
+/** The defaults of {@link ListenLimits}. */
+export const DEFAULT_LISTEN_LIMITS: ListenLimits = {
+  maxConnections: 4096,
+  maxConcurrentStreams: 100,
+  headersTimeoutMs: 60_000,
+  requestTimeoutMs: 60_000,
+};
 
 /** A listening server. */
 export interface Listening {
@@ -29,6 +66,21 @@ export interface Listening {
   url: string;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes. */
   close(graceMs?: number): Promise<void>;
+  /**
+   * Swaps the TLS certificate and options for new connections; open connections keep theirs
+   * and are not dropped (certificate renewal on SIGHUP). Throws, changing nothing, on a bad pair.
+   */
+  reloadTls(tls: TlsSettings): void;
+}
+
+/** Node's secure-context options for our TLS settings. */
+function secureOptions(tls: TlsSettings) {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    minVersion: tls.minVersion ?? 'TLSv1.2',
+    ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
+  } as const;
 }
 
 /** The first bytes of every HTTP/2 connection (RFC 9113 §3.4). */
@@ -159,19 +211,43 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     : restListener;
   const h1Handler = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
 
-  const h2 = createHttp2Server({}, (req, res) => listener(req, res));
+  const limits: ListenLimits = { ...DEFAULT_LISTEN_LIMITS, ...options.limits };
+  const h2 = createHttp2Server({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, (req, res) => {
+    // Answered before the body was read (a refusal never reads it): Node resets the stream
+    // with NO_ERROR, but the bytes that had arrived stay buffered, and a stream whose readable
+    // side was never consumed never emits 'close', so it (and everything the request held)
+    // would stay in memory. Drain it.
+    res.once('finish', () => {
+      if (!req.readableEnded) req.resume();
+    });
+    listener(req, res);
+  });
   h2.setTimeout(H2_IDLE_MS);
   const sessions = new Set<Http2Session>();
   h2.on('session', (session) => {
     sessions.add(session);
-    session.once('close', () => sessions.delete(session));
+    // A connection that never opens a stream is dropped, as HTTP/1.1 drops one that never sends headers.
+    const firstStream = setTimeout(() => session.destroy(), limits.headersTimeoutMs);
+    session.once('stream', () => clearTimeout(firstStream));
+    session.once('close', () => {
+      clearTimeout(firstStream);
+      sessions.delete(session);
+    });
+  });
+  h2.on('stream', (stream) => {
+    // A stream still sending its request when the time is up (a slow-loris body) is cancelled;
+    // one already answering (a reflection stream) is left alone.
+    const timer = setTimeout(() => {
+      if (!stream.closed && (!stream.headersSent || stream.writableFinished)) stream.close(h2constants.NGHTTP2_CANCEL);
+    }, limits.requestTimeoutMs);
+    stream.once('close', () => clearTimeout(timer));
   });
   const toH2 = (socket: Socket) => h2.emit('connection', socket);
 
   const sniffing = new Set<Socket>();
   let server: Server;
   if (options.tls) {
-    server = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2', 'http/1.1'] }, h1Handler);
+    server = createHttpsServer({ ...secureOptions(options.tls), ALPNProtocols: ['h2', 'http/1.1'] }, h1Handler);
     divert(server, 'secureConnection', (socket, h1) =>
       (socket as TLSSocket).alpnProtocol === 'h2' ? toH2(socket) : h1(),
     );
@@ -180,6 +256,9 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     divert(server, 'connection', (socket, h1) => sniffPreface(socket, sniffing, toH2, h1));
   }
 
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -191,6 +270,12 @@ export async function listen(options: ListenOptions): Promise<Listening> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
+    reloadTls(tls) {
+      if (!(server instanceof HttpsServer)) throw new Error('this listener does not serve TLS');
+      // createSecureContext throws on a mismatched pair or a bad cipher list before anything changes.
+      createSecureContext(secureOptions(tls));
+      server.setSecureContext(secureOptions(tls));
+    },
     close(graceMs = 10_000) {
       return new Promise<void>((resolve) => {
         // Open reflection streams end with UNAVAILABLE (rpc-listener); unary calls in flight finish.

@@ -15,6 +15,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { AUDIT_KEY_META, AUDIT_KEY_PURPOSE } from '../audit/audit-setup';
 import { verifyAuditChain } from '../audit/audit-verify';
+import { AUDIT_KEY_HISTORY_META, AUDIT_KEY_HISTORY_PURPOSE, decodeKeyHistory, keyForSeq } from '../audit/audit-key-history';
 import type { AuditVerifyResult } from '../audit/audit-verify';
 import { KEY_CHECK_META, MasterKey } from '../crypto/master-key';
 import { AppError } from '../errors/app-error';
@@ -143,10 +144,20 @@ export async function checkBackup(file: string, masterKey: Uint8Array, binding: 
     let audit: AuditVerifyResult = { ok: false, firstBroken: 1, verified: 0, reason: 'the audit key is missing' };
     if (wrappedAuditKey !== undefined) {
       const auditKey = master.unwrap(wrappedAuditKey, AUDIT_KEY_PURPOSE);
+      // Keys of earlier chain segments (rotate-master --compromised), if any.
+      const wrappedHistory = meta(AUDIT_KEY_HISTORY_META);
+      const history =
+        wrappedHistory === undefined ? [] : decodeKeyHistory(master.unwrap(wrappedHistory, AUDIT_KEY_HISTORY_PURPOSE));
       const conn = new SqliteConnection(db);
       const store = createSqliteAuditStore(conn);
       audit = await conn.transaction('DEFERRED', async (tx) =>
-        verifyAuditChain(auditKey, store.iterate(tx), await store.readHead(tx), await store.readCheckpoint(tx)),
+        verifyAuditChain(
+          auditKey,
+          store.iterate(tx),
+          await store.readHead(tx),
+          await store.readCheckpoint(tx),
+          keyForSeq(history, auditKey),
+        ),
       );
     }
     const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

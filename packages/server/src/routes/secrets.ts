@@ -36,7 +36,7 @@ export const registryQuerySchema = z.object({ host: z.string().optional() });
 
 /**
  * Our extension for the docker helper: registry slots matching a server
- * string, mounted at `/v1/ignite/registry-secrets` (scope GetSecret).
+ * string, mounted at `/v1/ignite/registry-secrets` (scope GetSecret; without `host`, metadata only and scope ListSecrets).
  */
 export function registrySecretRoutes(secrets: SecretService) {
   return new Hono<AppEnv>().get('/', zValidator('query', registryQuerySchema, validationHook), async (c) => {

@@ -1,6 +1,7 @@
 import { createContextKey } from '@connectrpc/connect';
 import type { ContextValues } from '@connectrpc/connect';
 import type { GrpcCodeName } from '@dodil/shared';
+import type { Principal } from '../services/context';
 
 /**
  * What the RPC listener learns about one call before any handler runs (from
@@ -14,6 +15,12 @@ export interface RpcCallInfo {
   org: string | undefined;
   /** Outcome code once a handler has finished. */
   code: GrpcCodeName | undefined;
+  /**
+   * The caller, authenticated by the listener from the headers before any
+   * body byte was read (SecretService calls); handlers use it rather than
+   * authenticating again.
+   */
+  principal?: Principal;
 }
 
 const callInfoKey = createContextKey<RpcCallInfo | undefined>(undefined, { description: 'dodil rpc call info' });

@@ -19,6 +19,8 @@ import type { Logger } from '../edge/logger';
 import { acceptRequestId } from '../edge/request-id';
 import { limitRequestBody } from './body-limit';
 import { withCallInfo } from './call-info';
+import { AppError } from '../errors/app-error';
+import { authenticateHeaders, authorizationOf, refusedBeforeBody } from './header-auth';
 import { sanitizePreHandlerAnswer } from './decode-errors';
 import { withSpecGrpcMessage } from './grpc-message';
 import type { RpcCallInfo } from './call-info';
@@ -27,6 +29,8 @@ import { reflectionV1, reflectionV1alpha } from './reflection-service';
 import { errorMappingInterceptor } from './rpc-errors';
 import { createSecretRpcService } from './secret-rpc-service';
 import type { SecretRpcDeps } from './secret-rpc-service';
+
+const SECRET_SERVICE_PREFIX = `/${SecretService.typeName}/`;
 
 /** A Node request listener for http and http2 servers (connect-node's NodeHandlerFn). */
 export type NodeHandlerFn = NonNullable<ConnectNodeAdapterOptions['fallback']>;
@@ -98,6 +102,14 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
     .service(ReflectionV1alpha, reflectionV1alpha(index), streams);
   const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
 
+  // As the error-mapping interceptor does: an unexpected failure's details go to the log only.
+  const asAppError = (error: unknown, requestId: string): AppError => {
+    if (error instanceof AppError) return error;
+    const e = error instanceof Error ? error : new Error(String(error));
+    deps.logger.error({ msg: 'unhandled error', requestId, error: e.name, detail: e.message });
+    return new AppError('INTERNAL', `internal error (request id ${requestId})`);
+  };
+
   return (req, res) => {
     const path = (req.url ?? '').split('?', 1)[0] ?? '';
     const handler = handlers.get(path);
@@ -139,7 +151,25 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
     // Unary bodies are capped as a whole; reflection streams per message (readMaxBytes).
     const unary = handler.method.methodKind === 'unary';
     if (unary) uReq = limitRequestBody(uReq, LIMITS.bodyBytes);
-    handler(uReq)
+    // SecretService calls are authenticated from the headers before any body byte is read or
+    // decoded (a bad body without a token is 401, and an unauthenticated stream holds nothing).
+    const secretCall = path.startsWith(SECRET_SERVICE_PREFIX);
+    const authenticated = secretCall
+      ? authenticateHeaders(deps.auth, authorizationOf(req), info.clientAddress, info.requestId)
+      : Promise.resolve(undefined);
+    authenticated
+      .then((outcome) => {
+        if (outcome?.ok === true) {
+          info.principal = outcome.principal;
+          info.org = outcome.principal.orgName;
+        } else if (outcome?.ok === false) {
+          const refusal = asAppError(outcome.error, info.requestId);
+          // Set first: the answer is ours, not a decoder's, so it is not reclassified below.
+          info.code = refusal.code;
+          uReq = refusedBeforeBody(uReq, refusal);
+        }
+        return handler(uReq);
+      })
       // Unary calls that failed before our handler ran: the decoder's text may quote input.
       // (Streams are reflection only, whose requests hold nothing secret; they pass untouched.)
       .then((uRes) => (info.code === undefined && unary ? sanitizePreHandlerAnswer(uRes) : uRes))

@@ -33,11 +33,11 @@ export interface SecretRpcDeps {
 export function createSecretRpcService(deps: SecretRpcDeps): ServiceImpl<typeof SecretService> {
   async function callContext(hctx: HandlerContext): Promise<CallContext> {
     const info = callInfoOf(hctx.values);
-    const principal = await deps.auth.authenticate(
-      hctx.requestHeader.get('authorization') ?? undefined,
-      info.clientAddress,
-      info.requestId,
-    );
+    // Our listener authenticated from the headers before reading the body; an in-process
+    // transport (unit tests) did not, so authenticate here then.
+    const principal =
+      info.principal ??
+      (await deps.auth.authenticate(hctx.requestHeader.get('authorization') ?? undefined, info.clientAddress, info.requestId));
     info.org = principal.orgName;
     return { principal, requestId: info.requestId, clientAddress: info.clientAddress };
   }

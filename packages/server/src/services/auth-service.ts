@@ -1,6 +1,7 @@
 import { isScope } from '@dodil/shared';
 import type { Scope } from '@dodil/shared';
 import { parseToken, tokenMatches } from '../crypto/api-token';
+import type { TokenBinding } from '../crypto/api-token';
 import { AppError } from '../errors/app-error';
 import type { OrgStore, TokenStore } from '../storage/types';
 import type { Clock } from './clock';
@@ -21,7 +22,22 @@ export interface AuthServiceDeps {
   orgs: Pick<OrgStore, 'getById'>;
   pepper: Uint8Array;
   clock: Clock;
+  /** The hash check (the real one by default; tests wrap it to see which steps ran). */
+  tokenMatches?: typeof tokenMatches;
 }
+
+/**
+ * What an unknown token id is checked against, so that it costs the same
+ * HMAC and comparison as a known id with a wrong secret: response time then
+ * says nothing about whether an id exists. It can never match (no HMAC output
+ * is 32 zero bytes in practice, and the result is ignored anyway).
+ */
+const DECOY: TokenBinding & { hash: Uint8Array } = {
+  orgId: '00000000-0000-0000-0000-000000000000',
+  scopes: ['CreateSecret', 'GetSecret', 'ListSecrets', 'DeleteSecret'],
+  expiresAtMs: undefined,
+  hash: new Uint8Array(32),
+};
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -71,6 +87,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   // write, here or by the admin CLI in another process, drops them all before the next request.
   // Saves the token row read and the HMAC on every call of a token seen before.
   const verified = new Map<string, Verified>();
+  const matches = deps.tokenMatches ?? tokenMatches;
 
   return {
     async authenticate(authorization) {
@@ -90,9 +107,10 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         verified.delete(bearer);
       }
       const record = await deps.tokens.get(parsed.id);
-      if (record === undefined || !tokenMatches(deps.pepper, parsed.id, parsed.secret, record, record.hash)) {
-        throw new AppError('UNAUTHENTICATED', 'unknown token');
-      }
+      // Both paths (unknown id; known id, wrong secret) run the same HMAC and comparison.
+      const against = record ?? DECOY;
+      const matched = matches(deps.pepper, parsed.id, parsed.secret, against, against.hash);
+      if (record === undefined || !matched) throw new AppError('UNAUTHENTICATED', 'unknown token');
       // Only a holder of the real token learns why it stopped working.
       if (record.revokedAtMs !== undefined) throw new AppError('UNAUTHENTICATED', 'token revoked');
       if (record.expiresAtMs !== undefined && deps.clock() >= record.expiresAtMs) {

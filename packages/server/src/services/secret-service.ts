@@ -37,7 +37,10 @@ export interface SecretService {
   get(ctx: CallContext, name: string): Promise<SlotWithValue>;
   list(ctx: CallContext, input: { pageSize?: number | undefined; pageToken: string }): Promise<SlotPage>;
   delete(ctx: CallContext, name: string): Promise<void>;
-  /** Registry slots whose normalised server address equals `host`'s (all without `host`). */
+  /**
+   * Registry slots whose normalised server address equals `host`'s (scope GetSecret); without
+   * `host`, every registry slot's address and username with an empty password (scope ListSecrets).
+   */
   findRegistry(ctx: CallContext, host: string | undefined): Promise<SlotWithValue[]>;
 }
 
@@ -105,6 +108,13 @@ const metadataOf = (r: Pick<SlotRecord, 'name' | 'type' | 'createdAtMs' | 'updat
   createdAtMs: r.createdAtMs,
   updatedAtMs: r.updatedAtMs,
 });
+
+/** A registry slot as the host-less lookup returns it: server address and username, no password. */
+function withoutPassword(slot: SlotWithValue): SlotWithValue {
+  if (!('registrySecret' in slot.value)) return slot;
+  const { username, serverAddress } = slot.value.registrySecret;
+  return { metadata: slot.metadata, value: { registrySecret: { username, password: '', serverAddress } } };
+}
 
 const typeWord = (t: SecretType) => (t === 'git_secret' ? 'git' : 'registry');
 
@@ -234,7 +244,10 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
     },
 
     async findRegistry(ctx, host) {
-      requireScope(ctx, 'GetSecret');
+      // Without a host this is docker's `list`: which registries have credentials and under
+      // which username. That is metadata (ListSecrets), so no password leaves: a GetSecret
+      // token can't dump every registry value with one call.
+      requireScope(ctx, host === undefined ? 'ListSecrets' : 'GetSecret');
       let key: string | undefined;
       if (host !== undefined) {
         key = normaliseRegistryHost(host);
@@ -251,7 +264,7 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
         if (sealedHost !== record.registryHost) {
           integrityFailure(ctx, record);
         }
-        out.push(slot);
+        out.push(host === undefined ? withoutPassword(slot) : slot);
       }
       return out;
     },

@@ -1,5 +1,5 @@
 import type { SecretType } from '@dodil/shared';
-import type { OrgKeyRecord, OrgRecord, SlotRecord } from './types';
+import type { OrgKeyRecord, OrgRecord, SlotRecord, TrustRecord } from './types';
 
 /** A row of `orgs`. */
 export interface OrgRow {
@@ -58,3 +58,64 @@ export const toSlotRecord = (row: SlotRow): SlotRecord => ({
   createdAtMs: row.created_at_ms,
   updatedAtMs: row.updated_at_ms,
 });
+
+/** A row of `oidc_trusts` (both engines use these column names). */
+export interface TrustRow {
+  id: string;
+  org_id: string;
+  name: string;
+  issuer: string;
+  jwks_url: string | null;
+  jwks_json: string | null;
+  audience: string;
+  claims: string;
+  scopes: string;
+  grants: string | null;
+  ttl_ms: number;
+  allow_reexchange: number;
+  created_at_ms: number;
+}
+
+/** The claim globs of a trust row: a JSON object of strings (anything else is dropped). */
+function claimsOf(text: string): Record<string, string> {
+  const parsed: unknown = JSON.parse(text);
+  const out: Record<string, string> = {};
+  if (typeof parsed === 'object' && parsed !== null) {
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
+
+/** A trust row as a record. */
+export const toTrustRecord = (row: TrustRow): TrustRecord => ({
+  id: row.id,
+  orgId: row.org_id,
+  name: row.name,
+  issuer: row.issuer,
+  jwksUrl: row.jwks_url ?? undefined,
+  jwksJson: row.jwks_json ?? undefined,
+  audience: row.audience,
+  claims: claimsOf(row.claims),
+  scopes: row.scopes === '' ? [] : row.scopes.split(','),
+  grants: row.grants === null ? undefined : row.grants.split(','),
+  ttlMs: row.ttl_ms,
+  allowReexchange: row.allow_reexchange === 1,
+  createdAtMs: row.created_at_ms,
+});
+
+/** A trust record as the column values both engines insert, in `oidc_trusts` column order. */
+export const trustColumns = (t: TrustRecord): unknown[] => [
+  t.id,
+  t.orgId,
+  t.name,
+  t.issuer,
+  t.jwksUrl ?? null,
+  t.jwksJson ?? null,
+  t.audience,
+  JSON.stringify(t.claims),
+  t.scopes.join(','),
+  t.grants === undefined ? null : t.grants.join(','),
+  t.ttlMs,
+  t.allowReexchange ? 1 : 0,
+  t.createdAtMs,
+];

@@ -2,10 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { runServerCli } from '../../src/cli/run';
 import type { CliIo } from '../../src/cli/io';
 import { openRuntime } from '../../src/runtime';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 import { join } from 'node:path';
 
-const KEY_B64 = Buffer.alloc(32, 3).toString('base64');
+const KEY_B64 = testKeyB64(3);
 
 function io(env: Record<string, string> = {}) {
   const out: string[] = [];
@@ -87,7 +87,7 @@ describe('dodil-server admin subcommands', () => {
   test('a wrong master key is refused with a clear message', async () => {
     const dir = tempDir();
     await runServerCli(['org', 'create', 'acme', '--data-dir', dir], io().io);
-    const run = io({ DODIL_MASTER_KEY: Buffer.alloc(32, 4).toString('base64') });
+    const run = io({ DODIL_MASTER_KEY: testKeyB64(4) });
     expect(await runServerCli(['org', 'create', 'other', '--data-dir', dir], run.io)).toBe(3);
     expect(run.err()).toMatch(/does not open this data directory/);
   });

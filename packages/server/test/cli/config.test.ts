@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, isLoopback, parseListen, resolveMasterKey } from '../../src/config';
 import { parseDuration } from '../../src/cli/duration';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 
-const KEY_B64 = Buffer.alloc(32, 9).toString('base64');
+const KEY_B64 = testKeyB64(9);
 
 describe('parseListen', () => {
   test.each([

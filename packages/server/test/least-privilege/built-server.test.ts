@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 import { provisionOrg, runServer, startServer } from '../support/server-process';
 import { startIdp } from './support/idp';
 
@@ -8,7 +8,7 @@ import { startIdp } from './support/idp';
 describe('least privilege in the built server', () => {
   test('trust create, exchange, refusal reason only in the log, tokens API', async () => {
     const dir = tempDir();
-    const env = { DODIL_DATA_DIR: dir, DODIL_MASTER_KEY: Buffer.alloc(32, 5).toString('base64') };
+    const env = { DODIL_DATA_DIR: dir, DODIL_MASTER_KEY: testKeyB64(5) };
     provisionOrg(env);
     const admin = runServer(['token', 'create', '--org', 'acme', '--scopes', 'GetSecret,ManageTokens'], env).stdout.trim();
     const idp = await startIdp();

@@ -77,7 +77,8 @@ describe('grants in the registry lookup', () => {
     const rest = DRIVERS.rest(w);
     await rest.create(bearer(admin), { name: 'ghcr-pull', value: registryValue('ghcr.io', 'a') });
     await rest.create(bearer(admin), { name: 'ghcr-other', value: registryValue('ghcr.io', 'b') });
-    const { token } = await w.runtime.admin.createToken({ org: 'acme', scopes: ['GetSecret'], slots: ['ghcr-pull'] });
+    // ListSecrets too: the lookup without host is metadata and needs it (issue 13 item 5).
+    const { token } = await w.runtime.admin.createToken({ org: 'acme', scopes: ['GetSecret', 'ListSecrets'], slots: ['ghcr-pull'] });
     const lookup = async (t: string, host?: string) =>
       w.call('GET', `/v1/ignite/registry-secrets${host === undefined ? '' : `?host=${host}`}`, { token: t });
     const granted = await lookup(token, 'ghcr.io');

@@ -3,9 +3,9 @@ import { describe, expect, test } from 'vitest';
 import { runServerCli } from '../../src/cli/run';
 import type { CliIo } from '../../src/cli/io';
 import { openRuntime } from '../../src/runtime';
-import { tempDir, testClock } from '../support/harness';
+import { tempDir, testClock, testKeyB64 } from '../support/harness';
 
-const KEY_B64 = Buffer.alloc(32, 3).toString('base64');
+const KEY_B64 = testKeyB64(3);
 
 function io() {
   const out: string[] = [];

@@ -4,10 +4,10 @@ import { describe, expect, test } from 'vitest';
 import { runServerCli } from '../../src/cli/run';
 import type { CliIo } from '../../src/cli/io';
 import { globMatches } from '../../src/services/oidc/claim-glob';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 import { makeKey, startIdp } from './support/idp';
 
-const KEY_B64 = Buffer.alloc(32, 3).toString('base64');
+const KEY_B64 = testKeyB64(3);
 
 function io() {
   const out: string[] = [];

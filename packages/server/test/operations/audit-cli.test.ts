@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { CliIo } from '../../src/cli/io';
 import { runServerCli } from '../../src/cli/run';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 
-const KEY_B64 = Buffer.alloc(32, 4).toString('base64');
+const KEY_B64 = testKeyB64(4);
 
 function io() {
   const out: string[] = [];

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { onTestFinished, expect, test } from 'vitest';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 import { parsePrometheusText, sampleSum } from '../support/prom-text';
 import { builtServer, provisionOrg, runServer, startServer } from '../support/server-process';
 
-const MASTER = Buffer.alloc(32, 9).toString('base64');
+const MASTER = testKeyB64(9);
 
 function follower(env: Record<string, string>, since: number) {
   const child = spawn(process.execPath, [builtServer(), 'audit', 'export', '--follow', '--since', String(since)], {

@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 import { provisionOrg, runServer, startServer } from '../support/server-process';
 
-const KEY = Buffer.alloc(32, 5).toString('base64');
+const KEY = testKeyB64(5);
 
 test('the built server runs as a user would: admin commands, start, the API over a real socket, SIGTERM', async () => {
   const dir = tempDir();

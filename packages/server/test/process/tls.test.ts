@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 import { startServer } from '../support/server-process';
 
-const KEY = Buffer.alloc(32, 6).toString('base64');
+const KEY = testKeyB64(6);
 
 function httpsGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { expect, test } from 'vitest';
-import { tempDir } from '../support/harness';
+import { tempDir, testKeyB64 } from '../support/harness';
 import { provisionOrg, startServer } from '../support/server-process';
 import { loadSecretProto, serviceCtor } from './support/drivers';
 import { PROTO_DIR } from './support/rpc-world';
@@ -9,7 +9,7 @@ import { PROTO_DIR } from './support/rpc-world';
 // The bundled server (`dodil-server start`) as a user runs it: gRPC with
 // reflection and Connect answer on the port the REST API uses.
 
-const KEY = Buffer.alloc(32, 9).toString('base64');
+const KEY = testKeyB64(9);
 
 test('the built server serves gRPC, reflection and Connect next to REST', async () => {
   const dir = tempDir();

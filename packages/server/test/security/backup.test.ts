@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { SCOPES } from '@dodil/shared';
 import type { SecretValue } from '@dodil/shared';
 import { openRuntime } from '../../src/runtime';
-import { TEST_MASTER_KEY, tempDir } from '../support/harness';
+import { TEST_MASTER_KEY, tempDir, testKeyB64 } from '../support/harness';
 import { cli, runBundle, servedWorld, serverBundle } from './support';
 
 let bundle: { file: string };
@@ -111,7 +111,7 @@ describe('backup and restore', () => {
     const busy = await cli(['restore', file, '--data-dir', occupied]);
     expect([busy.code, busy.stderr]).toEqual([1, expect.stringContaining('is not empty (notes.txt)')]);
 
-    const wrongKey = await cli(['restore', file, '--data-dir', tempDir()], { DODIL_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
+    const wrongKey = await cli(['restore', file, '--data-dir', tempDir()], { DODIL_MASTER_KEY: testKeyB64(1) });
     expect([wrongKey.code, wrongKey.stderr]).toEqual([1, expect.stringContaining('does not open')]);
 
     const damaged = join(dir, 'damaged.db');

@@ -6,7 +6,7 @@ import { SCOPES } from '@dodil/shared';
 import type { SecretValue } from '@dodil/shared';
 import { WrongMasterKeyError, openRuntime } from '../../src/runtime';
 import type { CallContext } from '../../src/services/context';
-import { TEST_MASTER_KEY, tempDir, testClock } from '../support/harness';
+import { TEST_MASTER_KEY, tempDir, testClock, testKey } from '../support/harness';
 import { cli, runBundle, seededRandom, servedWorld, serverBundle } from './support';
 
 let bundle: { file: string };
@@ -143,7 +143,7 @@ describe('master key rotation', () => {
     try {
       expect(await w.put('gh', git('MASTER-ROTATION-VALUE'))).toBe(200);
       expect((await w.get('gh')).status).toBe(200);
-      const newKey = Buffer.alloc(32, 9);
+      const newKey = Buffer.from(testKey(9));
       const keyFile = join(w.dir, 'new.key');
       writeFileSync(keyFile, newKey.toString('base64'), { mode: 0o600 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,19 @@ import { withRequestMetrics } from '../../src/metrics/access-metrics';
 import type { ServerMetrics } from '../../src/metrics/metrics';
 import { openApiMismatch } from './openapi-check';
 
+/**
+ * A fixed, random-looking 32-byte key for tests (a hash of the seed): the
+ * server refuses obviously weak master keys (32 equal bytes…) for new stores.
+ */
+export function testKey(seed: number): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(`dodil-test-key-${seed}`).digest());
+}
+
+/** testKey as DODIL_MASTER_KEY wants it (base64). */
+export const testKeyB64 = (seed: number): string => Buffer.from(testKey(seed)).toString('base64');
+
 /** A fixed test master key (tests only). */
-export const TEST_MASTER_KEY = new Uint8Array(32).fill(7);
+export const TEST_MASTER_KEY = testKey(7);
 
 /** A temp dir removed when the test ends. */
 export function tempDir(prefix = 'dodil-test-'): string {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import type { Install } from './binaries';
+import { testKeyB64 } from '../../support/harness';
 
 /** A fixed master key: the tests are about the executables, not about key generation. */
-export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+export const MASTER_KEY = testKeyB64(7);
 
 /** One test's world: its own home, data dir and addon cache, removed when the test ends. */
 export interface World {

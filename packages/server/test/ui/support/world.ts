@@ -1,10 +1,10 @@
 import { ALL_SCOPES } from '@dodil/shared';
 import { expect } from 'vitest';
-import { tempDir } from '../../support/harness';
+import { tempDir, testKeyB64 } from '../../support/harness';
 import { runServer, startServer } from '../../support/server-process';
 import type { ServerProcess } from '../../support/server-process';
 
-const KEY = Buffer.alloc(32, 9).toString('base64');
+const KEY = testKeyB64(9);
 
 /** A built server on 127.0.0.1 with org `acme`, an all-scope token, and helpers. */
 export interface ConsoleWorld {
