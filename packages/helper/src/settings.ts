@@ -42,6 +42,7 @@ export function resolveSettings(
     [config.token, 'config'],
   ) ?? [undefined, 'none'];
   checkUrl(url, urlSource);
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they may not reach a header
   if (token !== undefined && /[\s\0-\x1f\x7f]/.test(token)) {
     throw usageError(`the token from ${tokenSource === 'flag' ? '--token' : tokenSource === 'env' ? 'DODIL_TOKEN' : path} contains spaces or control characters`);
   }

@@ -57,7 +57,7 @@ export function createApp(deps: AppDeps) {
         clientAddressOf: deps.clientAddressOf ?? socketClientAddress,
         accessLog: createAccessLog(deps.logger, deps.now ?? (() => performance.now())),
         auth: deps.auth,
-        limitBody: bodyLimit({
+        limitBody: bodyLimit<AppEnv>({
           maxSize: LIMITS.bodyBytes,
           onError: (c) => errorResponse(c, bodyTooLarge(LIMITS.bodyBytes), 413),
         }),

@@ -100,7 +100,7 @@ export function dockerShadows(env: Readonly<Record<string, string | undefined>>,
   }
   const store = typeof docker.credsStore === 'string' ? docker.credsStore : undefined;
   const hasOurs = keys.some((k) => helpers[k] === 'dodil');
-  let dropIn = false;
+  let dropIn: boolean;
   try {
     dropIn = dropInInPlace(containersDropInPath(env));
   } catch {

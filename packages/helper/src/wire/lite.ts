@@ -86,6 +86,7 @@ export const liteValidators: WireValidators = {
     if (typeof code !== 'number' || !Number.isSafeInteger(code) || typeof message !== 'string') return undefined;
     const details = data.details === undefined ? [] : data.details;
     if (!Array.isArray(details)) return undefined;
-    return { code, message, details: [...details] };
+    const items: readonly unknown[] = details;
+    return { code, message, details: [...items] };
   },
 };

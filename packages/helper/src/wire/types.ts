@@ -36,11 +36,12 @@ export interface RegistrySecretsResponse {
  * cost more than the rest of the program). A property test keeps them equal.
  */
 export interface WireValidators {
-  getSecret(data: unknown): GetSecretResponse;
-  createSecret(data: unknown): CreateSecretResponse;
-  listSecrets(data: unknown): ListSecretsResponse;
-  deleteSecret(data: unknown): void;
-  registrySecrets(data: unknown): RegistrySecretsResponse;
+  // Function properties, not methods: the API client hands them on detached.
+  getSecret: (data: unknown) => GetSecretResponse;
+  createSecret: (data: unknown) => CreateSecretResponse;
+  listSecrets: (data: unknown) => ListSecretsResponse;
+  deleteSecret: (data: unknown) => void;
+  registrySecrets: (data: unknown) => RegistrySecretsResponse;
   /** The error body, or `undefined` when the data is not one. */
-  errorBody(data: unknown): ErrorBody | undefined;
+  errorBody: (data: unknown) => ErrorBody | undefined;
 }

@@ -86,7 +86,7 @@ describe('podman, buildah and skopeo through `dodil setup docker`', { timeout: 3
     await reg.changePassword('pw-2');
     const login = t.podman(['login', '--tls-verify=false', '-u', 'alice', '--password-stdin', reg.host], 'pw-2\n');
     expect(login.stdout).toContain('Login Succeeded');
-    const slot = JSON.parse(dodil(['ignite', 'secret', 'get', 'reg', '-o', 'json']).stdout);
+    const slot = JSON.parse(dodil(['ignite', 'secret', 'get', 'reg', '-o', 'json']).stdout) as { value: unknown };
     expect(slot.value).toEqual({ registrySecret: { username: 'alice', password: 'pw-2', serverAddress: reg.host } });
     // ... and leaves no plain-text copy in the tmpfs auth file
     const runtimeAuth = join(runtimeDir, 'containers', 'auth.json');
@@ -159,7 +159,8 @@ describe('podman, buildah and skopeo through `dodil setup docker`', { timeout: 3
     await reg.changePassword('pw-2');
     const login = t.podman(['login', '--tls-verify=false', '-u', 'alice', '--password-stdin', reg.host], 'pw-2\n');
     expect(login.stdout).toContain('Login Succeeded');
-    expect(JSON.parse(root(['ignite', 'secret', 'get', 'reg', '-o', 'json']).stdout).value.registrySecret.password).toBe('pw-2');
+    const slot = JSON.parse(root(['ignite', 'secret', 'get', 'reg', '-o', 'json']).stdout) as { value: { registrySecret: { password: unknown } } };
+    expect(slot.value.registrySecret.password).toBe('pw-2');
     t.podman(['logout', reg.host]);
     expect(root(['ignite', 'secret', 'get', 'reg']).code).toBe(0);
 

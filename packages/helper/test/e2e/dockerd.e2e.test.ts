@@ -50,7 +50,7 @@ async function startDockerd(dir: string): Promise<string> {
 describe('docker pull through a real Docker daemon', { timeout: 300_000 }, () => {
   it.each(['credsStore', 'credHelpers'] as const)('%s: pull, password change fails the pull, slot rotation fixes it with no client change', async (mode) => {
     const w = await world();
-    let reg = await registryProcess(w.dir, 'pw-1');
+    const reg = await registryProcess(w.dir, 'pw-1');
     const host = reg.host;
     w.dodil(['ignite', 'secret', 'create', 'reg', '--type', 'registry', '--username', 'alice', '--password-stdin', '--server-address', host], 'pw-1');
     layout(w.dir);
@@ -70,7 +70,8 @@ describe('docker pull through a real Docker daemon', { timeout: 300_000 }, () =>
 
     // the registry password changes: the slot's old value fails (the daemon asks the registry again)
     await stopProcess(reg.proc.child);
-    reg = await registryProcess(w.dir, 'pw-2', Number(host.split(':')[1]));
+    // same port, new password; the harness stops it when the test ends
+    await registryProcess(w.dir, 'pw-2', Number(host.split(':')[1]));
     const failed = pull();
     expect(failed.code).not.toBe(0);
     expect(failed.stderr).toMatch(/unauthorized|authentication required|no basic auth credentials/);

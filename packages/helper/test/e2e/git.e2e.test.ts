@@ -89,7 +89,7 @@ describe('git clone through the dodil helper', { timeout: 120_000 }, () => {
     expect(clone.stderr).toContain('slot "gh-clone" was left unchanged on the server');
     const after = w.dodil(['ignite', 'secret', 'get', 'gh-clone', '-o', 'json']);
     expect(after.code).toBe(0);
-    expect(JSON.parse(after.stdout).value).toEqual({ gitSecret: { username: 'alice', token: 'wrong' } });
+    expect((JSON.parse(after.stdout) as { value: unknown }).value).toEqual({ gitSecret: { username: 'alice', token: 'wrong' } });
   });
 
   it('credential.helper=store configured before `dodil setup git`: a rotation still reaches git (issue 17, set-up 1)', async () => {

@@ -58,7 +58,8 @@ export function freePort(): Promise<number> {
 /** A process we started, with everything it printed so far. */
 export interface Started {
   child: ChildProcess;
-  output(): string;
+  // A function property, not a method: callers destructure it.
+  output: () => string;
 }
 
 /**

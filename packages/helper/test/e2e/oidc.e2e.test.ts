@@ -200,13 +200,14 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
     const direct = await run(join(w.bin, 'docker-credential-dodil'), ['get'], env, reg);
     expect(direct.stderr).toBe('');
     expect(JSON.parse(direct.stdout)).toEqual({ ServerURL: reg, Username: 'alice', Secret: 'reg-pw' });
-    // …and a real OCI client through credHelpers. (`docker manifest inspect` against this plain-http
-    // 127.0.0.1 registry answers "no such manifest" on this machine even with the pre-existing
-    // credsStore test in registry.e2e.test.ts, which fails the same way; skopeo stands in.)
+    // …and real OCI clients through credHelpers: skopeo, then the docker CLI (a cached token: one exchange).
     const inspect = await run('skopeo', ['--policy', join(w.dir, 'policy.json'), '--registries-conf', join(w.dir, 'registries.conf'), 'inspect', '--tls-verify=false', `docker://${reg}/e2e/tiny:1`], env);
     expect(inspect.stderr).toBe('');
     expect(inspect.code).toBe(0);
-    expect(JSON.parse(inspect.stdout).Name).toBe(`${reg}/e2e/tiny`);
+    expect((JSON.parse(inspect.stdout) as { Name: unknown }).Name).toBe(`${reg}/e2e/tiny`);
+    const manifest = await run('docker', ['manifest', 'inspect', '--insecure', `${reg}/e2e/tiny:1`], env);
+    expect(manifest.stderr).toBe('');
+    expect((JSON.parse(manifest.stdout) as { schemaVersion: unknown }).schemaVersion).toBe(2);
     expect(seen[0]).toBe('dodil-e2e');
     expect(exchanges(w.server)).toBe(1);
   });

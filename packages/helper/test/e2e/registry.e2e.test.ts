@@ -27,7 +27,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     expect(push.code).toBe(0);
     const inspect = skopeo(w.dir, w.env, ['inspect', '--tls-verify=false', `docker://${reg}/e2e/tiny:1`]);
     expect(inspect.code).toBe(0);
-    expect(JSON.parse(inspect.stdout).Digest).toBe(digest);
+    expect((JSON.parse(inspect.stdout) as { Digest: unknown }).Digest).toBe(digest);
 
     const list = sh('docker-credential-dodil', ['list'], w.env, { input: 'unused' });
     expect(JSON.parse(list.stdout)).toEqual({ [reg]: 'alice' });
@@ -44,7 +44,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     dockerConfig(w.env, { credsStore: 'dodil' });
     const manifest = sh('docker', ['manifest', 'inspect', '--insecure', `${reg}/e2e/tiny:1`], w.env);
     expect(manifest.stderr).toBe('');
-    expect(JSON.parse(manifest.stdout).schemaVersion).toBe(2);
+    expect((JSON.parse(manifest.stdout) as { schemaVersion: unknown }).schemaVersion).toBe(2);
   });
 
   it('docker login -u … --password-stdin rotates the mapped slot, keeping its server address', async () => {
@@ -56,7 +56,10 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     const login = sh('docker', ['login', reg, '-u', 'alice', '--password-stdin'], w.env, { input: 'new-pw\n' });
     expect(login.stdout).toContain('Login Succeeded');
     expect(login.stderr).toContain(`dodil: rotated registry slot "reg" for ${reg}`);
-    const slot = JSON.parse(w.dodil(['ignite', 'secret', 'get', 'reg', '-o', 'json']).stdout);
+    const slot = JSON.parse(w.dodil(['ignite', 'secret', 'get', 'reg', '-o', 'json']).stdout) as {
+      value: unknown;
+      metadata: { createdAtMs: string; updatedAtMs: string };
+    };
     expect(slot.value).toEqual({ registrySecret: { username: 'alice', password: 'new-pw', serverAddress: reg } });
     expect(Number(slot.metadata.updatedAtMs)).toBeGreaterThan(Number(slot.metadata.createdAtMs) - 1);
 
@@ -85,7 +88,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     expect(skopeo(w.dir, w.env, ['copy', '-q', '--dest-tls-verify=false', `oci:${join(w.dir, 'layout')}:1`, `docker://${reg}/pub/tiny:1`]).code).toBe(0);
     const inspect = skopeo(w.dir, w.env, ['inspect', '--tls-verify=false', `docker://${reg}/pub/tiny:1`]);
     expect(inspect.code).toBe(0);
-    expect(JSON.parse(inspect.stdout).Digest).toBe(digest);
+    expect((JSON.parse(inspect.stdout) as { Digest: unknown }).Digest).toBe(digest);
     dockerConfig(w.env, { credsStore: 'dodil' });
     expect(sh('docker', ['manifest', 'inspect', '--insecure', `${reg}/pub/tiny:1`], w.env).code).toBe(0);
   });
@@ -123,7 +126,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     }
     // `dodil setup docker docker.io` writes both keys the clients look up
     w.dodil(['setup', 'docker', 'docker.io', '--slot', 'hub']);
-    expect(JSON.parse(readFileSync(join(w.env.DOCKER_CONFIG ?? '', 'config.json'), 'utf8')).credHelpers).toEqual({
+    expect((JSON.parse(readFileSync(join(w.env.DOCKER_CONFIG ?? '', 'config.json'), 'utf8')) as { credHelpers: unknown }).credHelpers).toEqual({
       'https://index.docker.io/v1/': 'dodil',
       'docker.io': 'dodil',
     });

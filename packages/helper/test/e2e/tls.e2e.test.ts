@@ -60,7 +60,7 @@ describe('a private CA (--ca-file / DODIL_CA_FILE)', { timeout: 120_000 }, () =>
     // login saves the CA, so git and docker (which start the helpers without our flags) trust it
     const login = dodil(['login', '--url', server.url, '--ca-file', pki.ca, '--token-stdin'], { ...env, DODIL_URL: '', DODIL_TOKEN: '' }, server.devToken);
     expect(login.code).toBe(0);
-    expect(JSON.parse(readFileSync(env.DODIL_CONFIG ?? '', 'utf8')).caFile).toBe(pki.ca);
+    expect((JSON.parse(readFileSync(env.DODIL_CONFIG ?? '', 'utf8')) as { caFile: unknown }).caFile).toBe(pki.ca);
     const fromConfig = { ...env, DODIL_URL: '', DODIL_TOKEN: '' };
     expect(sh('docker-credential-dodil', ['get'], fromConfig, { input: 'r.example' }).code).toBe(0);
     const fill = sh('git', ['-c', 'credential.helper=dodil --slot gh', 'credential', 'fill'], fromConfig, { input: 'url=https://git.example.com/x.git\n\n' });

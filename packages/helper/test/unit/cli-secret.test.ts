@@ -13,7 +13,7 @@ describe('dodil ignite secret', () => {
     expect(s.slots.get('gh')?.value).toEqual({ gitSecret: { username: 'alice', token: 'tok-2' } });
 
     r = await runWith(['ignite', 'secret', 'get', 'gh'], { env: s.env });
-    expect(r.stdout).toMatch(/^NAME     gh\nTYPE     git\nCREATED  2023-11-14T22:13:21Z\nUPDATED  2023-11-14T22:13:22Z\nUSERNAME alice\nTOKEN    tok-2\n$/);
+    expect(r.stdout).toMatch(/^NAME {5}gh\nTYPE {5}git\nCREATED {2}2023-11-14T22:13:21Z\nUPDATED {2}2023-11-14T22:13:22Z\nUSERNAME alice\nTOKEN {4}tok-2\n$/);
     r = await runWith(['ignite', 'secret', 'get', 'gh', '-o', 'json'], { env: s.env });
     expect(JSON.parse(r.stdout)).toEqual(s.slots.get('gh'));
 
@@ -53,7 +53,7 @@ describe('dodil ignite secret', () => {
       { stdin: key, env: s.env },
     );
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).metadata).toMatchObject({ name: 'gcr', type: 'registry_secret' });
+    expect((JSON.parse(r.stdout) as { metadata: unknown }).metadata).toMatchObject({ name: 'gcr', type: 'registry_secret' });
     expect(s.slots.get('gcr')?.value).toEqual({ registrySecret: { username: '_json_key', password: key.slice(0, -1), serverAddress: 'gcr.io' } });
   });
 
@@ -69,7 +69,7 @@ describe('dodil ignite secret', () => {
     const s = await api({ pageSize: 2 });
     for (const n of ['e', 'b', 'a', 'd', 'c']) s.slots.set(n, { metadata: meta(n, 'git_secret'), value: {} });
     const r = await runWith(['ignite', 'secret', 'list', '-o', 'json'], { env: s.env });
-    expect(JSON.parse(r.stdout).secrets.map((m: { name: string }) => m.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect((JSON.parse(r.stdout) as { secrets: Array<{ name: string }> }).secrets.map((m) => m.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(s.requests.filter((q) => q.url.startsWith('/v1/ignite/secrets?'))).toHaveLength(3);
   });
 

@@ -152,7 +152,8 @@ describe('docker helper store / erase / list / version', () => {
     const { transport, requests } = server();
     const r = await docker(['store'], '{"ServerURL":"https://index.docker.io/v1/","Username":"u","Secret":"s"}', env({ 'docker.io': 'new-hub' }), transport);
     expect(r.code).toBe(0);
-    expect(JSON.parse(requests.find((q) => q.method === 'POST')?.body ?? '').value.registrySecret.serverAddress).toBe('');
+    const body = JSON.parse(requests.find((q) => q.method === 'POST')?.body ?? '') as { value: { registrySecret: { serverAddress: unknown } } };
+    expect(body.value.registrySecret.serverAddress).toBe('');
   });
 
   it('store without a mapping fails and says how to create the slot', async () => {

@@ -24,7 +24,7 @@ describe('dodil resolve', () => {
     writeFileSync(join(w.dir, '.git-credentials'), 'https://alice:SECRETPW@git.example.com\nhttps://x:y@elsewhere.example\n');
     let r = await runWith(['resolve', 'https://git.example.com/acme/x.git', '-o', 'json'], { env: w.env, transport: slots });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).shadows).toEqual([
+    expect((JSON.parse(r.stdout) as { shadows: unknown }).shadows).toEqual([
       { what: 'git credential.helper "store" (global) is asked before the slot', fix: 'dodil setup git --url https://git.example.com --slot gh' },
       {
         what: `${join(w.dir, '.git-credentials')} holds a stored password for https://alice@git.example.com (git's store helper answers it first)`,
@@ -40,7 +40,7 @@ describe('dodil resolve', () => {
     w.git('config', '--global', '--unset', 'credential.https://git.example.com.username');
     await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
     r = await runWith(['resolve', 'https://git.example.com/acme/x.git', '-o', 'json'], { env: w.env, transport: slots });
-    expect(JSON.parse(r.stdout).shadows).toEqual([]);
+    expect((JSON.parse(r.stdout) as { shadows: unknown }).shadows).toEqual([]);
     // a mapping that git never reaches: no dodil helper configured
     writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { git: [{ url: 'https://m.example', slot: 'gh' }] } }));
     r = await runWith(['resolve', 'https://m.example/x.git'], { env: w.env, transport: slots });
@@ -62,7 +62,7 @@ describe('dodil resolve', () => {
     expect(r.stdout).toContain(`  shadow: ${dockerFile}: credsStore "dodil" is ignored by podman, buildah and skopeo; they never ask the slot\n  fix:    dodil setup docker ghcr.io --slot reg\n`);
     await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix'], { env: w.env, transport: slots });
     r = await runWith(['resolve', 'ghcr.io', '-o', 'json'], { env: w.env, transport: slots });
-    expect(JSON.parse(r.stdout).shadows).toEqual([]);
+    expect((JSON.parse(r.stdout) as { shadows: unknown }).shadows).toEqual([]);
   });
 
   it('git: a client-config mapping, and a path mapping that needs useHttpPath', async () => {
@@ -91,7 +91,7 @@ describe('dodil resolve', () => {
   });
 
   it.each([
-    ['https://index.docker.io/v1/', 0, /slot:   hub/],
+    ['https://index.docker.io/v1/', 0, /slot: {3}hub/],
     ['registry-1.docker.io', 0, /only registry slot whose server address is docker\.io/],
     ['quay.io', 5, /several registry slots match: q1, q2/],
     ['nothing.example', 5, /credentials not found/],
@@ -107,6 +107,6 @@ describe('dodil resolve', () => {
     writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { docker: { 'ghcr.io': 'reg' } } }));
     const r = await runWith(['resolve', '--docker', 'https://ghcr.io/'], { env: w.env, transport: slots });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/docker ghcr.io\n  slot:   reg\n  why:    mapping in .*\n  server: slot exists \(type registry\)/);
+    expect(r.stdout).toMatch(/docker ghcr.io\n {2}slot: {3}reg\n {2}why: {4}mapping in .*\n {2}server: slot exists \(type registry\)/);
   });
 });

@@ -38,7 +38,7 @@ describe('dodil setup git', () => {
     w.git('config', '--global', '--add', 'credential.helper', 'store');
     w.git('config', '--global', '--add', key, 'dodil --slot gh');
     const r = await runWith(['setup', 'git', '--url', 'https://h.example', '--slot', 'gh'], { env: w.env, transport: slots });
-    expect(r.stdout).toMatch(/: replaced\n  replaced for this URL: helper "store"/);
+    expect(r.stdout).toMatch(/: replaced\n {2}replaced for this URL: helper "store"/);
     expect(w.git('config', '--global', '--get-all', key)).toBe('\ndodil --slot gh\n');
     // git's own answer: only dodil is asked for that URL
     expect(w.git('config', '--get-urlmatch', 'credential.helper', 'https://h.example/x.git')).toBe('dodil --slot gh\n');
@@ -101,7 +101,7 @@ describe('dodil setup docker', () => {
       credHelpers: { 'gcr.io': 'gcloud', 'ghcr.io': 'dodil' },
     });
     expect(statSync(dockerFile).mode & 0o777).toBe(0o640);
-    expect(JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')).mappings.docker).toEqual({ 'ghcr.io': 'reg' });
+    expect((JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')) as { mappings: { docker: unknown } }).mappings.docker).toEqual({ 'ghcr.io': 'reg' });
     expect(statSync(w.env.DODIL_CONFIG).mode & 0o777).toBe(0o600);
 
     const before = readFileSync(dockerFile, 'utf8');
@@ -115,9 +115,9 @@ describe('dodil setup docker', () => {
     const r = await runWith(['setup', 'docker', 'docker.io', '--slot', 'hub', '-o', 'json'], { env: w.env, transport: slots });
     expect(r.code).toBe(0);
     const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
-    expect(JSON.parse(readFileSync(dockerFile, 'utf8')).credHelpers).toEqual({ 'https://index.docker.io/v1/': 'dodil', 'docker.io': 'dodil' });
+    expect((JSON.parse(readFileSync(dockerFile, 'utf8')) as { credHelpers: unknown }).credHelpers).toEqual({ 'https://index.docker.io/v1/': 'dodil', 'docker.io': 'dodil' });
     expect(statSync(dockerFile).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(r.stdout).changes.map((c: { change: string }) => c.change)).toEqual(['added', 'added', 'added', 'added']);
+    expect((JSON.parse(r.stdout) as { changes: Array<{ change: string }> }).changes.map((c) => c.change)).toEqual(['added', 'added', 'added', 'added']);
     expect(r.stderr).toMatch(/slot hub does not exist yet; create it with: dodil ignite secret create hub --type registry --username USER --password-stdin\n/);
   });
 
@@ -149,14 +149,14 @@ describe('dodil setup docker', () => {
 
     r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix', '-o', 'json'], { env, transport: slots });
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout);
+    const out = JSON.parse(r.stdout) as { storedLogins: unknown[]; backups: string[] };
     expect(out.storedLogins).toHaveLength(3);
     expect(out.backups).toHaveLength(3);
     expect(JSON.parse(readFileSync(runtime, 'utf8'))).toEqual({ auths: { 'quay.io': { auth: 'eDp5' } } });
     expect(JSON.parse(readFileSync(persistent, 'utf8'))).toEqual({ auths: {} });
-    expect(JSON.parse(readFileSync(dockerFile, 'utf8')).auths).toEqual({});
+    expect((JSON.parse(readFileSync(dockerFile, 'utf8')) as { auths: unknown }).auths).toEqual({});
     // the backup is the file as it was, private
-    const runtimeBackup = out.backups.find((b: string) => b.startsWith(`${runtime}.dodil-backup-`));
+    const runtimeBackup = out.backups.find((b) => b.startsWith(`${runtime}.dodil-backup-`)) ?? '';
     expect(readFileSync(runtimeBackup, 'utf8')).toBe(runtimeText);
     expect(statSync(runtimeBackup).mode & 0o777).toBe(0o600);
     r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env, transport: slots });
@@ -168,7 +168,7 @@ describe('dodil setup docker', () => {
     writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { docker: { 'https://quay.io': 'old', 'ghcr.io': 'keep' } } }));
     const r = await runWith(['setup', 'docker', 'quay.io:443', '--slot', 'q1'], { env: w.env, transport: slots });
     expect(r.stdout).toMatch(/mappings.docker\["quay.io"\] = "q1": changed/);
-    expect(JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')).mappings.docker).toEqual({ 'ghcr.io': 'keep', 'quay.io': 'q1' });
+    expect((JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')) as { mappings: { docker: unknown } }).mappings.docker).toEqual({ 'ghcr.io': 'keep', 'quay.io': 'q1' });
   });
 
   it('warns about a git slot', async () => {

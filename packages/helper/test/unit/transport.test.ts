@@ -78,7 +78,7 @@ describe('nodeTransport', () => {
     const s = await fakeServer((r) => ({ status: 201, json: { echo: r } }));
     const res = await nodeTransport(req(`${s.url}/v1/x?host=a%2Fb`, { method: 'POST', body: '{"é":1}', headers: { authorization: 'Bearer t', 'content-type': 'application/json' } }));
     expect(res.status).toBe(201);
-    expect(JSON.parse(res.body).echo).toEqual({ method: 'POST', url: '/v1/x?host=a%2Fb', authorization: 'Bearer t', body: '{"é":1}' });
+    expect((JSON.parse(res.body) as { echo: unknown }).echo).toEqual({ method: 'POST', url: '/v1/x?host=a%2Fb', authorization: 'Bearer t', body: '{"é":1}' });
   });
 
   it('reads a chunked answer from a server that streams', async () => {

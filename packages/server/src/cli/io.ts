@@ -1,9 +1,12 @@
 import type { Env } from '../config';
 
-/** What a server subcommand may touch; main.ts supplies the real process. */
+/**
+ * What a server subcommand may touch; main.ts supplies the real process. The writers are
+ * function properties, not methods: commands pass them on detached (`write: io.stdout`).
+ */
 export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
   env: Env;
   /** Aborted on SIGTERM/SIGINT; long-running commands stop gracefully. */
   signal: AbortSignal;

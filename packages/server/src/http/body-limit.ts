@@ -1,10 +1,10 @@
-import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { Context, Env, MiddlewareHandler, Next } from 'hono';
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 
 /** Options of {@link bodyLimit} (those of hono's `bodyLimit`). */
-export interface BodyLimitOptions {
+export interface BodyLimitOptions<E extends Env> {
   maxSize: number;
-  onError: (c: Context) => Response | Promise<Response>;
+  onError: (c: Context<E>) => Response | Promise<Response>;
 }
 
 /**
@@ -17,10 +17,10 @@ export interface BodyLimitOptions {
  *   and the body is then read by the fast path of the lightweight request;
  * - anything else (chunked, or a Request from `app.request()` in tests): hono's streaming check.
  */
-export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler {
+export function bodyLimit<E extends Env>(options: BodyLimitOptions<E>): MiddlewareHandler<E> {
   if (typeof __DODIL_BENCH_UNDO_BODY_LIMIT__ === 'boolean' && __DODIL_BENCH_UNDO_BODY_LIMIT__) return honoBodyLimit(options);
   const streaming = honoBodyLimit(options);
-  return (c: Context, next: Next) => {
+  return (c: Context<E, string>, next: Next) => {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') return next();
     const length = c.req.header('content-length');

@@ -1,5 +1,5 @@
 import type { UniversalServerRequest } from '@connectrpc/connect/protocol';
-import { AppError } from '../errors/app-error';
+import type { AppError } from '../errors/app-error';
 import type { AuthService } from '../services/auth-service';
 import type { Principal } from '../services/context';
 import { connectErrorOf } from './rpc-errors';

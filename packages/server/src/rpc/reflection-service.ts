@@ -2,14 +2,10 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { GrpcCode } from '@dodil/shared';
-import {
-  ServerReflection as ReflectionV1,
-  ServerReflectionResponseSchema as ResponseV1,
-} from '../gen/grpc/reflection/v1/reflection_pb';
-import {
-  ServerReflection as ReflectionV1alpha,
-  ServerReflectionResponseSchema as ResponseV1alpha,
-} from '../gen/grpc/reflection/v1alpha/reflection_pb';
+import { ServerReflectionResponseSchema as ResponseV1 } from '../gen/grpc/reflection/v1/reflection_pb';
+import type { ServerReflection as ReflectionV1 } from '../gen/grpc/reflection/v1/reflection_pb';
+import { ServerReflectionResponseSchema as ResponseV1alpha } from '../gen/grpc/reflection/v1alpha/reflection_pb';
+import type { ServerReflection as ReflectionV1alpha } from '../gen/grpc/reflection/v1alpha/reflection_pb';
 import type { DescriptorIndex } from './descriptor-index';
 import { filePath } from './descriptor-index';
 

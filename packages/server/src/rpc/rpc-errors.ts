@@ -12,7 +12,7 @@ export function connectErrorOf(error: AppError): ConnectError {
   // Throttled callers learn when to retry, as REST's Retry-After tells them.
   if (error.retryAfterSeconds !== undefined) metadata.set('retry-after', String(error.retryAfterSeconds));
   // Connect's Code enum uses gRPC's numbers one for one.
-  return new ConnectError(error.message, GrpcCode[error.code] as number as Code, metadata);
+  return new ConnectError(error.message, GrpcCode[error.code], metadata);
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { AuditRecord, AuditStore } from './audit-store';
 import type { SqliteConnection } from './sqlite-connection';
 
@@ -45,22 +44,16 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
     `INSERT INTO audit_log (seq, time_ms, request_id, token_id, org_id, org, action, slot, code, client_address, detail, mac)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const last = db.prepare('SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1') as Statement<
-    [],
-    { seq: number; mac: Buffer }
-  >;
-  const macAt = db.prepare('SELECT mac FROM audit_log WHERE seq = ?') as Statement<[number], { mac: Buffer }>;
-  const getHead = db.prepare('SELECT value FROM meta WHERE key = ?') as Statement<[string], { value: Buffer }>;
+  const last = db.prepare<[], { seq: number; mac: Buffer }>('SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const macAt = db.prepare<[number], { mac: Buffer }>('SELECT mac FROM audit_log WHERE seq = ?');
+  const getHead = db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE key = ?');
   const putHead = db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   );
-  const all = db.prepare('SELECT * FROM audit_log ORDER BY seq') as Statement<[], AuditRow>;
-  const newest = db.prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?') as Statement<[number], AuditRow>;
+  const all = db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq');
+  const newest = db.prepare<[number], AuditRow>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?');
   // No index on org: every request pays for an index, only `audit list --org` would use it.
-  const newestOfOrg = db.prepare('SELECT * FROM audit_log WHERE org = ? ORDER BY seq DESC LIMIT ?') as Statement<
-    [string, number],
-    AuditRow
-  >;
+  const newestOfOrg = db.prepare<[string, number], AuditRow>('SELECT * FROM audit_log WHERE org = ? ORDER BY seq DESC LIMIT ?');
   const deleteHead = db.prepare('DELETE FROM meta WHERE key = ?');
   // One statement; an absent filter binds NULL and drops out. Scans newest first by seq and stops
   // at `limit`, so a page costs what it returns plus what the filters skip.
@@ -74,15 +67,9 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
        AND (@beforeSeq IS NULL OR seq < @beforeSeq)
      ORDER BY seq DESC LIMIT @limit`,
   );
-  const after = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?') as Statement<
-    [number, number],
-    AuditRow
-  >;
+  const after = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
   // A scan without an index on time: retention runs rarely, and an index would cost every request.
-  const firstSince = db.prepare('SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= ?') as Statement<
-    [number],
-    { seq: number | null }
-  >;
+  const firstSince = db.prepare<[number], { seq: number | null }>('SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= ?');
   const deleteThrough = db.prepare('DELETE FROM audit_log WHERE seq <= ?');
   return {
     async last(tx) {

@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { KeyStore } from './key-store';
 import type { SqliteConnection } from './sqlite-connection';
 import { toKeyRecord, toOrgRecord, toSlotRecord } from './sqlite-rows';
@@ -8,43 +7,31 @@ import type { OrgKeyRecord } from './types';
 /** {@link KeyStore} on better-sqlite3. */
 export function createSqliteKeyStore(conn: SqliteConnection): KeyStore {
   const { db } = conn;
-  const orgById = db.prepare('SELECT * FROM orgs WHERE id = ?') as Statement<[string], OrgRow>;
-  const orgByName = db.prepare('SELECT * FROM orgs WHERE name = ?') as Statement<[string], OrgRow>;
-  const orgs = db.prepare('SELECT * FROM orgs ORDER BY name') as Statement<[], OrgRow>;
-  const encryptions = db.prepare('SELECT encryptions FROM org_keys WHERE org_id = ? AND version = ?') as Statement<
-    [string, number],
-    { encryptions: number }
-  >;
-  const maxVersion = db.prepare('SELECT max(version) AS v FROM org_keys WHERE org_id = ?') as Statement<
-    [string],
-    { v: number | null }
-  >;
-  const versions = db.prepare('SELECT version FROM org_keys WHERE org_id = ? ORDER BY version') as Statement<
-    [string],
-    { version: number }
-  >;
+  const orgById = db.prepare<[string], OrgRow>('SELECT * FROM orgs WHERE id = ?');
+  const orgByName = db.prepare<[string], OrgRow>('SELECT * FROM orgs WHERE name = ?');
+  const orgs = db.prepare<[], OrgRow>('SELECT * FROM orgs ORDER BY name');
+  const encryptions = db.prepare<[string, number], { encryptions: number }>('SELECT encryptions FROM org_keys WHERE org_id = ? AND version = ?');
+  const maxVersion = db.prepare<[string], { v: number | null }>('SELECT max(version) AS v FROM org_keys WHERE org_id = ?');
+  const versions = db.prepare<[string], { version: number }>('SELECT version FROM org_keys WHERE org_id = ? ORDER BY version');
   const insertKey = db.prepare(
     `INSERT INTO org_keys (org_id, version, wrapped, encryptions, created_at_ms)
      VALUES (@orgId, @version, @wrapped, @encryptions, @createdAtMs)`,
   );
   const setCurrent = db.prepare('UPDATE orgs SET current_key_version = ? WHERE id = ?');
   const count = db.prepare('UPDATE org_keys SET encryptions = encryptions + ? WHERE org_id = ? AND version = ?');
-  const allKeys = db.prepare('SELECT * FROM org_keys ORDER BY org_id, version') as Statement<[], KeyRow>;
+  const allKeys = db.prepare<[], KeyRow>('SELECT * FROM org_keys ORDER BY org_id, version');
   const updateWrapped = db.prepare('UPDATE org_keys SET wrapped = ? WHERE org_id = ? AND version = ?');
-  const slotsBelow = db.prepare(
+  const slotsBelow = db.prepare<[string, number, string, number], SlotRow>(
     'SELECT * FROM slots WHERE org_id = ? AND key_version < ? AND name > ? ORDER BY name LIMIT ?',
-  ) as Statement<[string, number, string, number], SlotRow>;
-  const countBelow = db.prepare('SELECT count(*) AS n FROM slots WHERE org_id = ? AND key_version < ?') as Statement<
-    [string, number],
-    { n: number }
-  >;
+  );
+  const countBelow = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM slots WHERE org_id = ? AND key_version < ?');
   const reseal = db.prepare('UPDATE slots SET key_version = ?, ciphertext = ? WHERE org_id = ? AND name = ?');
-  const dropUnused = db.prepare(
+  const dropUnused = db.prepare<[string, number], { version: number }>(
     `DELETE FROM org_keys WHERE org_id = ? AND version != ?
        AND NOT EXISTS (SELECT 1 FROM slots s WHERE s.org_id = org_keys.org_id AND s.key_version = org_keys.version)
      RETURNING version`,
-  ) as Statement<[string, number], { version: number }>;
-  const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?') as Statement<[string], { value: Buffer }>;
+  );
+  const getMeta = db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE key = ?');
   const putMeta = db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   );

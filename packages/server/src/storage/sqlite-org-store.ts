@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { SqliteConnection } from './sqlite-connection';
 import { toKeyRecord, toOrgRecord } from './sqlite-rows';
 import type { KeyRow, OrgRow } from './sqlite-rows';
@@ -14,13 +13,10 @@ export function createSqliteOrgStore(conn: SqliteConnection): OrgStore {
     `INSERT INTO org_keys (org_id, version, wrapped, encryptions, created_at_ms)
      VALUES (@orgId, @version, @wrapped, @encryptions, @createdAtMs)`,
   );
-  const byName = db.prepare('SELECT * FROM orgs WHERE name = ?') as Statement<[string], OrgRow>;
-  const byId = db.prepare('SELECT * FROM orgs WHERE id = ?') as Statement<[string], OrgRow>;
-  const all = db.prepare('SELECT * FROM orgs ORDER BY name') as Statement<[], OrgRow>;
-  const key = db.prepare('SELECT * FROM org_keys WHERE org_id = ? AND version = ?') as Statement<
-    [string, number],
-    KeyRow
-  >;
+  const byName = db.prepare<[string], OrgRow>('SELECT * FROM orgs WHERE name = ?');
+  const byId = db.prepare<[string], OrgRow>('SELECT * FROM orgs WHERE id = ?');
+  const all = db.prepare<[], OrgRow>('SELECT * FROM orgs ORDER BY name');
+  const key = db.prepare<[string, number], KeyRow>('SELECT * FROM org_keys WHERE org_id = ? AND version = ?');
   const createTx = db.transaction((org: OrgRecord, firstKey: OrgKeyRecord) => {
     insertOrg.run(org);
     insertKey.run({ ...firstKey, wrapped: Buffer.from(firstKey.wrapped) });
@@ -55,7 +51,7 @@ export function createSqliteOrgStore(conn: SqliteConnection): OrgStore {
 /** {@link MetaStore} on better-sqlite3. */
 export function createSqliteMetaStore(conn: SqliteConnection): MetaStore {
   const { db } = conn;
-  const get = db.prepare('SELECT value FROM meta WHERE key = ?') as Statement<[string], { value: Buffer }>;
+  const get = db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE key = ?');
   const insertIgnore = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
   return {
     async get(key) {

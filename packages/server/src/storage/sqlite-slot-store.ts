@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { SecretType } from '@dodil/shared';
 import { toSlotRecord } from './sqlite-rows';
 import type { SlotRow } from './sqlite-rows';
@@ -8,8 +7,8 @@ import type { SlotMeta, SlotStore } from './types';
 /** {@link SlotStore} on better-sqlite3, with every statement prepared once. */
 export function createSqliteSlotStore(conn: SqliteConnection): SlotStore {
   const { db } = conn;
-  const getStmt = db.prepare('SELECT * FROM slots WHERE org_id = ? AND name = ?') as Statement<[string, string], SlotRow>;
-  const upsertStmt = db.prepare(
+  const getStmt = db.prepare<[string, string], SlotRow>('SELECT * FROM slots WHERE org_id = ? AND name = ?');
+  const upsertStmt = db.prepare<[Record<string, unknown>], { created_at_ms: number; updated_at_ms: number }>(
     `INSERT INTO slots (org_id, name, type, registry_host, key_version, ciphertext, created_at_ms, updated_at_ms)
      VALUES (@orgId, @name, @type, @registryHost, @keyVersion, @ciphertext, @createdAtMs, @updatedAtMs)
      ON CONFLICT (org_id, name) DO UPDATE SET
@@ -19,23 +18,20 @@ export function createSqliteSlotStore(conn: SqliteConnection): SlotStore {
        updated_at_ms = max(excluded.updated_at_ms, slots.updated_at_ms)
      WHERE slots.type = excluded.type
      RETURNING created_at_ms, updated_at_ms`,
-  ) as Statement<[Record<string, unknown>], { created_at_ms: number; updated_at_ms: number }>;
-  const typeStmt = db.prepare('SELECT type FROM slots WHERE org_id = ? AND name = ?') as Statement<
-    [string, string],
-    { type: SecretType }
-  >;
+  );
+  const typeStmt = db.prepare<[string, string], { type: SecretType }>('SELECT type FROM slots WHERE org_id = ? AND name = ?');
   const countStmt = db.prepare('UPDATE org_keys SET encryptions = encryptions + 1 WHERE org_id = ? AND version = ?');
   const deleteStmt = db.prepare('DELETE FROM slots WHERE org_id = ? AND name = ?');
-  const listStmt = db.prepare(
+  const listStmt = db.prepare<[string, string, number], Pick<SlotRow, 'name' | 'type' | 'created_at_ms' | 'updated_at_ms'>>(
     `SELECT name, type, created_at_ms, updated_at_ms FROM slots
      WHERE org_id = ? AND name > ? ORDER BY name LIMIT ?`,
-  ) as Statement<[string, string, number], Pick<SlotRow, 'name' | 'type' | 'created_at_ms' | 'updated_at_ms'>>;
-  const registryAllStmt = db.prepare(
+  );
+  const registryAllStmt = db.prepare<[string], SlotRow>(
     `SELECT * FROM slots WHERE org_id = ? AND type = 'registry_secret' ORDER BY name`,
-  ) as Statement<[string], SlotRow>;
-  const registryHostStmt = db.prepare(
+  );
+  const registryHostStmt = db.prepare<[string, string], SlotRow>(
     `SELECT * FROM slots WHERE org_id = ? AND registry_host = ? ORDER BY name`,
-  ) as Statement<[string, string], SlotRow>;
+  );
 
   return {
     async get(orgId, name) {

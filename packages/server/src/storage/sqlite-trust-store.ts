@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { SqliteConnection } from './sqlite-connection';
 import { toTrustRecord, trustColumns } from './sqlite-rows';
 import type { TrustRow } from './sqlite-rows';
@@ -12,7 +11,7 @@ export function createSqliteTrustStore(conn: SqliteConnection): TrustStore {
                                         ttl_ms, allow_reexchange, created_at_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const byOrg = db.prepare('SELECT * FROM oidc_trusts WHERE org_id = ? ORDER BY name') as Statement<[string], TrustRow>;
+  const byOrg = db.prepare<[string], TrustRow>('SELECT * FROM oidc_trusts WHERE org_id = ? ORDER BY name');
   const remove = db.prepare('DELETE FROM oidc_trusts WHERE org_id = ? AND name = ?');
   const prune = db.prepare('DELETE FROM oidc_used_jti WHERE expires_at_ms < ?');
   const remember = db.prepare('INSERT OR IGNORE INTO oidc_used_jti (issuer, jti, expires_at_ms) VALUES (?, ?, ?)');

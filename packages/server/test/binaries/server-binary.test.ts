@@ -55,6 +55,16 @@ describe('dodil-server single executable', () => {
       const fetched = await fetch(`${running.url}/v1/ignite/secrets/gh-clone`, { headers });
       expect(fetched.status).toBe(200);
       expect(await fetched.json()).toMatchObject({ value: { gitSecret: { username: 'bot', token: 'pat-123' } } });
+      // The console and the OpenAPI document travel inside the executable too (no file from outside).
+      const signIn = await fetch(`${running.url}/ui/login`);
+      expect(signIn.status).toBe(200);
+      expect(signIn.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      const page = await signIn.text();
+      expect(page).toMatch(/<form[^>]+action="\/ui\/login"/);
+      expect(page).not.toMatch(/<(?:script|link)[^>]+(?:src|href)="https?:/);
+      const openapi = await fetch(`${running.url}/openapi.json`);
+      expect(openapi.status).toBe(200);
+      expect(((await openapi.json()) as { openapi: string }).openapi).toBe('3.1.0');
     } finally {
       const finished = await running.stop();
       expect(finished.status).toBe(0);

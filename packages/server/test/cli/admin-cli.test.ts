@@ -52,7 +52,7 @@ describe('dodil-server admin subcommands', () => {
 
     const rt = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey: Buffer.from(KEY_B64, 'base64') });
     await expect(rt.auth.authenticate(`Bearer ${token}`, 'x')).rejects.toThrow('token revoked');
-    rt.close();
+    await rt.close();
   });
 
   test.each([
@@ -77,7 +77,7 @@ describe('dodil-server admin subcommands', () => {
     for (const name of ['zeta', 'acme']) expect(await runServerCli(['org', 'create', name, '--data-dir', dir], io().io)).toBe(0);
     const table = io();
     expect(await runServerCli(['org', 'list', '--data-dir', dir], table.io)).toBe(0);
-    expect(table.out()).toMatch(/^NAME  CREATED\nacme  \d{4}-\d\d-\d\dT[\d:.]+Z\nzeta  \d{4}-/);
+    expect(table.out()).toMatch(/^NAME {2}CREATED\nacme {2}\d{4}-\d\d-\d\dT[\d:.]+Z\nzeta {2}\d{4}-/);
     const json = io();
     expect(await runServerCli(['org', 'list', '-o', 'json', '--data-dir', dir], json.io)).toBe(0);
     expect((JSON.parse(json.out()) as Array<{ name: string }>).map((o) => o.name)).toEqual(['acme', 'zeta']);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request as h1request } from 'node:http';
 import { connect } from 'node:http2';
-import type { ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
 import { describe, expect, test } from 'vitest';
 import { listen } from '../../src/edge/listen';
 import { startWorld } from '../rpc/support/rpc-world';
@@ -32,7 +32,7 @@ function h2call(session: ClientHttp2Session, headers: Record<string, string | st
       if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
       if (!end) resolve({ status, grpcStatus, text });
     });
-    stream.on('trailers', (t) => {
+    stream.on('trailers', (t: IncomingHttpHeaders) => {
       if (t['grpc-status'] !== undefined) grpcStatus = String(t['grpc-status']);
     });
     stream.setEncoding('utf8');

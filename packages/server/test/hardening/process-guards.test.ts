@@ -83,7 +83,7 @@ describe('issue 13 item 8: obviously weak master keys', () => {
 
     const dir = tempDir();
     const old = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey: ZERO });
-    old.close();
+    await old.close();
     const opened = await cli(['org', 'create', 'acme', '--data-dir', dir], { DODIL_MASTER_KEY: b64(ZERO) });
     expect(opened.code).toBe(0);
     expect(opened.stderr).toContain('keys rotate-master');

@@ -36,6 +36,7 @@ describe('POST /v1/ignite/token:exchange', () => {
     const out = await w.exchange({ org: 'acme', subjectToken: jwt });
     expect(out.status).toBe(200);
     expect(out.headers.get('cache-control')).toBe('no-store');
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers (expect.stringMatching) as any
     expect(out.json).toEqual({ token: expect.stringMatching(/^dodil_/), expiresAtMs: String(w.clock() + 15 * 60_000) });
     const token = String(out.json.token);
     const principal = await w.runtime.auth.authenticate(`Bearer ${token}`, '127.0.0.1');
@@ -109,6 +110,7 @@ describe('POST /v1/ignite/token:exchange', () => {
       const out = await w.exchange(body, `10.1.0.${cases.findIndex((c) => c[0] === name) + 1}`);
       expect({ name, status: out.status, json: out.json }).toEqual({ name, status: 401, json: REFUSED });
       const logged = w.logger.lines.slice(lines).find((l) => l.includes('token exchange refused')) ?? '';
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers (expect.stringMatching) as any
       expect({ name, logged }).toEqual({ name, logged: expect.stringMatching(reason) });
     }
     const refused = (await w.runtime.audit.list({ limit: 1000 })).filter((e) => e.action === 'TokenExchange' && e.code === 'UNAUTHENTICATED');

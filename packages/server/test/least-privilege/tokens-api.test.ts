@@ -22,6 +22,7 @@ describe('POST/GET/DELETE /v1/ignite/tokens', () => {
     const out = await mint(h, root.token, { name: 'ci', scopes: ['GetSecret'], slots: ['gh-*'], expiresInSeconds: 600 });
     expect(out.status).toBe(200);
     expect(out.headers.get('cache-control')).toBe('no-store');
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers (expect.stringMatching) as any
     expect(out.json).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), token: expect.stringMatching(/^dodil_/), expiresAtMs: String(h.clock() + 600_000) });
     const child = String(out.json.token);
     expect((await h.call('GET', '/v1/ignite/secrets/gh-clone', { token: child })).status).toBe(200);

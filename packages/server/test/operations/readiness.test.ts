@@ -65,13 +65,13 @@ describe('/readyz names every server-side cause with a fixed code (docs/contract
   test('disk full (a tmpfs filled to the brim): 503 DISK_FULL, requests fail closed, 200 and served again once freed', async () => {
     const mnt = mkdtempSync(join(tmpdir(), 'dodil-tmpfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tmpfs', mnt]);
-    let h: Harness | undefined;
-    onTestFinished(async () => {
-      await h?.runtime.close();
+    onTestFinished(() => {
       execFileSync('umount', [mnt]);
       rmdirSync(mnt);
     });
-    h = await makeHarness({ dir: mnt });
+    const h = await makeHarness({ dir: mnt });
+    // onTestFinished hooks run last-registered first: the database closes before the unmount.
+    onTestFinished(() => h.runtime.close());
     const token = await h.token();
     expect((await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh', value: gitValue() } })).status).toBe(200);
     expect(await readyz(h)).toMatchObject({ status: 200 });

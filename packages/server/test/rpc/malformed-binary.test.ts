@@ -1,4 +1,5 @@
 import { connect as connectHttp2 } from 'node:http2';
+import type { IncomingHttpHeaders } from 'node:http2';
 import { expect, test } from 'vitest';
 import { envelope, http2Request } from './support/wire';
 import { startWorld } from './support/rpc-world';
@@ -36,7 +37,7 @@ test('a malformed protobuf message over gRPC is INVALID_ARGUMENT, not INTERNAL',
     req.on('response', (h) => {
       if (typeof h['grpc-status'] === 'string') code = h['grpc-status'];
     });
-    req.on('trailers', (t) => {
+    req.on('trailers', (t: IncomingHttpHeaders) => {
       if (typeof t['grpc-status'] === 'string') code = t['grpc-status'];
     });
     req.on('data', () => {});

@@ -119,7 +119,7 @@ describe('64 KiB cap on RPC bodies: INVALID_ARGUMENT, delivered, not a hang-up',
       headers: { 'content-type': 'application/json', authorization: bearer(await w.token()) },
       body: Readable.toWeb(Readable.from([Buffer.from(big)])) as ReadableStream<Uint8Array>,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'invalid_argument' });
   });

@@ -74,7 +74,7 @@ test(`${KILLS} SIGKILLs during concurrent writes lose no acknowledged write and 
   const setup = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey: TEST_MASTER_KEY });
   await setup.admin.createOrg('acme');
   const { token } = await setup.admin.createToken({ org: 'acme', scopes: SCOPES });
-  setup.close();
+  await setup.close();
   const auth = `Bearer ${token}`;
   const ledger: Ledger = { created: new Map(), deleteTried: new Set(), deleted: new Set(), counterAcked: [], counterTried: [], acks: 0 };
   const random = seededRandom(42);

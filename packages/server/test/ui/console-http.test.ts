@@ -164,9 +164,14 @@ describe('console over HTTP', () => {
     let last = 0;
     for (let i = 0; i < 10; i++) last = (await attempt('dodil_0123456789abcdef_wrong')).status;
     expect(last).toBe(401);
-    const throttled = await attempt(token);
+    // The next failing sign-in from that address is refused without checking it…
+    const throttled = await attempt('dodil_0123456789abcdef_wrong');
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(throttled.headers.get('set-cookie')).toBeNull();
+    // …while a valid token is still signed in (docs/contract.md#server: only failures are refused).
+    const valid = await attempt(token);
+    expect(valid.status).toBe(303);
+    expect(valid.headers.get('set-cookie')).toContain('HttpOnly');
   });
 });

@@ -42,6 +42,7 @@ const OPTIONS = {
 } as const;
 
 // Entries hold caller-influenced text (request ids, addresses); keep the terminal safe.
+// eslint-disable-next-line no-control-regex -- replacing control characters is the point
 const printable = (text: string | undefined) => (text ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
 function table(entries: AuditEntry[]): string {

@@ -51,7 +51,8 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array> {
     await res.body?.cancel();
     throw new Error(`the key set is larger than ${max} bytes`);
   }
-  const reader = res.body?.getReader();
+  // Node types a fetch body as ReadableStream<any>; its chunks are bytes.
+  const reader = (res.body as ReadableStream<Uint8Array> | null)?.getReader();
   if (reader === undefined) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { CustomTypesConfig } from 'pg';
 import { DatabaseUnavailableError, unavailableReason } from './pg-errors';
 
 /** Timeouts of {@link openPgDatabase}; the defaults keep a request well under the clients' patience. */
@@ -48,9 +49,12 @@ export interface PgDatabase extends PgQueryable {
 }
 
 // BIGINT columns hold ms timestamps and counters, all far below 2^53: read them as numbers.
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+type TypeId = Parameters<CustomTypesConfig['getTypeParser']>[0];
+type Parser = (value: string) => unknown;
+const types: CustomTypesConfig = {
+  getTypeParser: (oid: TypeId, format?: 'text' | 'binary'): Parser =>
+    // pg-types declares its parsers as returning `any`; ours only pass their value on.
+    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as Parser),
 };
 
 const DEFAULTS: PgTimeouts = { connectMs: 3000, queryMs: 5000, statementMs: 4000, lockMs: 3000 };

@@ -92,6 +92,7 @@ export async function startServer(file: string, options: RunOptions): Promise<Ru
     throw new Error(
       `dodil-server start did not become ready: ${error instanceof Error ? error.message : String(error)}\n` +
         `exit ${String(finished.status ?? finished.signal)}\nstdout: ${finished.stdout}\nstderr: ${finished.stderr}`,
+      { cause: error },
     );
   }
 }

@@ -49,7 +49,13 @@ export const bearer = (token: string) => `Bearer ${token}`;
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
-const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+// Scalars as String() writes them; anything else as JSON (never "[object Object]").
+const str = (v: unknown): string => {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
+};
 
 function metadataJson(m: unknown) {
   const o = obj(m);
