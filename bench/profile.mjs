@@ -31,7 +31,7 @@ const tokens = JSON.parse(readFileSync(join(storeDir, 'tokens.json'), 'utf8')).t
 writeFileSync(join(runDir, 'tokens'), `${tokens.join('\n')}\n`);
 const before = new Set(readdirSync(profDir));
 const s = await startServer({
-  argv: ['--cpu-prof', '--cpu-prof-dir', profDir, server, 'start', '--data-dir', runDir, '--listen', '127.0.0.1:0'],
+  argv: ['--cpu-prof', '--cpu-prof-dir', profDir, server, 'start', '--data-dir', runDir, '--listen', '127.0.0.1:0', '--token-rate', '0'],
   env: { DODIL_MASTER_KEY: MASTER_KEY },
   logFile: join(runDir, 'server.log'),
   cpu: pinned ? 0 : undefined,
