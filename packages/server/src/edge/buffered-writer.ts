@@ -1,9 +1,12 @@
-/** A line sink that batches writes: what the server's log lines go through. */
+/**
+ * A line sink that batches writes: what the server's log lines go through. Function properties,
+ * not methods: `write` is handed on detached (`createJsonLogger(out.write)`).
+ */
 export interface BufferedWriter {
   /** Queues `text`; it is written at the end of this event-loop turn, or now if the buffer is full. */
-  write(text: string): void;
+  write: (text: string) => void;
   /** Writes everything queued, now. */
-  flush(): void;
+  flush: () => void;
 }
 
 /** Bytes (UTF-16 units, close enough for log lines) queued before a write happens regardless. */
