@@ -14,8 +14,7 @@
 //
 // --smoke: tiny stores, 1 s loads, one round and one helper call, so CI can check nothing rotted.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +25,8 @@ import { detectLoadGenerator, runLoad } from './lib/load.mjs';
 import { canPin, memoryOf, pinSelf, startServer } from './lib/procs.mjs';
 import { render } from './lib/report.mjs';
 import { median, round } from './lib/stats.mjs';
-import { formatHash, pruneStores } from './lib/store-cache.mjs';
+import { prepareStore as prepareStoreIn } from './lib/prepare-store.mjs';
+import { pruneStores } from './lib/store-cache.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const cacheDir = join(repo, 'bench/.cache');
@@ -70,44 +70,9 @@ const EXTRA_STORES = smoke ? { '1M-100orgs': [4, 50] } : { '1M-100orgs': [100, 1
 const NO_TOKEN_RATE = ['--token-rate', '0'];
 const log = (text) => process.stderr.write(`${text}\n`);
 
-/** A generated store (cached under bench/.cache/stores unless --smoke), copied into `runDir/name`. */
-function prepareStore(name, [orgs, perOrg], generatorBundle, runDir) {
-  const dataDir = join(runDir, name);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const gen = (dir) => {
-    const started = performance.now();
-    const r = spawnSync(process.execPath, [generatorBundle, dir, String(orgs), String(perOrg)], {
-      env: { ...process.env, DODIL_MASTER_KEY: MASTER_KEY },
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`store generation failed: ${r.stderr}`);
-    return (performance.now() - started) / 1000;
-  };
-  let generatedSeconds;
-  let cached = false;
-  if (smoke) {
-    generatedSeconds = gen(dataDir);
-  } else {
-    const dir = join(cacheDir, 'stores', `${formatHash(repo)}-${orgs}x${perOrg}`);
-    if (existsSync(join(dir, 'tokens.json'))) {
-      cached = true;
-    } else {
-      log(`generating the ${name} store (${orgs} orgs × ${perOrg} slots) into ${dir} …`);
-      const tmp = `${dir}.tmp-${process.pid}`;
-      rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(tmp, { recursive: true, mode: 0o700 });
-      generatedSeconds = gen(tmp);
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
-    }
-    copyFileSync(join(dir, 'dodil.db'), join(dataDir, 'dodil.db'));
-    copyFileSync(join(dir, 'tokens.json'), join(dataDir, 'tokens.json'));
-  }
-  const { tokens } = JSON.parse(readFileSync(join(dataDir, 'tokens.json'), 'utf8'));
-  const tokensFile = join(runDir, `${name}.tokens`);
-  writeFileSync(tokensFile, tokens.map((t) => t.token).join('\n') + '\n', { mode: 0o600 });
-  return { name, dataDir, orgs, perOrg, slots: orgs * perOrg, tokens, tokensFile, cached, generatedSeconds };
-}
+/** A store of `[orgs, perOrg]` for this run (see lib/prepare-store.mjs). */
+const prepareStore = (name, shape, generatorBundle, runDir) =>
+  prepareStoreIn({ name, shape, generatorBundle, runDir, smoke, cacheDir, repo, masterKey: MASTER_KEY, log });
 
 function startDodil(bundle, store, runDir, tag, cpu) {
   return startServer({
