@@ -6,9 +6,25 @@ import tseslint from 'typescript-eslint';
 /** Globals of the Node.js scripts (no `globals` package needed for this short list). */
 const NODE_GLOBALS = Object.fromEntries(
   [
-    'process', 'console', 'URL', 'Buffer', 'setTimeout', 'clearTimeout', 'setInterval',
-    'clearInterval', 'setImmediate', 'performance', 'fetch', 'AbortController', 'TextEncoder',
-    'TextDecoder', '__dirname', 'require', 'module', 'structuredClone', 'queueMicrotask',
+    'process',
+    'console',
+    'URL',
+    'Buffer',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'performance',
+    'fetch',
+    'AbortController',
+    'TextEncoder',
+    'TextDecoder',
+    '__dirname',
+    'require',
+    'module',
+    'structuredClone',
+    'queueMicrotask',
   ].map((name) => [name, 'readonly']),
 );
 

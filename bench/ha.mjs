@@ -16,19 +16,27 @@ import autocannon from 'autocannon';
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const main = join(repo, 'packages/server/dist/main.cjs');
 const pgScript = join(repo, 'scripts/pg/test-postgres.sh');
-const { values: opt } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' } } });
+const { values: opt } = parseArgs({
+  options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' } },
+});
 const seconds = Number(opt.seconds);
 const connections = Number(opt.connections);
 const KEY = 'pSeL6jh6tVgl2Qo3d3Ae08kUXxTqQH63sDu06WnlGSI='; // fixed and random-looking: new stores refuse weak keys
 
 function admin(args, env) {
-  const r = spawnSync(process.execPath, [main, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [main, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }
 
 function startReplica(env) {
-  const child = spawn(process.execPath, [main, 'start', '--listen', '127.0.0.1:0'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [main, 'start', '--listen', '127.0.0.1:0'], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no start: ${out}`)), 30_000);
@@ -54,12 +62,19 @@ async function load(urls, token, mode) {
         duration: seconds,
         requests: [
           mode === 'get'
-            ? { method: 'GET', path: '/v1/ignite/secrets/bench-0', headers: { authorization: `Bearer ${token}` } }
+            ? {
+                method: 'GET',
+                path: '/v1/ignite/secrets/bench-0',
+                headers: { authorization: `Bearer ${token}` },
+              }
             : {
                 method: 'POST',
                 path: '/v1/ignite/secrets',
                 headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-                body: JSON.stringify({ name: 'bench-w', value: { gitSecret: { username: 'b', token: 'bench-value' } } }),
+                body: JSON.stringify({
+                  name: 'bench-w',
+                  value: { gitSecret: { username: 'b', token: 'bench-value' } },
+                }),
               },
         ],
       }),
@@ -79,7 +94,10 @@ async function scenario(label, env, replicas) {
     await fetch(`${servers[0].url}/v1/ignite/secrets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench-0', value: { gitSecret: { username: 'b', token: 'bench-value' } } }),
+      body: JSON.stringify({
+        name: 'bench-0',
+        value: { gitSecret: { username: 'b', token: 'bench-value' } },
+      }),
     });
     const urls = servers.map((s) => s.url);
     const get = await load(urls, token, 'get');

@@ -31,19 +31,46 @@ const tokens = JSON.parse(readFileSync(join(storeDir, 'tokens.json'), 'utf8')).t
 writeFileSync(join(runDir, 'tokens'), `${tokens.join('\n')}\n`);
 const before = new Set(readdirSync(profDir));
 const s = await startServer({
-  argv: ['--cpu-prof', '--cpu-prof-dir', profDir, server, 'start', '--data-dir', runDir, '--listen', '127.0.0.1:0', '--token-rate', '0'],
+  argv: [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    profDir,
+    server,
+    'start',
+    '--data-dir',
+    runDir,
+    '--listen',
+    '127.0.0.1:0',
+    '--token-rate',
+    '0',
+  ],
   env: { DODIL_MASTER_KEY: MASTER_KEY },
   logFile: join(runDir, 'server.log'),
   cpu: pinned ? 0 : undefined,
 });
-const common = { generator: detectLoadGenerator(), url: s.url, mode, tokensFile: join(runDir, 'tokens'), perOrg: 100, connections: 32, serverPid: s.pid };
+const common = {
+  generator: detectLoadGenerator(),
+  url: s.url,
+  mode,
+  tokensFile: join(runDir, 'tokens'),
+  perOrg: 100,
+  connections: 32,
+  serverPid: s.pid,
+};
 await runLoad({ ...common, seconds: 2 });
 const r = await runLoad({ ...common, seconds });
 await s.stop();
-console.log(`${mode}: ${Math.round(r.rps)} req/s, p99 ${r.p99ms} ms, errors ${JSON.stringify(r.errorDetail)} (profiler on: slower than the bench)`);
+console.log(
+  `${mode}: ${Math.round(r.rps)} req/s, p99 ${r.p99ms} ms, errors ${JSON.stringify(r.errorDetail)} (profiler on: slower than the bench)`,
+);
 if (r.errors) {
   const lines = readFileSync(join(runDir, 'server.log'), 'utf8').split('\n');
-  console.log(lines.filter((l) => l.includes('"status"') && !l.includes('"status":200')).slice(0, 3).join('\n'));
+  console.log(
+    lines
+      .filter((l) => l.includes('"status"') && !l.includes('"status":200'))
+      .slice(0, 3)
+      .join('\n'),
+  );
 }
 rmSync(runDir, { recursive: true, force: true });
 
@@ -52,7 +79,8 @@ const prof = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
 const self = new Map();
 const byFile = new Map();
 const dt = new Map();
-for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+for (let i = 0; i < prof.samples.length; i++)
+  dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
 let total = 0;
 for (const n of prof.nodes) {
   const t = dt.get(n.id) ?? 0;
@@ -63,7 +91,11 @@ for (const n of prof.nodes) {
   self.set(key, (self.get(key) ?? 0) + t);
   byFile.set(where, (byFile.get(where) ?? 0) + t);
 }
-const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k.slice(0, 110), `${((v / total) * 100).toFixed(1)}%`]);
+const top = (m, n) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => [k.slice(0, 110), `${((v / total) * 100).toFixed(1)}%`]);
 console.log(table([['function (self time)', 'share'], ...top(self, 40)]));
 console.log();
 console.log(table([['file', 'share'], ...top(byFile, 15)]));

@@ -76,7 +76,16 @@ const prepareStore = (name, shape, generatorBundle, runDir) =>
 
 function startDodil(bundle, store, runDir, tag, cpu) {
   return startServer({
-    argv: [...(opt['node-flags'] ? opt['node-flags'].split(' ') : []), bundle, 'start', '--data-dir', store.dataDir, '--listen', '127.0.0.1:0', ...NO_TOKEN_RATE],
+    argv: [
+      ...(opt['node-flags'] ? opt['node-flags'].split(' ') : []),
+      bundle,
+      'start',
+      '--data-dir',
+      store.dataDir,
+      '--listen',
+      '127.0.0.1:0',
+      ...NO_TOKEN_RATE,
+    ],
     env: { DODIL_MASTER_KEY: MASTER_KEY },
     logFile: join(runDir, `${store.name}-${tag}.log`),
     cpu,
@@ -89,19 +98,27 @@ async function main() {
   const runDir = join(cacheDir, `run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
   const started = Date.now();
-  const commit = spawnSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['-C', repo, 'status', '--porcelain', '--', 'packages', 'bench'], {
+  const commit = spawnSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], {
     encoding: 'utf8',
-  }).stdout.trim() !== '';
-  log(`bench: ${smoke ? 'SMOKE ' : ''}load generator ${generator}, ${connections} connections, ${rounds}×${seconds}s, ` +
-    (pinned ? 'pinned (server core 0, load/helper core 1)' : 'NOT pinned (taskset unavailable)'));
+  }).stdout.trim();
+  const dirty =
+    spawnSync('git', ['-C', repo, 'status', '--porcelain', '--', 'packages', 'bench'], {
+      encoding: 'utf8',
+    }).stdout.trim() !== '';
+  log(
+    `bench: ${smoke ? 'SMOKE ' : ''}load generator ${generator}, ${connections} connections, ${rounds}×${seconds}s, ` +
+      (pinned ? 'pinned (server core 0, load/helper core 1)' : 'NOT pinned (taskset unavailable)'),
+  );
 
   const servers = [];
   try {
     const bundles = await buildBench(repo, cacheDir, opt.variant);
     if (!smoke) pruneStores(repo, join(cacheDir, 'stores'));
     const stores = Object.fromEntries(
-      Object.entries(STORES).map(([name, size]) => [name, prepareStore(name, size, bundles.generate, runDir)]),
+      Object.entries(STORES).map(([name, size]) => [
+        name,
+        prepareStore(name, size, bundles.generate, runDir),
+      ]),
     );
 
     // Start-up, spawn → /readyz 200, on fresh processes (alternating store sizes).
@@ -130,8 +147,20 @@ async function main() {
     const allScenarios = [
       { id: 'hello', label: 'hello (bare Hono, the limit)', server: hello, mode: 'hello' },
       { id: 'get', label: 'GetSecret @10k', server: live['10k'], mode: 'get', store: stores['10k'] },
-      { id: 'list', label: 'ListSecrets page 100 @10k', server: live['10k'], mode: 'list', store: stores['10k'] },
-      { id: 'create', label: 'CreateSecret (upsert) @10k', server: live['10k'], mode: 'create', store: stores['10k'] },
+      {
+        id: 'list',
+        label: 'ListSecrets page 100 @10k',
+        server: live['10k'],
+        mode: 'list',
+        store: stores['10k'],
+      },
+      {
+        id: 'create',
+        label: 'CreateSecret (upsert) @10k',
+        server: live['10k'],
+        mode: 'create',
+        store: stores['10k'],
+      },
       { id: 'get-1k', label: 'GetSecret @1k', server: live['1k'], mode: 'get', store: stores['1k'] },
       { id: 'get-1m', label: 'GetSecret @1M', server: live['1M'], mode: 'get', store: stores['1M'] },
     ];
@@ -143,16 +172,28 @@ async function main() {
     for (const entry of opt.compare ? opt.compare.split(',') : []) {
       const [variant, size = '10k'] = entry.split('@');
       const dims = STORES[size] ?? EXTRA_STORES[size];
-      if (!dims) throw new Error(`--compare ${entry}: no store ${size} (${Object.keys({ ...STORES, ...EXTRA_STORES }).join(', ')})`);
+      if (!dims)
+        throw new Error(
+          `--compare ${entry}: no store ${size} (${Object.keys({ ...STORES, ...EXTRA_STORES }).join(', ')})`,
+        );
       // `prebuilt=NAME`: bench/.cache/build/server-NAME.cjs as it is (e.g. a bundle of the commit
       // before a change, copied there first), for before/after in the same rounds.
-      const prebuilt = variant.startsWith('prebuilt=') ? join(cacheDir, 'build', `server-${variant.slice(9)}.cjs`) : undefined;
+      const prebuilt = variant.startsWith('prebuilt=')
+        ? join(cacheDir, 'build', `server-${variant.slice(9)}.cjs`)
+        : undefined;
       if (prebuilt && !existsSync(prebuilt)) throw new Error(`--compare ${entry}: no ${prebuilt}`);
-      const bundle = variant === 'none' ? bundles.server : (prebuilt ?? (await buildVariant(repo, cacheDir, variant)));
+      const bundle =
+        variant === 'none' ? bundles.server : (prebuilt ?? (await buildVariant(repo, cacheDir, variant)));
       const store = prepareStore(`${size}-${variant}`, dims, bundles.generate, runDir);
       const server = await startDodil(bundle, store, runDir, 'load', serverCpu);
       servers.push(server);
-      scenarios.push({ id: `get@${entry}`, label: `GetSecret @${size} [${variant}]`, server, mode: 'get', store });
+      scenarios.push({
+        id: `get@${entry}`,
+        label: `GetSecret @${size} [${variant}]`,
+        server,
+        mode: 'get',
+        store,
+      });
       memoryOf.extra = [...(memoryOf.extra ?? []), [entry, server.pid]];
     }
     const load = (s, secs) =>
@@ -175,11 +216,17 @@ async function main() {
       for (const s of scenarios) {
         const res = await load(s, seconds);
         results.get(s.id).push(res);
-        log(`  round ${r + 1}/${rounds} ${s.label.padEnd(28)} ${round(res.rps)} req/s p99 ${round(res.p99ms, 2)} ms` +
-          (res.errors ? `  ERRORS ${JSON.stringify(res.errorDetail)}` : ''));
+        log(
+          `  round ${r + 1}/${rounds} ${s.label.padEnd(28)} ${round(res.rps)} req/s p99 ${round(res.p99ms, 2)} ms` +
+            (res.errors ? `  ERRORS ${JSON.stringify(res.errorDetail)}` : ''),
+        );
       }
     }
-    const memory = { '10k': memoryOf(live['10k'].pid), '1M': memoryOf(live['1M'].pid), hello: memoryOf(hello.pid) };
+    const memory = {
+      '10k': memoryOf(live['10k'].pid),
+      '1M': memoryOf(live['1M'].pid),
+      hello: memoryOf(hello.pid),
+    };
     for (const [entry, pid] of memoryOf.extra ?? []) memory[entry] = memoryOf(pid);
 
     const summarise = (s) => {
@@ -233,9 +280,27 @@ async function main() {
       .map((k) => helper.find((h) => h.id === `helper.git-fill-${k}` && h.ratio !== undefined))
       .find(Boolean);
     const goals = [
-      { id: 'goal.get-vs-hello', text: 'GetSecret ≥ 40% of bare Hono hello', value: byId.get?.ratioToHello ?? null, target: 0.4, cmp: '>=' },
-      { id: 'goal.get-p99', text: 'GetSecret p99 ≤ 5 ms at 32 connections', value: byId.get?.p99ms ?? null, target: 5, cmp: '<=' },
-      { id: 'goal.scale', text: 'GetSecret @1M ≥ 85% of @1k', value: Number.isFinite(scale) ? scale : null, target: 0.85, cmp: '>=' },
+      {
+        id: 'goal.get-vs-hello',
+        text: 'GetSecret ≥ 40% of bare Hono hello',
+        value: byId.get?.ratioToHello ?? null,
+        target: 0.4,
+        cmp: '>=',
+      },
+      {
+        id: 'goal.get-p99',
+        text: 'GetSecret p99 ≤ 5 ms at 32 connections',
+        value: byId.get?.p99ms ?? null,
+        target: 5,
+        cmp: '<=',
+      },
+      {
+        id: 'goal.scale',
+        text: 'GetSecret @1M ≥ 85% of @1k',
+        value: Number.isFinite(scale) ? scale : null,
+        target: 0.85,
+        cmp: '>=',
+      },
       {
         id: 'goal.helper',
         text: `git credential fill ≤ 1.25× node -e 0 (${gitFill ? gitFill.id.replace('helper.git-fill-', '') : 'no helper build'})`,
@@ -243,8 +308,17 @@ async function main() {
         target: 1.25,
         cmp: '<=',
       },
-      { id: 'goal.rss', text: 'server RSS ≤ 100 MB under load (@10k)', value: memory['10k'].rssMiB, target: 100, cmp: '<=' },
-    ].map((g) => ({ ...g, pass: g.value === null ? null : g.cmp === '>=' ? g.value >= g.target : g.value <= g.target }));
+      {
+        id: 'goal.rss',
+        text: 'server RSS ≤ 100 MB under load (@10k)',
+        value: memory['10k'].rssMiB,
+        target: 100,
+        cmp: '<=',
+      },
+    ].map((g) => ({
+      ...g,
+      pass: g.value === null ? null : g.cmp === '>=' ? g.value >= g.target : g.value <= g.target,
+    }));
     // A run with failed requests measured something else (fast 401s, 429s): no goal counts as met.
     const failed = http.filter((h) => h.errors > 0).map((h) => h.id);
     if (failed.length > 0) for (const g of goals) if (g.id !== 'goal.helper') g.pass = null;
@@ -271,7 +345,13 @@ async function main() {
         stores: Object.fromEntries(
           Object.values(stores).map((s) => [
             s.name,
-            { orgs: s.orgs, slotsPerOrg: s.perOrg, slots: s.slots, cached: s.cached, generatedSeconds: s.generatedSeconds },
+            {
+              orgs: s.orgs,
+              slotsPerOrg: s.perOrg,
+              slots: s.slots,
+              cached: s.cached,
+              generatedSeconds: s.generatedSeconds,
+            },
           ]),
         ),
         elapsedSeconds: Math.round((Date.now() - started) / 1000),

@@ -16,7 +16,16 @@
 // the slow part (copy + inject, ~3 s a binary). Flags: --force, --no-strip, --only <name>.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveStrip, makeSea } from './sea/make-sea.mjs';
@@ -73,7 +82,8 @@ const targets = [serverTarget, helperTarget];
 /** A bundle of the build task, by path from the root; missing → what to run. */
 function built(path) {
   const file = join(root, path);
-  if (!existsSync(file)) throw new Error(`${path} is missing: run \`npm run build:binaries\` (it runs the build first)`);
+  if (!existsSync(file))
+    throw new Error(`${path} is missing: run \`npm run build:binaries\` (it runs the build first)`);
   return file;
 }
 
@@ -87,7 +97,15 @@ function sqliteAddonPath() {
 function digestOf(mainFile, assets) {
   const hash = createHash('sha256');
   const node = statSync(process.execPath);
-  hash.update(JSON.stringify({ node: process.version, execPath: process.execPath, size: node.size, mtime: node.mtimeMs, strip }));
+  hash.update(
+    JSON.stringify({
+      node: process.version,
+      execPath: process.execPath,
+      size: node.size,
+      mtime: node.mtimeMs,
+      strip,
+    }),
+  );
   hash.update(readFileSync(mainFile));
   for (const [key, path] of Object.entries(assets)) hash.update(key).update(readFileSync(path));
   const scripts = ['build-info.mjs', 'bundle-checks.mjs', 'make-sea.mjs', 'sea-bundle.mjs'];
@@ -107,7 +125,11 @@ function readStamp() {
 
 /** `--version` must answer from the fresh binary before it replaces the published one. */
 function smokeTest(binary, name) {
-  const result = spawnSync(binary, ['--version'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, timeout: 60_000 });
+  const result = spawnSync(binary, ['--version'], {
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin' },
+    timeout: 60_000,
+  });
   if (result.status !== 0) {
     throw new Error(`${name} --version failed (${result.status ?? result.signal}): ${result.stderr}`);
   }
@@ -129,7 +151,9 @@ async function buildTarget(target, stamp) {
   const version = smokeTest(fresh, target.name);
   // rename(2) within dist/: a process running the old binary keeps its inode; new runs see the new one.
   renameSync(fresh, published);
-  log(`${target.name}: ${version}, ${(statSync(published).size / 1024 / 1024).toFixed(1)} MiB${strip ? ' (stripped)' : ''}`);
+  log(
+    `${target.name}: ${version}, ${(statSync(published).size / 1024 / 1024).toFixed(1)} MiB${strip ? ' (stripped)' : ''}`,
+  );
   return digest;
 }
 

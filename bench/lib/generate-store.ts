@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     `INSERT INTO slots (org_id, name, type, registry_host, key_version, ciphertext, created_at_ms, updated_at_ms)
      VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
   );
-  const count = db.prepare('UPDATE org_keys SET encryptions = encryptions + ? WHERE org_id = ? AND version = 1');
+  const count = db.prepare(
+    'UPDATE org_keys SET encryptions = encryptions + ? WHERE org_id = ? AND version = 1',
+  );
   const tokens: Array<{ org: string; token: string }> = [];
   const now = Date.now();
   const registryHost = normaliseRegistryHost('ghcr.io') ?? 'ghcr.io';
@@ -84,13 +86,17 @@ async function main(): Promise<void> {
   db.exec('COMMIT');
   db.pragma('wal_checkpoint(TRUNCATE)');
   await runtime.close();
-  writeFileSync(join(outDir, 'tokens.json'), `${JSON.stringify({ orgs, perOrg, tokens })}\n`, { mode: 0o600 });
+  writeFileSync(join(outDir, 'tokens.json'), `${JSON.stringify({ orgs, perOrg, tokens })}\n`, {
+    mode: 0o600,
+  });
   process.stdout.write(
     `${JSON.stringify({ orgs, perOrg, slots: orgs * perOrg, ms: Math.round(performance.now() - started) })}\n`,
   );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`generate-store: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `generate-store: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exitCode = 1;
 });

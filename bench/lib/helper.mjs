@@ -46,7 +46,14 @@ export function helperCommands({ repo, workDir, serverUrl, token, slot, registry
   const gitOk = (out) => /^username=bot-\d+$/m.test(out) && /^password=ghp_\S+$/m.test(out);
   const dockerOk = (out) => out.includes('"Secret":"ghp_') && out.includes('"Username":"robot-');
   const commands = [
-    { id: 'node-e0', label: 'node -e 0', file: process.execPath, args: ['-e', '0'], env: baseEnv, ok: () => true },
+    {
+      id: 'node-e0',
+      label: 'node -e 0',
+      file: process.execPath,
+      args: ['-e', '0'],
+      env: baseEnv,
+      ok: () => true,
+    },
     {
       id: 'credential-store',
       label: 'git credential-store get (no network)',
@@ -66,7 +73,8 @@ export function helperCommands({ repo, workDir, serverUrl, token, slot, registry
     shim(bin, 'docker-credential-dodil', `exec "${process.execPath}" "${bundle}" credential docker "$@"`);
     builds.push({ kind: 'bundle', bin, version: { file: process.execPath, args: [bundle, '--version'] } });
   }
-  if (sea) builds.push({ kind: 'sea', bin: join(repo, 'dist/bin'), version: { file: sea, args: ['--version'] } });
+  if (sea)
+    builds.push({ kind: 'sea', bin: join(repo, 'dist/bin'), version: { file: sea, args: ['--version'] } });
   for (const b of builds) {
     const env = { ...baseEnv, PATH: `${b.bin}:${process.env.PATH}` };
     commands.push(
@@ -103,10 +111,23 @@ export function helperCommands({ repo, workDir, serverUrl, token, slot, registry
 
 function once(cmd) {
   const started = process.hrtime.bigint();
-  const r = spawnSync(cmd.file, cmd.args, { env: cmd.env, input: cmd.input ?? '', encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(cmd.file, cmd.args, {
+    env: cmd.env,
+    input: cmd.input ?? '',
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const ok = r.status === 0 && cmd.ok(r.stdout ?? '');
-  return { ms, ok, detail: ok ? undefined : `exit ${r.status} ${String(r.stderr ?? r.error ?? '').trim().slice(0, 300)}` };
+  return {
+    ms,
+    ok,
+    detail: ok
+      ? undefined
+      : `exit ${r.status} ${String(r.stderr ?? r.error ?? '')
+          .trim()
+          .slice(0, 300)}`,
+  };
 }
 
 /** Runs every command `runs` times, interleaved (after one unmeasured warm-up each). */
@@ -130,6 +151,12 @@ export function timeCommands(commands, runs) {
     const ms = median(samples.get(c.id));
     return failures.has(c.id)
       ? { id: `helper.${c.id}`, label: c.label, error: failures.get(c.id) }
-      : { id: `helper.${c.id}`, label: c.label, medianMs: ms, ratio: ms / base, runs: samples.get(c.id).length };
+      : {
+          id: `helper.${c.id}`,
+          label: c.label,
+          medianMs: ms,
+          ratio: ms / base,
+          runs: samples.get(c.id).length,
+        };
   });
 }

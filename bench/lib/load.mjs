@@ -28,16 +28,29 @@ function run(file, args, env) {
  * Runs `mode` (hello|get|list|create) for `seconds` at `connections` against `url`, and returns
  * requests/s, latency percentiles (ms), error counts, the server's CPU use and each core's busy share.
  */
-export async function runLoad({ generator, url, mode, tokensFile, perOrg = 1, connections, seconds, serverPid }) {
+export async function runLoad({
+  generator,
+  url,
+  mode,
+  tokensFile,
+  perOrg = 1,
+  connections,
+  seconds,
+  serverPid,
+}) {
   const cpu0 = cpuTimes();
   const serverCpu0 = cpuSecondsOf(serverPid);
   const raw =
     generator === 'wrk'
-      ? await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', join(here, '../load/wrk.lua'), url], {
-          BENCH_MODE: mode,
-          BENCH_TOKENS: tokensFile ?? '',
-          BENCH_PER_ORG: String(perOrg),
-        })
+      ? await run(
+          'wrk',
+          ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', join(here, '../load/wrk.lua'), url],
+          {
+            BENCH_MODE: mode,
+            BENCH_TOKENS: tokensFile ?? '',
+            BENCH_PER_ORG: String(perOrg),
+          },
+        )
       : await run(process.execPath, [
           join(here, '../load/autocannon-worker.mjs'),
           JSON.stringify({ url, mode, tokensFile, perOrg, connections, seconds }),

@@ -1,14 +1,32 @@
 // One bench store: generated with the server's own code (bench/lib/generate-store.ts), cached by a
 // hash of the sources that shape a row, and copied into the run's directory.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { formatHash } from './store-cache.mjs';
 
 /**
  * A generated store (cached under bench/.cache/stores unless --smoke), copied into `runDir/name`.
  */
-export function prepareStore({ name, shape: [orgs, perOrg], generatorBundle, runDir, smoke, cacheDir, repo, masterKey, log }) {
+export function prepareStore({
+  name,
+  shape: [orgs, perOrg],
+  generatorBundle,
+  runDir,
+  smoke,
+  cacheDir,
+  repo,
+  masterKey,
+  log,
+}) {
   const dataDir = join(runDir, name);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const gen = (dir) => {
@@ -45,4 +63,3 @@ export function prepareStore({ name, shape: [orgs, perOrg], generatorBundle, run
   writeFileSync(tokensFile, tokens.map((t) => t.token).join('\n') + '\n', { mode: 0o600 });
   return { name, dataDir, orgs, perOrg, slots: orgs * perOrg, tokens, tokensFile, cached, generatedSeconds };
 }
-

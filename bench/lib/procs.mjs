@@ -33,9 +33,15 @@ export function probe(url) {
  */
 export async function startServer({ argv, env, logFile, cpu, readyPath = '/readyz', timeoutMs = 60_000 }) {
   const fd = openSync(logFile, 'w');
-  const cmd = cpu === undefined ? [process.execPath, ...argv] : ['taskset', '-c', String(cpu), process.execPath, ...argv];
+  const cmd =
+    cpu === undefined
+      ? [process.execPath, ...argv]
+      : ['taskset', '-c', String(cpu), process.execPath, ...argv];
   const started = performance.now();
-  const child = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', fd, 'pipe'] });
+  const child = spawn(cmd[0], cmd.slice(1), {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', fd, 'pipe'],
+  });
   closeSync(fd);
   let stderr = '';
   child.stderr.on('data', (d) => {
@@ -65,7 +71,8 @@ export async function startServer({ argv, env, logFile, cpu, readyPath = '/ready
       else await sleep(1);
     }
     while ((await probe(url + readyPath)) !== 200) {
-      if (exited || performance.now() - started > timeoutMs) throw new Error(`server not ready: ${stderr.trim()}`);
+      if (exited || performance.now() - started > timeoutMs)
+        throw new Error(`server not ready: ${stderr.trim()}`);
       await sleep(1);
     }
     return { pid: child.pid, url, startupMs: performance.now() - started, stop, stderr: () => stderr };

@@ -2,7 +2,10 @@
 import { table } from './stats.mjs';
 
 const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–');
-const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '–');
+const fmt = (x, d = 0) =>
+  Number.isFinite(x)
+    ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+    : '–';
 
 /** The printed report of a bench result (the JSON written next to it has every number). */
 export function render(r) {
@@ -11,10 +14,23 @@ export function render(r) {
     `dodil bench ${m.mode}${m.variant ? ` (VARIANT ${m.variant}: an experiment, not the product)` : ''} — ${m.date} — commit ${m.commit}${m.dirtyTree ? ' (+uncommitted changes)' : ''}`,
     `node ${m.node}, ${m.cores}× ${m.cpu}, load avg at start ${m.loadavgAtStart.join(' ')}`,
     `load generator: ${m.loadGenerator}, ${m.connections} connections, median of ${m.rounds} alternating runs × ${m.secondsPerRun} s; ` +
-      (m.pinned ? 'taskset: server on core 0, load generator and helpers on core 1' : 'NOT pinned (no taskset)'),
+      (m.pinned
+        ? 'taskset: server on core 0, load generator and helpers on core 1'
+        : 'NOT pinned (no taskset)'),
   ].join('\n');
   const httpTable = table([
-    ['HTTP', 'req/s', 'p50 ms', 'p99 ms', 'vs hello', 'server CPU', 'CPU µs/req', 'load core', 'errors', 'runs req/s'],
+    [
+      'HTTP',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'vs hello',
+      'server CPU',
+      'CPU µs/req',
+      'load core',
+      'errors',
+      'runs req/s',
+    ],
     ...r.http.map((h) => [
       h.label,
       fmt(h.rps),
@@ -32,7 +48,9 @@ export function render(r) {
   const helperTable = r.helper.length
     ? table([
         ['helper (fresh process each)', 'median ms', '× node -e 0', 'runs'],
-        ...r.helper.map((h) => (h.error ? [h.label, 'FAILED', h.error, ''] : [h.label, fmt(h.medianMs, 1), fmt(h.ratio, 2), h.runs])),
+        ...r.helper.map((h) =>
+          h.error ? [h.label, 'FAILED', h.error, ''] : [h.label, fmt(h.medianMs, 1), fmt(h.ratio, 2), h.runs],
+        ),
       ])
     : 'helper: skipped';
   const mem = (x) => `rss ${fmt(x.rssMiB, 1)} MiB (peak ${fmt(x.hwmMiB, 1)}, anon ${fmt(x.anonMiB, 1)})`;
@@ -50,7 +68,15 @@ export function render(r) {
     ['goal', 'measured', 'target', 'met'],
     ...r.goals.map((g) => [
       g.text,
-      g.value === null ? '–' : g.id === 'goal.rss' ? `${fmt(g.value, 1)} MiB` : g.id === 'goal.get-p99' ? `${fmt(g.value, 2)} ms` : g.target < 1 ? pct(g.value) : `${fmt(g.value, 2)}×`,
+      g.value === null
+        ? '–'
+        : g.id === 'goal.rss'
+          ? `${fmt(g.value, 1)} MiB`
+          : g.id === 'goal.get-p99'
+            ? `${fmt(g.value, 2)} ms`
+            : g.target < 1
+              ? pct(g.value)
+              : `${fmt(g.value, 2)}×`,
       `${g.cmp} ${g.target < 1 ? pct(g.target) : g.target}`,
       g.pass === null ? 'n/a' : g.pass ? 'yes' : 'NO',
     ]),

@@ -37,5 +37,6 @@ export function cachedStore(repo, storesDir, orgs, perOrg) {
 export function pruneStores(repo, storesDir) {
   if (!existsSync(storesDir)) return;
   const current = `${formatHash(repo)}-`;
-  for (const d of readdirSync(storesDir)) if (!d.startsWith(current)) rmSync(join(storesDir, d), { recursive: true, force: true });
+  for (const d of readdirSync(storesDir))
+    if (!d.startsWith(current)) rmSync(join(storesDir, d), { recursive: true, force: true });
 }

@@ -6,7 +6,10 @@ import autocannon from 'autocannon';
 
 const cfg = JSON.parse(process.argv[2]);
 const auth = cfg.tokensFile
-  ? readFileSync(cfg.tokensFile, 'utf8').split('\n').filter(Boolean).map((t) => `Bearer ${t}`)
+  ? readFileSync(cfg.tokensFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((t) => `Bearer ${t}`)
   : ['Bearer none'];
 const rnd = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1));
 const slot = (i) => `slot-${String(i).padStart(6, '0')}`;
@@ -23,7 +26,13 @@ function setupRequest(req) {
       const i = cfg.perOrg > 1 ? rnd(1, cfg.perOrg - 1) : 0;
       const token = `ghp_rotated${String(rnd(0, 99_999_999)).padStart(8, '0')}${'0'.repeat(26)}`;
       const body = JSON.stringify({ name: slot(i), value: { gitSecret: { username: `bot-${org}`, token } } });
-      return { ...req, method: 'POST', path: '/v1/ignite/secrets', headers: { ...headers, 'content-type': 'application/json' }, body };
+      return {
+        ...req,
+        method: 'POST',
+        path: '/v1/ignite/secrets',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      };
     }
     default:
       return { ...req, method: 'GET', path: '/', headers };

@@ -42,12 +42,27 @@ cpu('access line: 16 lines per write(2)', 100_000, () => {
 closeSync(fd);
 
 const cols = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-db.exec('CREATE TABLE a (seq INTEGER PRIMARY KEY, t INTEGER, r TEXT, k TEXT, o TEXT, n TEXT, act TEXT, s TEXT, c TEXT, ip TEXT, d TEXT, mac BLOB)');
+db.exec(
+  'CREATE TABLE a (seq INTEGER PRIMARY KEY, t INTEGER, r TEXT, k TEXT, o TEXT, n TEXT, act TEXT, s TEXT, c TEXT, ip TEXT, d TEXT, mac BLOB)',
+);
 const one = db.prepare(`INSERT INTO a VALUES ${cols}`);
 const sixteen = db.prepare(`INSERT INTO a VALUES ${Array(16).fill(cols).join(', ')}`);
 let seq = 0;
 const mac = Buffer.alloc(32, 7);
-const row = () => [++seq, Date.now(), '0123456789abcdef0123', 'tok0123456789abc', 'org-id-0001', 'org-0042', 'GetSecret', 'slot-000001', 'OK', '127.0.0.1', null, mac];
+const row = () => [
+  ++seq,
+  Date.now(),
+  '0123456789abcdef0123',
+  'tok0123456789abc',
+  'org-id-0001',
+  'org-0042',
+  'GetSecret',
+  'slot-000001',
+  'OK',
+  '127.0.0.1',
+  null,
+  mac,
+];
 const singles = db.transaction(() => {
   for (let i = 0; i < 16; i++) one.run(row());
 });

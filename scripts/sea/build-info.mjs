@@ -22,7 +22,11 @@ export function buildInfo(env = process.env) {
 
 function gitCommit() {
   const git = (args) =>
-    execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    execFileSync('git', args, {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   try {
     const hash = git(['rev-parse', '--short=12', 'HEAD']);
     const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';

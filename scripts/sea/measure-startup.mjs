@@ -37,7 +37,14 @@ const must = (file, argv, input = '', extraEnv = {}) => {
 let child;
 try {
   must(server, ['org', 'create', 'bench']);
-  const token = must(server, ['token', 'create', '--org', 'bench', '--scopes', 'CreateSecret,GetSecret,ListSecrets,DeleteSecret']).trim();
+  const token = must(server, [
+    'token',
+    'create',
+    '--org',
+    'bench',
+    '--scopes',
+    'CreateSecret,GetSecret,ListSecrets,DeleteSecret',
+  ]).trim();
   child = spawn(server, ['start', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
   let log = '';
   child.stdout.setEncoding('utf8').on('data', (c) => (log += c));
@@ -49,14 +56,41 @@ try {
   if (url === undefined) throw new Error('server did not start');
   const clientEnv = { DODIL_URL: url, DODIL_TOKEN: token };
   const dodil = join(binDir, 'dodil');
-  must(dodil, ['ignite', 'secret', 'create', 'gh', '--type', 'git', '--username', 'bot', '--token-stdin'], 'pat\n', clientEnv);
-  must(dodil, ['ignite', 'secret', 'create', 'ghcr', '--type', 'registry', '--username', 'bot', '--password-stdin', '--server-address', 'ghcr.io'], 'pw\n', clientEnv);
+  must(
+    dodil,
+    ['ignite', 'secret', 'create', 'gh', '--type', 'git', '--username', 'bot', '--token-stdin'],
+    'pat\n',
+    clientEnv,
+  );
+  must(
+    dodil,
+    [
+      'ignite',
+      'secret',
+      'create',
+      'ghcr',
+      '--type',
+      'registry',
+      '--username',
+      'bot',
+      '--password-stdin',
+      '--server-address',
+      'ghcr.io',
+    ],
+    'pw\n',
+    clientEnv,
+  );
 
   const gitInput = 'protocol=https\nhost=git.example.com\n\n';
   const commands = [
     ['node -e 0', process.execPath, ['-e', '0'], ''],
     ['dodil --version', dodil, ['--version'], ''],
-    ['git-credential-dodil --slot gh get', join(binDir, 'git-credential-dodil'), ['--slot', 'gh', 'get'], gitInput],
+    [
+      'git-credential-dodil --slot gh get',
+      join(binDir, 'git-credential-dodil'),
+      ['--slot', 'gh', 'get'],
+      gitInput,
+    ],
     ['docker-credential-dodil get', join(binDir, 'docker-credential-dodil'), ['get'], 'ghcr.io'],
     ['dodil-server --version', server, ['--version'], ''],
     // An admin command: extracts nothing (cached) but verifies and loads the addon, opens the db.
@@ -82,7 +116,9 @@ try {
   console.log(`runs: ${runs} each, interleaved; node ${process.version}`);
   commands.forEach(([name], k) => {
     const m = median(times[k]);
-    console.log(`${name.padEnd(44)} median ${m.toFixed(1).padStart(6)} ms  mean ${mean(times[k]).toFixed(1).padStart(6)} ms  ×${(m / base).toFixed(2)}`);
+    console.log(
+      `${name.padEnd(44)} median ${m.toFixed(1).padStart(6)} ms  mean ${mean(times[k]).toFixed(1).padStart(6)} ms  ×${(m / base).toFixed(2)}`,
+    );
   });
 } finally {
   if (child !== undefined && child.exitCode === null) {

@@ -1,4 +1,10 @@
-import { grpcCodeForHttpStatus, grpcCodeName, isSlotName, SLOT_NAME_RULE, type GrpcCodeName } from '@dodil/shared';
+import {
+  grpcCodeForHttpStatus,
+  grpcCodeName,
+  isSlotName,
+  SLOT_NAME_RULE,
+  type GrpcCodeName,
+} from '@dodil/shared';
 import { CliError, oneLine } from './errors';
 import { isTransportError, type HttpRequest, type Transport } from './http/transport';
 import { VERSION } from './version';
@@ -43,14 +49,29 @@ export interface ApiClient {
 }
 
 /** Builds a client; `validators` decides how answers are checked (see wire/types.ts). */
-export function createApiClient(settings: ServerSettings, transport: Transport, validators: WireValidators): ApiClient {
+export function createApiClient(
+  settings: ServerSettings,
+  transport: Transport,
+  validators: WireValidators,
+): ApiClient {
   const base = settings.url.replace(/\/+$/, '');
   const oidc =
     settings.token || settings.oidc === undefined
       ? undefined
-      : createOidcTokenSource({ ...settings, settings: settings.oidc, serverUrl: base, transport, now: () => Date.now() });
+      : createOidcTokenSource({
+          ...settings,
+          settings: settings.oidc,
+          serverUrl: base,
+          transport,
+          now: () => Date.now(),
+        });
 
-  async function call<T>(method: HttpRequest['method'], path: string, check: (data: unknown) => T, body?: unknown): Promise<T> {
+  async function call<T>(
+    method: HttpRequest['method'],
+    path: string,
+    check: (data: unknown) => T,
+    body?: unknown,
+  ): Promise<T> {
     if (oidc === undefined) return callWith(settings.token, method, path, check, body);
     const token = await oidc.get();
     try {
@@ -97,7 +118,11 @@ export function createApiClient(settings: ServerSettings, transport: Transport, 
     } catch (error) {
       if (isTransportError(error)) {
         const code: GrpcCodeName =
-          error.failure === 'timeout' ? 'DEADLINE_EXCEEDED' : error.failure === 'unreachable' ? 'UNAVAILABLE' : 'UNKNOWN';
+          error.failure === 'timeout'
+            ? 'DEADLINE_EXCEEDED'
+            : error.failure === 'unreachable'
+              ? 'UNAVAILABLE'
+              : 'UNKNOWN';
         throw new CliError(code, error.message);
       }
       throw error;
@@ -133,13 +158,15 @@ export function createApiClient(settings: ServerSettings, transport: Transport, 
   // Checked here, once for every caller (--slot, mappings, resolve): a name like ".." would
   // otherwise become another path once the URL is normalised.
   const secretPath = (name: string) => {
-    if (!isSlotName(name)) throw new CliError('INVALID_ARGUMENT', `invalid slot name ${JSON.stringify(name)}: ${SLOT_NAME_RULE}`);
+    if (!isSlotName(name))
+      throw new CliError('INVALID_ARGUMENT', `invalid slot name ${JSON.stringify(name)}: ${SLOT_NAME_RULE}`);
     return `/v1/ignite/secrets/${encodeURIComponent(name)}`;
   };
 
   return {
     url: base,
-    createSecret: (name, value) => call('POST', '/v1/ignite/secrets', validators.createSecret, { name, value }),
+    createSecret: (name, value) =>
+      call('POST', '/v1/ignite/secrets', validators.createSecret, { name, value }),
     getSecret: (name) => call('GET', secretPath(name), validators.getSecret),
     listSecrets: ({ pageSize, pageToken }) => {
       const q = new URLSearchParams();

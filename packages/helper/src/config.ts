@@ -36,7 +36,8 @@ export function emptyConfig(): ClientConfig {
 export function configPath(env: Readonly<Record<string, string | undefined>>): string {
   if (env.DODIL_CONFIG) return env.DODIL_CONFIG;
   if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, 'dodil', 'config.json');
-  if (!env.HOME) throw new CliError('FAILED_PRECONDITION', 'cannot locate the config file: set HOME or DODIL_CONFIG');
+  if (!env.HOME)
+    throw new CliError('FAILED_PRECONDITION', 'cannot locate the config file: set HOME or DODIL_CONFIG');
   return join(env.HOME, '.config', 'dodil', 'config.json');
 }
 
@@ -47,7 +48,10 @@ export function loadConfig(path: string): ClientConfig {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyConfig();
-    throw new CliError('FAILED_PRECONDITION', `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CliError(
+      'FAILED_PRECONDITION',
+      `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   return parseConfig(text, path);
 }
@@ -67,7 +71,8 @@ export function parseConfig(text: string, path: string): ClientConfig {
   const config = emptyConfig();
   config.raw = data;
   if (data.url !== undefined) {
-    if (typeof data.url !== 'string' || !/^https?:\/\/[^\s]+$/i.test(data.url)) throw bad('"url" must be an http(s) URL');
+    if (typeof data.url !== 'string' || !/^https?:\/\/[^\s]+$/i.test(data.url))
+      throw bad('"url" must be an http(s) URL');
     config.url = data.url;
   }
   if (data.token !== undefined) {
@@ -93,7 +98,8 @@ export function parseConfig(text: string, path: string): ClientConfig {
     });
   }
   if (mappings.docker !== undefined) {
-    if (!isRecord(mappings.docker)) throw bad('"mappings.docker" must be an object {"<registry host>": "<slot name>"}');
+    if (!isRecord(mappings.docker))
+      throw bad('"mappings.docker" must be an object {"<registry host>": "<slot name>"}');
     for (const [host, slot] of Object.entries(mappings.docker)) {
       if (!isText(slot)) throw bad(`"mappings.docker[${JSON.stringify(host)}]" must be a slot name`);
       config.mappings.docker[host] = slot;

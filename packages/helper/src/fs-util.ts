@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -10,7 +20,7 @@ import { dirname } from 'node:path';
  */
 export function writeFileAtomic(path: string, text: string, mode: number, dirMode = 0o700): void {
   mkdirSync(dirname(path), { recursive: true, mode: dirMode });
-  const tmp = `${path}.tmp-${randomBytes(8).toString("hex")}`;
+  const tmp = `${path}.tmp-${randomBytes(8).toString('hex')}`;
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, text);

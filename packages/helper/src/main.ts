@@ -29,7 +29,9 @@ run([process.argv[1], process.argv0], process.argv.slice(2), io).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`dodil: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `dodil: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

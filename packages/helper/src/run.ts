@@ -46,7 +46,11 @@ export function selectMode(programNames: readonly (string | undefined)[], args: 
  *   "no credential", plus the reason on stderr);
  * - cli: one stderr line, exit code by gRPC code (docs/contract.md#exit-codes), 1 for the rest.
  */
-export async function run(programNames: readonly (string | undefined)[], argv: readonly string[], io: Io): Promise<number> {
+export async function run(
+  programNames: readonly (string | undefined)[],
+  argv: readonly string[],
+  io: Io,
+): Promise<number> {
   const mode = selectMode(programNames, argv);
   try {
     if (mode.kind === 'git') return await runGitHelper(mode.args, io);
@@ -82,7 +86,11 @@ function report(mode: Mode, error: unknown, io: Io): number {
   }
   if (isCliError(error)) {
     // The CLI keeps a message's own lines (the problem, a hint, the usage), each made safe.
-    const text = error.message.split('\n').map((line) => oneLine(line)).join('\n').trimEnd();
+    const text = error.message
+      .split('\n')
+      .map((line) => oneLine(line))
+      .join('\n')
+      .trimEnd();
     io.stderr(`dodil: ${text}\n`);
     return exitCodeFor(error.code);
   }

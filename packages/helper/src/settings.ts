@@ -44,10 +44,16 @@ export function resolveSettings(
   checkUrl(url, urlSource);
   // eslint-disable-next-line no-control-regex -- matching control characters is the point: they may not reach a header
   if (token !== undefined && /[\s\0-\x1f\x7f]/.test(token)) {
-    throw usageError(`the token from ${tokenSource === 'flag' ? '--token' : tokenSource === 'env' ? 'DODIL_TOKEN' : path} contains spaces or control characters`);
+    throw usageError(
+      `the token from ${tokenSource === 'flag' ? '--token' : tokenSource === 'env' ? 'DODIL_TOKEN' : path} contains spaces or control characters`,
+    );
   }
   const timeoutMs = parseTimeout(env.DODIL_TIMEOUT_MS);
-  const ca = pick<string>([flags.caFile, '--ca-file'], [env.DODIL_CA_FILE, 'DODIL_CA_FILE'], [config.caFile, `${path} caFile`]);
+  const ca = pick<string>(
+    [flags.caFile, '--ca-file'],
+    [env.DODIL_CA_FILE, 'DODIL_CA_FILE'],
+    [config.caFile, `${path} caFile`],
+  );
   // Read only for https: a plain-http server never needs it (and the hot path stays cheap).
   const caPem = ca !== undefined && /^https:/i.test(url) ? readCa(ca[0], ca[1]) : undefined;
   return {
@@ -81,11 +87,15 @@ function checkUrl(url: string, source: ClientSettings['urlSource']): void {
   }
   const where = source === 'flag' ? '--url' : source === 'env' ? 'DODIL_URL' : 'the config file url';
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
-    throw usageError(`${where} must be an http:// or https:// URL such as ${DEFAULT_URL}, not ${JSON.stringify(url)}`);
+    throw usageError(
+      `${where} must be an http:// or https:// URL such as ${DEFAULT_URL}, not ${JSON.stringify(url)}`,
+    );
   }
   // A common slip: the API path copied from the docs. The URL is the server root.
   if (/^\/v1(\/|$)/i.test(parsed.pathname)) {
-    throw usageError(`${where} is the server root, such as ${parsed.origin}, not an API path: drop ${JSON.stringify(parsed.pathname)}`);
+    throw usageError(
+      `${where} is the server root, such as ${parsed.origin}, not an API path: drop ${JSON.stringify(parsed.pathname)}`,
+    );
   }
 }
 
@@ -95,10 +105,14 @@ function readCa(file: string, source: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw usageError(`cannot read the CA file ${file} (from ${source}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw usageError(
+      `cannot read the CA file ${file} (from ${source}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw usageError(`the CA file ${file} (from ${source}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    throw usageError(
+      `the CA file ${file} (from ${source}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    );
   }
   return text;
 }

@@ -7,7 +7,10 @@ import { readSync } from 'node:fs';
  * and docker credential request. Falls back to `fallback()` (the stream) when
  * the descriptor is non-blocking (EAGAIN) or cannot be read this way.
  */
-export async function* readFd(fd: number, fallback: () => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* readFd(
+  fd: number,
+  fallback: () => AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   const buffer = Buffer.allocUnsafe(64 * 1024);
   for (;;) {
     let n: number;

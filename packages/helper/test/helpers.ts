@@ -105,9 +105,10 @@ export async function fakeServer(
 }
 
 /** An in-memory transport answering from a route table; records requests. */
-export function fakeTransport(
-  handler: (req: HttpRequest) => FakeAnswer,
-): { transport: Transport; requests: HttpRequest[] } {
+export function fakeTransport(handler: (req: HttpRequest) => FakeAnswer): {
+  transport: Transport;
+  requests: HttpRequest[];
+} {
   const requests: HttpRequest[] = [];
   const transport: Transport = async (req): Promise<HttpResponse> => {
     requests.push(req);
@@ -118,7 +119,12 @@ export function fakeTransport(
 }
 
 /** Metadata as the server renders it. */
-export function meta(name: string, type: 'git_secret' | 'registry_secret', created = '1700000000000', updated = created) {
+export function meta(
+  name: string,
+  type: 'git_secret' | 'registry_secret',
+  created = '1700000000000',
+  updated = created,
+) {
   return { name, type, createdAtMs: created, updatedAtMs: updated };
 }
 
@@ -129,7 +135,10 @@ export function gitSlot(name: string, username: string, token: string) {
 
 /** A GetSecret / registry-secrets entry for a registry slot. */
 export function registrySlot(name: string, username: string, password: string, serverAddress: string) {
-  return { metadata: meta(name, 'registry_secret'), value: { registrySecret: { username, password, serverAddress } } };
+  return {
+    metadata: meta(name, 'registry_secret'),
+    value: { registrySecret: { username, password, serverAddress } },
+  };
 }
 
 /** An error body as the server writes it. */

@@ -92,7 +92,11 @@ interface EngineHooks {
   dataDir?: string;
 }
 
-async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'databaseFile'>, engine: EngineHooks): Promise<EngineRuntime> {
+async function composeRuntime(
+  storage: Storage,
+  options: Omit<RuntimeOptions, 'databaseFile'>,
+  engine: EngineHooks,
+): Promise<EngineRuntime> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? defaultRandom;
   const security = options.security ?? {};
@@ -100,7 +104,8 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
     // Keys: the master key must be the one this data dir was made with; server keys are wrapped by it.
     const master = new MasterKey(options.masterKey);
     const check = await storage.meta.putIfAbsent(KEY_CHECK_META, master.checkValue());
-    if (!master.matches(check)) throw new WrongMasterKeyError('the master key does not open this data directory');
+    if (!master.matches(check))
+      throw new WrongMasterKeyError('the master key does not open this data directory');
     const wrappedPepper = await storage.meta.putIfAbsent(
       TOKEN_PEPPER_META,
       master.wrap(random(32), TOKEN_PEPPER_PURPOSE, random),
@@ -112,7 +117,12 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
     // The audit log (HMAC chain, group commit, refused below a free-disk floor) and the two key
     // safeguards.
     const monotonic = security.monotonicNow ?? (() => performance.now());
-    const diskFloor = auditDiskFloor(engine.dataDir, security.auditMinFreeBytes, security.freeBytes, monotonic);
+    const diskFloor = auditDiskFloor(
+      engine.dataDir,
+      security.auditMinFreeBytes,
+      security.freeBytes,
+      monotonic,
+    );
     const audit = await openAuditLog({
       ...(diskFloor ? { diskFloor } : {}),
       meta: storage.meta,
@@ -163,11 +173,14 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
     const onThrottled = security.onThrottled ? { onThrottled: security.onThrottled } : {};
     const auth = createAuditedAuthService(
       createThrottledAuthService(
-        createTokenRateLimitedAuthService(createAuthService({ tokens: storage.tokens, orgs: storage.orgs, pepper, clock }), {
-          rate: security.tokenRate ?? DEFAULT_TOKEN_RATE,
-          clock,
-          ...onThrottled,
-        }),
+        createTokenRateLimitedAuthService(
+          createAuthService({ tokens: storage.tokens, orgs: storage.orgs, pepper, clock }),
+          {
+            rate: security.tokenRate ?? DEFAULT_TOKEN_RATE,
+            clock,
+            ...onThrottled,
+          },
+        ),
         { clock, limiter: failures, ...onThrottled },
       ),
       audit,
@@ -176,7 +189,10 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
 
     // The OIDC token exchange (no bearer yet), as a request meets it: throttle → audit → the
     // checks of services/oidc (signature by the trust's own keys, claims, single-use jti).
-    const keySources = createKeySources(options.fetch ?? ((url, init) => fetch(url, init)), options.jwksLimits);
+    const keySources = createKeySources(
+      options.fetch ?? ((url, init) => fetch(url, init)),
+      options.jwksLimits,
+    );
     const exchange = createThrottledExchange(
       createAuditedExchange(
         createExchangeService({
@@ -208,16 +224,31 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
     });
     // Slot grants are checked inside the secret rules (services/grants.ts: `slotAllowed`), where
     // ListSecrets can filter while paging and the registry lookup skips ungranted rows unopened.
-    const secrets = createAuditedSecretService(createKeyGuardedSecretService(secretRules, guard), audit, clock);
+    const secrets = createAuditedSecretService(
+      createKeyGuardedSecretService(secretRules, guard),
+      audit,
+      clock,
+    );
 
     // The operator's org and token commands, audited.
     const admin = createAuditedAdminService(
-      createAdminService({ orgs: storage.orgs, tokens: storage.tokens, keys: orgKeys, pepper, clock, random }),
+      createAdminService({
+        orgs: storage.orgs,
+        tokens: storage.tokens,
+        keys: orgKeys,
+        pepper,
+        clock,
+        random,
+      }),
       audit,
       clock,
     );
     // The tokens API (minted tokens never broader than their minter) and the trusts, audited.
-    const tokens = createAuditedTokenService(createTokenService({ tokens: storage.tokens, pepper, clock, random }), audit, clock);
+    const tokens = createAuditedTokenService(
+      createTokenService({ tokens: storage.tokens, pepper, clock, random }),
+      audit,
+      clock,
+    );
     const trusts = createAuditedTrustService(
       createTrustService({ orgs: storage.orgs, trusts: storage.trusts, keys: keySources, clock, random }),
       audit,
@@ -242,7 +273,9 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
         cause: 'AUDIT_UNWRITABLE',
         healthy: () => {
           if (diskFloor !== undefined && diskFloor.freeBytes() < diskFloor.minFreeBytes) return 'DISK_FULL';
-          return dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes ?? diskFloor?.minFreeBytes);
+          return (
+            dataDir === undefined || diskWritable(dataDir, options.diskFloorBytes ?? diskFloor?.minFreeBytes)
+          );
         },
       },
     ]);
@@ -273,7 +306,8 @@ async function composeRuntime(storage: Storage, options: Omit<RuntimeOptions, 'd
       listOrgs: () => storage.orgs.list(),
       rotateOrgKey: (org, rotation) =>
         rotateOrgKey({ storage, orgKeys, budget, audit, random, clock }, org, rotation),
-      rotateMasterKey: (newKey, rotation) => rotateMasterKey({ storage, master, audit, random, clock }, newKey, rotation),
+      rotateMasterKey: (newKey, rotation) =>
+        rotateMasterKey({ storage, master, audit, random, clock }, newKey, rotation),
       backup: (file) => engine.backup(file),
       readiness,
       async isReady() {

@@ -84,13 +84,18 @@ export function resolveMasterKey(s: MasterKeySources): ResolvedMasterKey {
   const envKey = s.env.DODIL_MASTER_KEY;
   if (envKey !== undefined && envKey !== '') {
     try {
-      return { key: parseMasterKey(envKey, 'DODIL_MASTER_KEY'), source: 'DODIL_MASTER_KEY', generated: false };
+      return {
+        key: parseMasterKey(envKey, 'DODIL_MASTER_KEY'),
+        source: 'DODIL_MASTER_KEY',
+        generated: false,
+      };
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
   }
   const envFile = s.env.DODIL_MASTER_KEY_FILE;
-  if (envFile !== undefined && envFile !== '') return { key: readKeyFile(envFile), source: envFile, generated: false };
+  if (envFile !== undefined && envFile !== '')
+    return { key: readKeyFile(envFile), source: envFile, generated: false };
   if (s.dev) {
     const file = join(s.dataDir, DEV_KEY_FILE);
     if (existsSync(file)) return { key: readKeyFile(file), source: file, generated: false };

@@ -43,5 +43,7 @@ test('CLI commands never reach into the database or the stores', () => {
     .map((f) => readFileSync(join(src, 'cli', 'commands', f), 'utf8'))
     .join('\n');
   expect(text).not.toMatch(/runtime\.(db|stores)\b/);
-  expect(crossing('cli', ['storage/sqlite-audit-store', 'storage/sqlite-key-store', 'storage/sqlite-storage'])).toEqual([]);
+  expect(
+    crossing('cli', ['storage/sqlite-audit-store', 'storage/sqlite-key-store', 'storage/sqlite-storage']),
+  ).toEqual([]);
 });

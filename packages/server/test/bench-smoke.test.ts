@@ -36,7 +36,16 @@ function runSmoke(out: string): Promise<{ code: number | null; stderr: string }>
   return new Promise((resolvePromise) => {
     // autocannon always, so this test behaves the same with or without wrk installed.
     // --compare undo-all: the rewrites behind docs/performance.md's before/after table still apply.
-    const args = ['bench/run.mjs', '--smoke', '--loadgen', 'autocannon', '--compare', 'undo-all', '--out', out];
+    const args = [
+      'bench/run.mjs',
+      '--smoke',
+      '--loadgen',
+      'autocannon',
+      '--compare',
+      'undo-all',
+      '--out',
+      out,
+    ];
     const child = spawn(process.execPath, args, {
       cwd: repo,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -68,11 +77,22 @@ test('npm run bench in smoke mode produces every row of the report', { timeout: 
 
   expect(r.meta.mode).toBe('smoke');
   expect(r.meta.loadGenerator).toBe('autocannon');
-  expect(r.http.map((h) => h.id)).toEqual(['hello', 'get', 'list', 'create', 'get-1k', 'get-1m', 'get@undo-all']);
+  expect(r.http.map((h) => h.id)).toEqual([
+    'hello',
+    'get',
+    'list',
+    'create',
+    'get-1k',
+    'get-1m',
+    'get@undo-all',
+  ]);
   for (const h of r.http) {
     expect(h.rps, h.id).toBeGreaterThan(0);
     expect(h.errors, h.id).toBe(0);
-    expect(Number.isFinite(h.p50ms) && Number.isFinite(h.p99ms) && Number.isFinite(h.ratioToHello), h.id).toBe(true);
+    expect(
+      Number.isFinite(h.p50ms) && Number.isFinite(h.p99ms) && Number.isFinite(h.ratioToHello),
+      h.id,
+    ).toBe(true);
   }
   expect(r.failedRows).toEqual([]);
   expect(Number.isFinite(r.scale.ratio)).toBe(true);
@@ -85,7 +105,8 @@ test('npm run bench in smoke mode produces every row of the report', { timeout: 
     ['bundle', 'packages/helper/dist/dodil.cjs'],
     ['sea', 'dist/bin/dodil'],
   ] as const) {
-    if (existsSync(join(repo, file))) expected.push(`helper.git-fill-${kind}`, `helper.docker-get-${kind}`, `helper.version-${kind}`);
+    if (existsSync(join(repo, file)))
+      expected.push(`helper.git-fill-${kind}`, `helper.docker-get-${kind}`, `helper.version-${kind}`);
   }
   expect([...helper.keys()].sort()).toEqual(expected.sort());
   for (const id of expected) {
@@ -97,6 +118,12 @@ test('npm run bench in smoke mode produces every row of the report', { timeout: 
   for (const key of ['10k', '1M', 'hello']) expect(r.memory[key]?.rssMiB, key).toBeGreaterThan(0);
   expect(r.startup.map((s) => s.id)).toEqual(['startup-10k', 'startup-1m']);
   for (const s of r.startup) expect(s.medianMs, s.id).toBeGreaterThan(0);
-  expect(r.goals.map((g) => g.id)).toEqual(['goal.get-vs-hello', 'goal.get-p99', 'goal.scale', 'goal.helper', 'goal.rss']);
+  expect(r.goals.map((g) => g.id)).toEqual([
+    'goal.get-vs-hello',
+    'goal.get-p99',
+    'goal.scale',
+    'goal.helper',
+    'goal.rss',
+  ]);
   for (const g of r.goals.filter((x) => x.id !== 'goal.helper')) expect(typeof g.value, g.id).toBe('number');
 });

@@ -64,7 +64,10 @@ export type SecretValueJson = z.infer<typeof secretValueJsonSchema>;
 /** CreateSecret response. */
 export const createSecretResponseSchema = z.object({ metadata: secretMetadataSchema });
 /** GetSecret response. */
-export const getSecretResponseSchema = z.object({ metadata: secretMetadataSchema, value: secretValueJsonSchema });
+export const getSecretResponseSchema = z.object({
+  metadata: secretMetadataSchema,
+  value: secretValueJsonSchema,
+});
 /** ListSecrets response; empty fields may be omitted by proto-JSON writers. */
 export const listSecretsResponseSchema = z.object({
   secrets: z.array(secretMetadataSchema).default([]),
@@ -81,18 +84,20 @@ export const deleteSecretResponseSchema = z.object({});
  * always empty and the scope is ListSecrets (issue 13 item 5).
  */
 export const registrySecretsResponseSchema = z.object({
-  secrets: z.array(
-    z.object({
-      metadata: secretMetadataSchema,
-      value: z.object({
-        registrySecret: z.object({
-          username: z.string(),
-          password: z.string(),
-          serverAddress: z.string().default(''),
+  secrets: z
+    .array(
+      z.object({
+        metadata: secretMetadataSchema,
+        value: z.object({
+          registrySecret: z.object({
+            username: z.string(),
+            password: z.string(),
+            serverAddress: z.string().default(''),
+          }),
         }),
       }),
-    }),
-  ).default([]),
+    )
+    .default([]),
 });
 
 /** The error body, google.rpc.Status as gRPC-gateway writes it. */

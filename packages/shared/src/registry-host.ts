@@ -14,7 +14,8 @@ export const DOCKER_HUB_SERVER_URL = 'https://index.docker.io/v1/';
 const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 // host[:port] where host is a DNS name or an IPv4 address, or a bracketed IPv6 literal.
-const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/;
+const HOST_PORT =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/;
 
 /**
  * The comparison key of a registry server string, or `undefined` when the

@@ -19,8 +19,12 @@ describe('slot names', () => {
 
 describe('secretValueInputSchema', () => {
   test('camelCase and snake_case give the same value', () => {
-    const camel = secretValueInputSchema.parse({ registrySecret: { username: 'u', password: 'p', serverAddress: 'h' } });
-    const snake = secretValueInputSchema.parse({ registry_secret: { username: 'u', password: 'p', server_address: 'h' } });
+    const camel = secretValueInputSchema.parse({
+      registrySecret: { username: 'u', password: 'p', serverAddress: 'h' },
+    });
+    const snake = secretValueInputSchema.parse({
+      registry_secret: { username: 'u', password: 'p', server_address: 'h' },
+    });
     expect(camel).toEqual(snake);
   });
 
@@ -44,20 +48,30 @@ describe('secretValueInputSchema', () => {
   ])('%j is refused', (value) => expect(secretValueInputSchema.safeParse(value).success).toBe(false));
 
   test('byte limits count UTF-8 bytes', () => {
-    expect(secretValueInputSchema.safeParse({ gitSecret: { username: '€'.repeat(85), token: 't' } }).success).toBe(true);
-    expect(secretValueInputSchema.safeParse({ gitSecret: { username: '€'.repeat(86), token: 't' } }).success).toBe(false);
+    expect(
+      secretValueInputSchema.safeParse({ gitSecret: { username: '€'.repeat(85), token: 't' } }).success,
+    ).toBe(true);
+    expect(
+      secretValueInputSchema.safeParse({ gitSecret: { username: '€'.repeat(86), token: 't' } }).success,
+    ).toBe(false);
   });
 });
 
 describe('request and response schemas', () => {
   test('CreateSecret needs exactly name and value', () => {
-    expect(createSecretRequestSchema.safeParse({ name: 'a', value: { gitSecret: { username: 'u', token: 't' } } }).success).toBe(true);
+    expect(
+      createSecretRequestSchema.safeParse({ name: 'a', value: { gitSecret: { username: 'u', token: 't' } } })
+        .success,
+    ).toBe(true);
     expect(createSecretRequestSchema.safeParse({ name: 'a' }).success).toBe(false);
     expect(createSecretRequestSchema.safeParse({ name: 'a', value: {}, extra: 1 }).success).toBe(false);
   });
 
   test('list query accepts both spellings and rejects non-integers', () => {
-    expect(listSecretsQuerySchema.parse({ page_size: '5', page_token: 't' })).toEqual({ pageSize: 5, pageToken: 't' });
+    expect(listSecretsQuerySchema.parse({ page_size: '5', page_token: 't' })).toEqual({
+      pageSize: 5,
+      pageToken: 't',
+    });
     expect(listSecretsQuerySchema.parse({})).toEqual({ pageSize: undefined, pageToken: '' });
     expect(listSecretsQuerySchema.safeParse({ pageSize: '-1' }).success).toBe(false);
   });

@@ -77,7 +77,10 @@ const gitSecretInput = z.strictObject({
 const registryFields = z.strictObject({
   username: username('registrySecret'),
   // A registry password may be a whole JSON key file, so line breaks are allowed.
-  password: boundedText('registrySecret.password', LIMITS.secretBytes, { allowEmpty: false, singleLine: false }),
+  password: boundedText('registrySecret.password', LIMITS.secretBytes, {
+    allowEmpty: false,
+    singleLine: false,
+  }),
   serverAddress: boundedText('registrySecret.serverAddress', LIMITS.serverAddressBytes, {
     allowEmpty: true,
     singleLine: true,

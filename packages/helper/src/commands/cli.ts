@@ -90,7 +90,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(mainHelp());
       return 0;
     }
-    throw usageError(`unknown command ${JSON.stringify(rest.filter((w) => !w.startsWith('-')).join(' '))}; see dodil --help`);
+    throw usageError(
+      `unknown command ${JSON.stringify(rest.filter((w) => !w.startsWith('-')).join(' '))}; see dodil --help`,
+    );
   }
   const spec: FlagSpec = { ...GLOBAL_FLAGS, ...command.flags };
   const args = parseArgs(rest.slice(command.path.length), spec);

@@ -19,7 +19,8 @@ export interface AuthFile {
 /** The docker config file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
 export function dockerConfigPath(env: Env): string {
   if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json');
-  if (!env.HOME) throw new CliError('FAILED_PRECONDITION', 'cannot locate the docker config: set HOME or DOCKER_CONFIG');
+  if (!env.HOME)
+    throw new CliError('FAILED_PRECONDITION', 'cannot locate the docker config: set HOME or DOCKER_CONFIG');
   return join(env.HOME, '.docker', 'config.json');
 }
 
@@ -40,10 +41,15 @@ export function authFiles(env: Env): AuthFile[] {
     : join('/run/containers', String(userInfo().uid), 'auth.json');
   const docker = env.DOCKER_CONFIG || home !== '' ? dockerConfigPath(env) : undefined;
   const primary = env.REGISTRY_AUTH_FILE || (env.DOCKER_CONFIG ? docker : undefined) || runtime;
-  const files: AuthFile[] = [{ path: primary, readers: `${primary === docker ? 'docker, ' : ''}${tools} (podman login writes here)` }];
+  const files: AuthFile[] = [
+    { path: primary, readers: `${primary === docker ? 'docker, ' : ''}${tools} (podman login writes here)` },
+  ];
   files.push({ path: runtime, readers: tools });
   if (home !== '' || env.XDG_CONFIG_HOME) {
-    files.push({ path: join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'containers', 'auth.json'), readers: tools });
+    files.push({
+      path: join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'containers', 'auth.json'),
+      readers: tools,
+    });
   }
   if (docker !== undefined) files.push({ path: docker, readers: `docker, ${tools}` });
   if (home !== '') files.push({ path: join(home, '.dockercfg'), readers: `${tools} (legacy)`, legacy: true });
@@ -61,7 +67,9 @@ export function readJsonObject(path: string): Record<string, unknown> | undefine
   if (text.trim() === '') return {};
   try {
     const data: unknown = JSON.parse(text);
-    return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+    return typeof data === 'object' && data !== null && !Array.isArray(data)
+      ? (data as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -69,7 +77,9 @@ export function readJsonObject(path: string): Record<string, unknown> | undefine
 
 function authsOf(file: AuthFile, data: Record<string, unknown>): Record<string, unknown> {
   const auths = file.legacy ? data : data.auths;
-  return typeof auths === 'object' && auths !== null && !Array.isArray(auths) ? (auths as Record<string, unknown>) : {};
+  return typeof auths === 'object' && auths !== null && !Array.isArray(auths)
+    ? (auths as Record<string, unknown>)
+    : {};
 }
 
 /** An `auths` entry for a registry: a stored login that can shadow the slot or go stale after a rotation. */

@@ -3,7 +3,10 @@ import { CliError } from '../errors';
 import type { Io } from '../io';
 
 /** Runs git with the caller's environment; resolves with exit code and output. */
-export function runGit(io: Io, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runGit(
+  io: Io,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile('git', [...args], { env: { ...io.env }, timeout: 10_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
@@ -85,9 +88,17 @@ export function gitUrlMatches(pattern: string, target: string): boolean {
   return pp.every((seg, i) => tp[i] === seg);
 }
 
-function splitUrl(url: string): { scheme: string; user?: string; host: string; port: string; path: string } | undefined {
+function splitUrl(
+  url: string,
+): { scheme: string; user?: string; host: string; port: string; path: string } | undefined {
   const m = /^([a-z][a-z0-9+.-]*):\/\/(?:([^@/]*)@)?(\[[^\]]*\]|[^:/]*)(?::(\d*))?(\/.*)?$/i.exec(url.trim());
   if (!m) return undefined;
   const user = m[2] === undefined ? undefined : decodeURIComponent(m[2].split(':')[0] ?? '');
-  return { scheme: (m[1] ?? '').toLowerCase(), user, host: (m[3] ?? '').toLowerCase(), port: m[4] ?? '', path: m[5] ?? '' };
+  return {
+    scheme: (m[1] ?? '').toLowerCase(),
+    user,
+    host: (m[3] ?? '').toLowerCase(),
+    port: m[4] ?? '',
+    path: m[5] ?? '',
+  };
 }

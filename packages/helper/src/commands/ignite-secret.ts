@@ -10,10 +10,15 @@ const MAX_PAGES = 10_000;
 
 function slotNameArg(ctx: CommandContext, usage: string, mayHoldSecret = false): string {
   const [name, ...extra] = ctx.args.positionals;
-  if (name === undefined) throw missingError('slot name', 'the slot is the first word after the command, such as gh-clone', usage);
+  if (name === undefined)
+    throw missingError('slot name', 'the slot is the first word after the command, such as gh-clone', usage);
   if (extra.length > 0) {
     // On `create` a stray word is likely a token or password given in place of *-stdin: never echo it.
-    throw usageError(mayHoldSecret ? `unexpected extra argument after the slot name\n${usage}` : `unexpected argument ${JSON.stringify(extra[0])}`);
+    throw usageError(
+      mayHoldSecret
+        ? `unexpected extra argument after the slot name\n${usage}`
+        : `unexpected argument ${JSON.stringify(extra[0])}`,
+    );
   }
   if (!isSlotName(name)) throw usageError(`invalid slot name ${JSON.stringify(name)}: ${SLOT_NAME_RULE}`);
   return name;
@@ -32,10 +37,16 @@ async function oneOf(ctx: CommandContext, flag: string, what: string): Promise<s
   const stdin = boolFlag(ctx.args, `${flag}-stdin`);
   if (direct !== undefined && stdin) throw usageError(`give exactly one of --${flag} or --${flag}-stdin`);
   if (direct === undefined && !stdin) {
-    throw missingError(`--${flag}-stdin`, `pipe the ${what} in (or --${flag} VALUE, which other users can see)`, CREATE_USAGE);
+    throw missingError(
+      `--${flag}-stdin`,
+      `pipe the ${what} in (or --${flag} VALUE, which other users can see)`,
+      CREATE_USAGE,
+    );
   }
   if (direct !== undefined) {
-    ctx.io.stderr(`dodil: warning: --${flag} on the command line is visible to other users; prefer --${flag}-stdin\n`);
+    ctx.io.stderr(
+      `dodil: warning: --${flag} on the command line is visible to other users; prefer --${flag}-stdin\n`,
+    );
     return direct;
   }
   return secretFromStdin(ctx, what);
@@ -67,9 +78,11 @@ export const createCommand: Command = {
     const name = slotNameArg(ctx, CREATE_USAGE, true);
     const type = stringFlag(ctx.args, 'type');
     const username = stringFlag(ctx.args, 'username');
-    if (type === undefined) throw missingError('--type', 'git (a git token) or registry (a registry login)', CREATE_USAGE);
+    if (type === undefined)
+      throw missingError('--type', 'git (a git token) or registry (a registry login)', CREATE_USAGE);
     if (type !== 'git' && type !== 'registry') throw usageError('--type must be git or registry');
-    if (username === undefined) throw missingError('--username', 'the user the token or password belongs to', CREATE_USAGE);
+    if (username === undefined)
+      throw missingError('--username', 'the user the token or password belongs to', CREATE_USAGE);
     const has = (f: string) => ctx.args.flags.has(f);
     let value: SecretValueInput;
     if (type === 'git') {
@@ -78,9 +91,12 @@ export const createCommand: Command = {
       }
       value = { gitSecret: { username, token: await oneOf(ctx, 'token', 'token') } };
     } else {
-      if (has('token') || has('token-stdin')) throw usageError('a registry slot takes --password or --password-stdin (not --token)');
+      if (has('token') || has('token-stdin'))
+        throw usageError('a registry slot takes --password or --password-stdin (not --token)');
       const password = await oneOf(ctx, 'password', 'password');
-      value = { registrySecret: { username, password, serverAddress: stringFlag(ctx.args, 'server-address') ?? '' } };
+      value = {
+        registrySecret: { username, password, serverAddress: stringFlag(ctx.args, 'server-address') ?? '' },
+      };
     }
     // The contract's own input rules, so mistakes are caught before the network.
     const checked = secretValueInputSchema.safeParse(value);
@@ -89,7 +105,9 @@ export const createCommand: Command = {
     if (ctx.json) ctx.io.stdout(formatJson(response));
     else {
       const rotated = response.metadata.createdAtMs !== response.metadata.updatedAtMs;
-      ctx.io.stdout(`${rotated ? 'updated' : 'created'} ${type} slot ${name}${rotated ? ' (rotated)' : ''}\n`);
+      ctx.io.stdout(
+        `${rotated ? 'updated' : 'created'} ${type} slot ${name}${rotated ? ' (rotated)' : ''}\n`,
+      );
     }
     return 0;
   },
@@ -102,7 +120,8 @@ export const listCommand: Command = {
   usage: 'usage: dodil ignite secret list [-o json]\n\nColumns NAME, TYPE, UPDATED; every page is fetched.',
   flags: {},
   async run(ctx) {
-    if (ctx.args.positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
+    if (ctx.args.positionals.length > 0)
+      throw usageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
     const client = clientOf(ctx);
     const secrets = [];
     let pageToken = '';
@@ -123,7 +142,8 @@ export const listCommand: Command = {
   },
 };
 
-const GET_USAGE = 'usage: dodil ignite secret get NAME [-o json]\n\nPrints the slot, including its token or password.';
+const GET_USAGE =
+  'usage: dodil ignite secret get NAME [-o json]\n\nPrints the slot, including its token or password.';
 
 /** `dodil ignite secret get` */
 export const getCommand: Command = {
@@ -149,7 +169,11 @@ export const getCommand: Command = {
       rows.push(['USERNAME', response.value.gitSecret.username], ['TOKEN', response.value.gitSecret.token]);
     } else {
       const r = response.value.registrySecret;
-      rows.push(['USERNAME', r.username], ['PASSWORD', r.password], ['SERVER', r.serverAddress || '(Docker Hub)']);
+      rows.push(
+        ['USERNAME', r.username],
+        ['PASSWORD', r.password],
+        ['SERVER', r.serverAddress || '(Docker Hub)'],
+      );
     }
     ctx.io.stdout(rows.map(([k, v]) => `${k.padEnd(9)}${v}`).join('\n') + '\n');
     return 0;
@@ -171,7 +195,10 @@ export const deleteCommand: Command = {
     const existed = await listed(client, name);
     await client.deleteSecret(name);
     if (ctx.json) ctx.io.stdout(formatJson({}));
-    else ctx.io.stdout(existed === false ? `slot ${name} was not there; nothing to delete\n` : `deleted slot ${name}\n`);
+    else
+      ctx.io.stdout(
+        existed === false ? `slot ${name} was not there; nothing to delete\n` : `deleted slot ${name}\n`,
+      );
     return 0;
   },
 };

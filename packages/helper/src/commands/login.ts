@@ -25,17 +25,22 @@ export const loginCommand: Command = {
   flags: { url: { kind: 'string' }, token: { kind: 'string' }, 'token-stdin': { kind: 'boolean' } },
   async run(ctx) {
     // Never echoed: a stray word here is most likely the token itself.
-    if (ctx.args.positionals.length > 0) throw usageError('unexpected extra argument (give the token with --token or --token-stdin)');
+    if (ctx.args.positionals.length > 0)
+      throw usageError('unexpected extra argument (give the token with --token or --token-stdin)');
     const fromStdin = boolFlag(ctx.args, 'token-stdin');
     const flagToken = stringFlag(ctx.args, 'token') ?? ctx.global.token;
     if (fromStdin && flagToken !== undefined) throw usageError('give --token or --token-stdin, not both');
     const token = fromStdin
       ? (await readAll(ctx.io.stdin(), 64 * 1024)).trim()
       : (flagToken ?? ctx.io.env.DODIL_TOKEN);
-    if (token === undefined || token === '') throw missingError('token', 'give it with --token-stdin (or --token, or DODIL_TOKEN)', USAGE);
+    if (token === undefined || token === '')
+      throw missingError('token', 'give it with --token-stdin (or --token, or DODIL_TOKEN)', USAGE);
     if (/\s/.test(token)) throw usageError('a token has no spaces or line breaks');
     // resolveSettings checks the URL (http or https only).
-    const settings = resolveSettings({ url: stringFlag(ctx.args, 'url') ?? ctx.global.url, token, caFile: ctx.global.caFile }, ctx.io.env);
+    const settings = resolveSettings(
+      { url: stringFlag(ctx.args, 'url') ?? ctx.global.url, token, caFile: ctx.global.caFile },
+      ctx.io.env,
+    );
     const url = settings.server.url.replace(/\/+$/, '');
     const client = createApiClient({ ...settings.server, url, token }, ctx.io.transport, zodValidators);
     let note = '';

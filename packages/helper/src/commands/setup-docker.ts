@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { DOCKER_HUB_KEY, DOCKER_HUB_SERVER_URL, isSlotName, normaliseRegistryHost, SLOT_NAME_RULE } from '@dodil/shared';
+import {
+  DOCKER_HUB_KEY,
+  DOCKER_HUB_SERVER_URL,
+  isSlotName,
+  normaliseRegistryHost,
+  SLOT_NAME_RULE,
+} from '@dodil/shared';
 import { configPath, loadConfig, saveConfig } from '../config';
 import { CliError, isCliError, missingError, usageError } from '../errors';
 import { fileMode, writeFileAtomic } from '../fs-util';
@@ -46,17 +52,26 @@ function readDockerConfig(path: string): Record<string, unknown> {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new CliError('FAILED_PRECONDITION', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CliError(
+      'FAILED_PRECONDITION',
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   if (text.trim() === '') return {};
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    throw new CliError('FAILED_PRECONDITION', `${path} is not valid JSON; fix it first (nothing was changed)`);
+    throw new CliError(
+      'FAILED_PRECONDITION',
+      `${path} is not valid JSON; fix it first (nothing was changed)`,
+    );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new CliError('FAILED_PRECONDITION', `${path} is not a JSON object; fix it first (nothing was changed)`);
+    throw new CliError(
+      'FAILED_PRECONDITION',
+      `${path} is not a JSON object; fix it first (nothing was changed)`,
+    );
   }
   return data as Record<string, unknown>;
 }
@@ -70,19 +85,27 @@ export const setupDockerCommand: Command = {
   async run(ctx) {
     const [registry, ...extra] = ctx.args.positionals;
     const slot = stringFlag(ctx.args, 'slot');
-    if (registry === undefined) throw missingError('REGISTRY', 'the registry host, such as ghcr.io or 127.0.0.1:5000', USAGE);
-    if (slot === undefined) throw missingError('--slot', 'the registry slot to answer with, such as --slot ghcr-pull', USAGE);
+    if (registry === undefined)
+      throw missingError('REGISTRY', 'the registry host, such as ghcr.io or 127.0.0.1:5000', USAGE);
+    if (slot === undefined)
+      throw missingError('--slot', 'the registry slot to answer with, such as --slot ghcr-pull', USAGE);
     if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     if (!isSlotName(slot)) throw usageError(`invalid slot name ${JSON.stringify(slot)}: ${SLOT_NAME_RULE}`);
     const key = normaliseRegistryHost(registry);
-    if (key === undefined) throw usageError(`${JSON.stringify(registry)} is not a registry host such as ghcr.io or 127.0.0.1:5000`);
+    if (key === undefined)
+      throw usageError(
+        `${JSON.stringify(registry)} is not a registry host such as ghcr.io or 127.0.0.1:5000`,
+      );
 
     const changes: Change[] = [];
     const dockerPath = dockerConfigPath(ctx.io.env);
     const docker = readDockerConfig(dockerPath);
     const helpers = docker.credHelpers ?? {};
     if (typeof helpers !== 'object' || helpers === null || Array.isArray(helpers)) {
-      throw new CliError('FAILED_PRECONDITION', `${dockerPath}: "credHelpers" is not an object; fix it first (nothing was changed)`);
+      throw new CliError(
+        'FAILED_PRECONDITION',
+        `${dockerPath}: "credHelpers" is not an object; fix it first (nothing was changed)`,
+      );
     }
     const nextHelpers: Record<string, unknown> = { ...(helpers as Record<string, unknown>) };
     const keys = key === DOCKER_HUB_KEY ? [DOCKER_HUB_SERVER_URL, DOCKER_HUB_KEY] : [key];
@@ -90,11 +113,21 @@ export const setupDockerCommand: Command = {
       const before = nextHelpers[k];
       const change = before === 'dodil' ? 'unchanged' : before === undefined ? 'added' : 'changed';
       nextHelpers[k] = 'dodil';
-      changes.push({ file: dockerPath, entry: `credHelpers[${JSON.stringify(k)}]`, value: 'dodil', change, ...(change === 'changed' ? { previous: String(before) } : {}) });
+      changes.push({
+        file: dockerPath,
+        entry: `credHelpers[${JSON.stringify(k)}]`,
+        value: 'dodil',
+        change,
+        ...(change === 'changed' ? { previous: String(before) } : {}),
+      });
     }
     if (changes.some((c) => c.change !== 'unchanged')) {
       // docker writes config.json with mode 0600; keep whatever mode the user has.
-      writeFileAtomic(dockerPath, `${JSON.stringify({ ...docker, credHelpers: nextHelpers }, null, '\t')}\n`, fileMode(dockerPath) ?? 0o600);
+      writeFileAtomic(
+        dockerPath,
+        `${JSON.stringify({ ...docker, credHelpers: nextHelpers }, null, '\t')}\n`,
+        fileMode(dockerPath) ?? 0o600,
+      );
     }
 
     const path = configPath(ctx.io.env);
@@ -105,7 +138,12 @@ export const setupDockerCommand: Command = {
     const others = Object.keys(mappings).filter((h) => h !== key && normaliseRegistryHost(h) === key);
     for (const host of others) delete mappings[host];
     mappings[key] = slot;
-    const mappingChange = before === slot && others.length === 0 ? 'unchanged' : before === undefined && others.length === 0 ? 'added' : 'changed';
+    const mappingChange =
+      before === slot && others.length === 0
+        ? 'unchanged'
+        : before === undefined && others.length === 0
+          ? 'added'
+          : 'changed';
     changes.push({
       file: path,
       entry: `mappings.docker[${JSON.stringify(key)}]`,
@@ -116,15 +154,26 @@ export const setupDockerCommand: Command = {
     if (mappingChange !== 'unchanged') saveConfig(path, config);
 
     const dropIn = containersDropInPath(ctx.io.env);
-    const dropInChange = dropInInPlace(dropIn) ? 'unchanged' : readTextOrUndefined(dropIn) === undefined ? 'added' : 'changed';
+    const dropInChange = dropInInPlace(dropIn)
+      ? 'unchanged'
+      : readTextOrUndefined(dropIn) === undefined
+        ? 'added'
+        : 'changed';
     if (dropInChange !== 'unchanged') writeFileAtomic(dropIn, CONTAINERS_DROP_IN, 0o644, 0o755);
-    changes.push({ file: dropIn, entry: 'credential-helpers', value: '["dodil", "containers-auth.json"]', change: dropInChange });
+    changes.push({
+      file: dropIn,
+      entry: 'credential-helpers',
+      value: '["dodil", "containers-auth.json"]',
+      change: dropInChange,
+    });
 
     const shadows = authsEntriesFor(ctx.io.env, key);
     const backups = boolFlag(ctx.args, 'fix') ? removeAuthsEntries(shadows, ctx.io.now()) : [];
     for (const e of shadows) {
       if (backups.length > 0) {
-        ctx.io.stderr(`dodil: removed the stored login auths[${JSON.stringify(e.key)}] from ${e.file.path}\n`);
+        ctx.io.stderr(
+          `dodil: removed the stored login auths[${JSON.stringify(e.key)}] from ${e.file.path}\n`,
+        );
       } else {
         ctx.io.stderr(
           `dodil: warning: ${e.file.path} holds a stored login auths[${JSON.stringify(e.key)}] (read by ${e.file.readers}); ` +
@@ -136,13 +185,14 @@ export const setupDockerCommand: Command = {
 
     await checkSlot(ctx, slot, key);
     if (!helperOnPath(ctx.io.env, 'docker-credential-dodil')) {
-      ctx.io.stderr('dodil: warning: docker-credential-dodil is not on PATH; docker will not find the helper\n');
+      ctx.io.stderr(
+        'dodil: warning: docker-credential-dodil is not on PATH; docker will not find the helper\n',
+      );
     }
     if (ctx.json) {
       const stored = shadows.map((e) => ({ file: e.file.path, key: e.key, removed: backups.length > 0 }));
       ctx.io.stdout(formatJson({ registry: key, slot, changes, storedLogins: stored, backups }));
-    }
-    else {
+    } else {
       for (const c of changes) {
         const was = c.previous === undefined ? '' : ` (was ${JSON.stringify(c.previous)})`;
         ctx.io.stdout(`${c.file}: ${c.entry} = ${JSON.stringify(c.value)}: ${c.change}${was}\n`);

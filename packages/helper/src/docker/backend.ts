@@ -53,14 +53,19 @@ function settingsOrNotFound(io: Io): ClientSettings {
 
 async function get(serverUrl: string, io: Io): Promise<DockerSecret> {
   const key = normaliseRegistryHost(serverUrl);
-  if (key === undefined) throw new CredentialsNotFound(`${JSON.stringify(oneLine(serverUrl, 100))} is not a registry host`);
+  if (key === undefined)
+    throw new CredentialsNotFound(`${JSON.stringify(oneLine(serverUrl, 100))} is not a registry host`);
   const settings = settingsOrNotFound(io);
   const client = createApiClient(settings.server, io.transport, liteValidators);
   const mapped = dockerMappingFor(settings.config.mappings.docker, key);
   if (mapped !== undefined) {
-    const secret = await notFoundOnError(`slot "${mapped}" (mapped to ${key})`, () => client.getSecret(mapped));
+    const secret = await notFoundOnError(`slot "${mapped}" (mapped to ${key})`, () =>
+      client.getSecret(mapped),
+    );
     if (!('registrySecret' in secret.value)) {
-      throw new CredentialsNotFound(`slot "${mapped}" (mapped to ${key}) is a git slot; docker needs a registry slot`);
+      throw new CredentialsNotFound(
+        `slot "${mapped}" (mapped to ${key}) is a git slot; docker needs a registry slot`,
+      );
     }
     const { username, password } = secret.value.registrySecret;
     return { username, secret: password };
@@ -68,7 +73,9 @@ async function get(serverUrl: string, io: Io): Promise<DockerSecret> {
   const found = await notFoundOnError(`registry slots for ${key}`, () => client.registrySecrets(serverUrl));
   // The server filters by host already; filtering again here means a server
   // bug can never hand one registry's password to another.
-  const matches = found.secrets.filter((s) => normaliseRegistryHost(s.value.registrySecret.serverAddress) === key);
+  const matches = found.secrets.filter(
+    (s) => normaliseRegistryHost(s.value.registrySecret.serverAddress) === key,
+  );
   const only = matches[0];
   if (only === undefined) throw new CredentialsNotFound(`no registry slot for ${key}`);
   if (matches.length > 1) {
@@ -91,7 +98,8 @@ async function notFoundOnError<T>(what: string, call: () => Promise<T>): Promise
 
 async function store(creds: DockerCredentials, io: Io): Promise<void> {
   const key = normaliseRegistryHost(creds.serverUrl);
-  if (key === undefined) throw new DockerHelperError(`${JSON.stringify(oneLine(creds.serverUrl, 100))} is not a registry host`);
+  if (key === undefined)
+    throw new DockerHelperError(`${JSON.stringify(oneLine(creds.serverUrl, 100))} is not a registry host`);
   const settings = resolveSettingsOrFail(io);
   const slot = dockerMappingFor(settings.config.mappings.docker, key);
   const address = key === DOCKER_HUB_KEY ? '' : key;
@@ -105,10 +113,15 @@ async function store(creds: DockerCredentials, io: Io): Promise<void> {
   const { zodValidators } = await import('../wire/zod');
   const client = createApiClient(settings.server, io.transport, zodValidators);
   const existing = await currentValue(client, slot);
-  if (existing === 'git') throw new DockerHelperError(`slot "${slot}" is a git slot; map ${key} to a registry slot`);
+  if (existing === 'git')
+    throw new DockerHelperError(`slot "${slot}" is a git slot; map ${key} to a registry slot`);
   try {
     await client.createSecret(slot, {
-      registrySecret: { username: creds.username, password: creds.secret, serverAddress: existing?.serverAddress ?? address },
+      registrySecret: {
+        username: creds.username,
+        password: creds.secret,
+        serverAddress: existing?.serverAddress ?? address,
+      },
     });
   } catch (error) {
     if (isCliError(error) && error.code === 'PERMISSION_DENIED') {
@@ -133,12 +146,16 @@ function resolveSettingsOrFail(io: Io): ClientSettings {
 
 // The slot's current registry value, 'git' for a slot of the wrong type, or
 // undefined when it does not exist yet or this token may not read it.
-async function currentValue(client: ApiClient, slot: string): Promise<RegistrySlot['value']['registrySecret'] | 'git' | undefined> {
+async function currentValue(
+  client: ApiClient,
+  slot: string,
+): Promise<RegistrySlot['value']['registrySecret'] | 'git' | undefined> {
   try {
     const secret = await client.getSecret(slot);
     return 'registrySecret' in secret.value ? secret.value.registrySecret : 'git';
   } catch (error) {
-    if (isCliError(error) && (error.code === 'NOT_FOUND' || error.code === 'PERMISSION_DENIED')) return undefined;
+    if (isCliError(error) && (error.code === 'NOT_FOUND' || error.code === 'PERMISSION_DENIED'))
+      return undefined;
     if (isCliError(error)) throw new DockerHelperError(`cannot read slot "${slot}": ${error.message}`);
     throw error;
   }

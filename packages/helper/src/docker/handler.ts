@@ -1,7 +1,13 @@
 import { readAll, StdinTooLargeError, type Io } from '../io';
 import { VERSION } from '../version';
 import { dodilDockerBackend, type DockerBackend } from './backend';
-import { DockerHelperError, formatGetOutput, MAX_INPUT_BYTES, MISSING_SERVER_URL, parseStoreInput } from './protocol';
+import {
+  DockerHelperError,
+  formatGetOutput,
+  MAX_INPUT_BYTES,
+  MISSING_SERVER_URL,
+  parseStoreInput,
+} from './protocol';
 
 /** Usage of the docker credential helper mode. */
 export const DOCKER_USAGE = `usage: docker-credential-dodil <get|store|erase|list|version>

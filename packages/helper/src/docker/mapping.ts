@@ -5,7 +5,10 @@ import { normaliseRegistryHost } from '@dodil/shared';
  * (`mappings.docker`). Keys in the file are normalised too, so a hand-written
  * `"https://GHCR.io"` still matches `ghcr.io`; the first match wins.
  */
-export function dockerMappingFor(mappings: Readonly<Record<string, string>>, key: string): string | undefined {
+export function dockerMappingFor(
+  mappings: Readonly<Record<string, string>>,
+  key: string,
+): string | undefined {
   for (const [host, slot] of Object.entries(mappings)) {
     if (normaliseRegistryHost(host) === key) return slot;
   }

@@ -49,11 +49,17 @@ export function dodilGitBackend(
       throw error;
     }
     if (!('gitSecret' in secret.value)) {
-      throw new CliError('FAILED_PRECONDITION', `slot "${slot}" is a registry slot; git needs a git slot (--type git)`);
+      throw new CliError(
+        'FAILED_PRECONDITION',
+        `slot "${slot}" is a registry slot; git needs a git slot (--type git)`,
+      );
     }
     const { username, token } = secret.value.gitSecret;
     if (username === '' || token === '' || !isSafeValue(username) || !isSafeValue(token)) {
-      throw new CliError('FAILED_PRECONDITION', `slot "${slot}" holds a value git cannot take (empty, or with CR/LF/NUL)`);
+      throw new CliError(
+        'FAILED_PRECONDITION',
+        `slot "${slot}" holds a value git cannot take (empty, or with CR/LF/NUL)`,
+      );
     }
     return { username, password: token };
   }
@@ -64,12 +70,15 @@ export function dodilGitBackend(
       if (slot === undefined) {
         throw new CliError(
           'NOT_FOUND',
-          why ?? `no slot for ${describeTarget(target)}: pass --slot NAME or run \`dodil setup git --url URL --slot NAME\``,
+          why ??
+            `no slot for ${describeTarget(target)}: pass --slot NAME or run \`dodil setup git --url URL --slot NAME\``,
         );
       }
       const credential = await read(slot);
       if (askedUser !== undefined && askedUser !== '' && askedUser !== credential.username) {
-        io.stderr(`dodil: git asked for user "${askedUser}"; answering with slot "${slot}", which belongs to "${credential.username}"\n`);
+        io.stderr(
+          `dodil: git asked for user "${askedUser}"; answering with slot "${slot}", which belongs to "${credential.username}"\n`,
+        );
       }
       return credential;
     },
@@ -93,7 +102,10 @@ export function dodilGitBackend(
         const why = error instanceof Error ? error.message : String(error);
         return `git rejected the credential for ${where}; ${unchanged} (not compared with the slot: ${why})`;
       }
-      if (current.password === rejected.password && (rejected.username === undefined || rejected.username === current.username)) {
+      if (
+        current.password === rejected.password &&
+        (rejected.username === undefined || rejected.username === current.username)
+      ) {
         return (
           `git rejected slot "${slot}"'s current value for ${where}: the token is wrong, expired or lacks access; ${unchanged}; ` +
           `rotate it with: dodil ignite secret create ${slot} --type git --username ${current.username} --token-stdin`

@@ -2,7 +2,12 @@ import { CliError, usageError } from '../errors';
 import { readUntilBlankLine, StdinTooLargeError, type Io } from '../io';
 import { dodilGitBackend, type GitBackend } from './backend';
 import type { GitTarget } from './mapping';
-import { formatGitCredential, MAX_INPUT_BYTES, parseGitCredential, type GitCredentialRequest } from './protocol';
+import {
+  formatGitCredential,
+  MAX_INPUT_BYTES,
+  parseGitCredential,
+  type GitCredentialRequest,
+} from './protocol';
 
 /** Usage of the git credential helper mode. */
 export const GIT_USAGE = `usage: git-credential-dodil [--slot NAME] [--url SERVER_URL] [--ca-file PEM] get|store|erase
@@ -68,7 +73,9 @@ export async function runGitHelper(args: readonly string[], io: Io): Promise<num
   if (opts.action === 'get' && opts.ignored.length > 0) {
     // Option names only: a value given in the helper line (say an API token) must not reach stderr.
     const names = opts.ignored.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0]);
-    io.stderr(`dodil: ignoring ${opts.ignored.length} unknown helper argument(s)${names.length > 0 ? `: ${names.join(' ')}` : ''}\n`);
+    io.stderr(
+      `dodil: ignoring ${opts.ignored.length} unknown helper argument(s)${names.length > 0 ? `: ${names.join(' ')}` : ''}\n`,
+    );
   }
   return handleGitCommand(dodilGitBackend(opts, io), opts.action, io);
 }
@@ -86,7 +93,8 @@ export async function handleGitCommand(backend: GitBackend, action: string, io: 
   try {
     request = parseGitCredential(await readUntilBlankLine(io.stdin(), MAX_INPUT_BYTES));
   } catch (error) {
-    if (error instanceof StdinTooLargeError) throw new CliError('INVALID_ARGUMENT', `credential request refused: ${error.message}`);
+    if (error instanceof StdinTooLargeError)
+      throw new CliError('INVALID_ARGUMENT', `credential request refused: ${error.message}`);
     throw error;
   }
   if (action === 'store') return 0;
@@ -105,7 +113,12 @@ export async function handleGitCommand(backend: GitBackend, action: string, io: 
     throw new CliError('INVALID_ARGUMENT', `not answering for ${target.protocol}:// (only http and https)`);
   }
   const { username, password } = await backend.get(target, request.attributes.get('username'));
-  io.stdout(formatGitCredential([['username', username], ['password', password]]));
+  io.stdout(
+    formatGitCredential([
+      ['username', username],
+      ['password', password],
+    ]),
+  );
   return 0;
 }
 

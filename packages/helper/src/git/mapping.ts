@@ -83,7 +83,14 @@ export function matchGitMapping(
     }
     const score = pattern.pathSegments.length * 2 + (pattern.protocol === undefined ? 0 : 1);
     if (!best || score > best.score) {
-      best = { match: { slot: mapping.slot, mapping, reason: `client config mapping ${JSON.stringify(mapping.url)}` }, score };
+      best = {
+        match: {
+          slot: mapping.slot,
+          mapping,
+          reason: `client config mapping ${JSON.stringify(mapping.url)}`,
+        },
+        score,
+      };
     }
   }
   if (!best && blockedHttp !== undefined) {

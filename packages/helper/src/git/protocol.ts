@@ -54,7 +54,8 @@ export function isSafeValue(value: string): boolean {
 export function formatGitCredential(pairs: ReadonlyArray<readonly [string, string]>): string {
   let out = '';
   for (const [key, value] of pairs) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\[\])?$/.test(key)) throw new Error(`invalid credential key ${JSON.stringify(key)}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\[\])?$/.test(key))
+      throw new Error(`invalid credential key ${JSON.stringify(key)}`);
     if (!isSafeValue(value)) throw new Error(`the value of ${key} contains CR, LF or NUL`);
     out += `${key}=${value}\n`;
   }

@@ -48,7 +48,12 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
       try {
         resolve(parseHttpResponse(Buffer.concat(chunks)));
       } catch (e) {
-        reject(new TransportError('protocol', `unreadable answer from ${where}: ${e instanceof Error ? e.message : 'error'}`));
+        reject(
+          new TransportError(
+            'protocol',
+            `unreadable answer from ${where}: ${e instanceof Error ? e.message : 'error'}`,
+          ),
+        );
       }
     };
     const total = setTimeout(
@@ -56,7 +61,13 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
       request.timeoutMs,
     );
     const connect = setTimeout(
-      () => finish(new TransportError('unreachable', `cannot connect to ${where} within ${request.connectTimeoutMs} ms`)),
+      () =>
+        finish(
+          new TransportError(
+            'unreachable',
+            `cannot connect to ${where} within ${request.connectTimeoutMs} ms`,
+          ),
+        ),
       request.connectTimeoutMs,
     );
     socket.once(tlsWanted ? 'secureConnect' : 'connect', () => {
@@ -68,7 +79,9 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
     socket.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_RESPONSE_BYTES) {
-        finish(new TransportError('protocol', `answer from ${where} is larger than ${MAX_RESPONSE_BYTES} bytes`));
+        finish(
+          new TransportError('protocol', `answer from ${where} is larger than ${MAX_RESPONSE_BYTES} bytes`),
+        );
         return;
       }
       chunks.push(chunk);
@@ -109,7 +122,12 @@ function requestHead(request: HttpRequest, url: URL): Buffer {
 async function tlsConnect(host: string, port: number, ca: string | undefined): Promise<Socket> {
   const tls = await import('node:tls');
   const servername = /^[\d.]+$|:/.test(host) ? undefined : host;
-  return tls.connect({ host, port, servername, ...(ca === undefined ? {} : { ca: [...tls.rootCertificates, ca] }) });
+  return tls.connect({
+    host,
+    port,
+    servername,
+    ...(ca === undefined ? {} : { ca: [...tls.rootCertificates, ca] }),
+  });
 }
 
 const UNTRUSTED = new Set([
@@ -131,10 +149,12 @@ export function tlsMessage(code: string, message: string, host: string, hadCa: b
     return `the server's TLS certificate is not trusted (${code}); ${fix}`;
   }
   if (code === 'CERT_HAS_EXPIRED') return `the server's TLS certificate has expired (${code})`;
-  if (code === 'CERT_NOT_YET_VALID') return `the server's TLS certificate is not valid yet (${code}); check the clock`;
+  if (code === 'CERT_NOT_YET_VALID')
+    return `the server's TLS certificate is not valid yet (${code}); check the clock`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return `the server's TLS certificate is not for ${host} (${code}); use the name the certificate was issued for in --url`;
   }
-  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT')) return `TLS failed (${code}: ${message})`;
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT'))
+    return `TLS failed (${code}: ${message})`;
   return undefined;
 }

@@ -53,5 +53,10 @@ export function oidcSettingsFrom(env: Env, platform: string = 'linux'): OidcSett
   // $RUNNER_TEMP is per job on GitHub/Forgejo runners: nothing outlives the job there.
   const base = set(env.RUNNER_TEMP) ? env.RUNNER_TEMP : userCacheDir(env, platform);
   if (base === undefined) return undefined;
-  return { org: env.DODIL_ORG, trust: set(env.DODIL_OIDC_TRUST) ? env.DODIL_OIDC_TRUST : undefined, source, cacheDir: join(base, 'dodil-oidc') };
+  return {
+    org: env.DODIL_ORG,
+    trust: set(env.DODIL_OIDC_TRUST) ? env.DODIL_OIDC_TRUST : undefined,
+    source,
+    cacheDir: join(base, 'dodil-oidc'),
+  };
 }

@@ -47,7 +47,12 @@ export function createOidcTokenSource(deps: TokenSourceDeps): TokenSource {
   const { settings } = deps;
   let lastFile: string | undefined;
 
-  async function request(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: string) {
+  async function request(
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Record<string, string>,
+    body?: string,
+  ) {
     try {
       return await deps.transport({
         method,
@@ -90,13 +95,19 @@ export function createOidcTokenSource(deps: TokenSourceDeps): TokenSource {
       value = undefined;
     }
     if (res.status !== 200 || typeof value !== 'string') {
-      throw fail(`the GitHub Actions OIDC token endpoint answered HTTP ${res.status} (does the job have "permissions: id-token: write"?)`);
+      throw fail(
+        `the GitHub Actions OIDC token endpoint answered HTTP ${res.status} (does the job have "permissions: id-token: write"?)`,
+      );
     }
     return value;
   }
 
   async function exchange(jwt: string): Promise<{ token: string; expiresAtMs: number }> {
-    const body = JSON.stringify({ org: settings.org, subjectToken: jwt, ...(settings.trust ? { trust: settings.trust } : {}) });
+    const body = JSON.stringify({
+      org: settings.org,
+      subjectToken: jwt,
+      ...(settings.trust ? { trust: settings.trust } : {}),
+    });
     const res = await request(
       'POST',
       `${deps.serverUrl}/v1/ignite/token:exchange`,
@@ -109,7 +120,11 @@ export function createOidcTokenSource(deps: TokenSourceDeps): TokenSource {
     } catch {
       // handled below
     }
-    if (res.status === 429) throw new CliError('RESOURCE_EXHAUSTED', 'the server throttles this address after failed authentications');
+    if (res.status === 429)
+      throw new CliError(
+        'RESOURCE_EXHAUSTED',
+        'the server throttles this address after failed authentications',
+      );
     if (res.status !== 200 || typeof data.token !== 'string' || typeof data.expiresAtMs !== 'string') {
       throw fail(
         `the server refused the OIDC token exchange for org ${settings.org} (HTTP ${res.status}); an operator can see why with \`dodil-server trust test\``,

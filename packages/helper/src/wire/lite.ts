@@ -25,13 +25,15 @@ function metadata(v: unknown): SecretMetadataJson {
   if (type !== 'git_secret' && type !== 'registry_secret') throw new WireError('metadata.type is unknown');
   const createdAtMs = str(v.createdAtMs, 'metadata.createdAtMs');
   const updatedAtMs = str(v.updatedAtMs, 'metadata.updatedAtMs');
-  if (!INT64.test(createdAtMs) || !INT64.test(updatedAtMs)) throw new WireError('metadata times must be int64 strings');
+  if (!INT64.test(createdAtMs) || !INT64.test(updatedAtMs))
+    throw new WireError('metadata times must be int64 strings');
   return { name: str(v.name, 'metadata.name'), type, createdAtMs, updatedAtMs };
 }
 
 function registryValue(v: unknown): RegistrySlot['value']['registrySecret'] {
   if (!isRec(v)) throw new WireError('registrySecret must be an object');
-  const serverAddress = v.serverAddress === undefined ? '' : str(v.serverAddress, 'registrySecret.serverAddress');
+  const serverAddress =
+    v.serverAddress === undefined ? '' : str(v.serverAddress, 'registrySecret.serverAddress');
   return {
     username: str(v.username, 'registrySecret.username'),
     password: str(v.password, 'registrySecret.password'),
@@ -75,15 +77,20 @@ export const liteValidators: WireValidators = {
     if (!Array.isArray(secrets)) throw new WireError('secrets must be a list');
     return {
       secrets: secrets.map((s: unknown): RegistrySlot => {
-        if (!isRec(s) || !isRec(s.value)) throw new WireError('each registry secret must be {metadata, value}');
-        return { metadata: metadata(s.metadata), value: { registrySecret: registryValue(s.value.registrySecret) } };
+        if (!isRec(s) || !isRec(s.value))
+          throw new WireError('each registry secret must be {metadata, value}');
+        return {
+          metadata: metadata(s.metadata),
+          value: { registrySecret: registryValue(s.value.registrySecret) },
+        };
       }),
     };
   },
   errorBody(data): ErrorBody | undefined {
     if (!isRec(data)) return undefined;
     const { code, message } = data;
-    if (typeof code !== 'number' || !Number.isSafeInteger(code) || typeof message !== 'string') return undefined;
+    if (typeof code !== 'number' || !Number.isSafeInteger(code) || typeof message !== 'string')
+      return undefined;
     const details = data.details === undefined ? [] : data.details;
     if (!Array.isArray(details)) return undefined;
     const items: readonly unknown[] = details;

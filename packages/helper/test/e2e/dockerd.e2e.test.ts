@@ -10,7 +10,9 @@ import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { requireTools, sh, startProcess, stopProcess, waitFor, world } from './harness';
 import { dockerConfig, layout, registryProcess, skopeo } from './registry-support';
 
-beforeEach(() => requireTools('dockerd', 'containerd', 'docker', 'docker-registry', 'htpasswd', 'skopeo', 'findmnt'));
+beforeEach(() =>
+  requireTools('dockerd', 'containerd', 'docker', 'docker-registry', 'htpasswd', 'skopeo', 'findmnt'),
+);
 
 /** Starts dockerd on `dir/docker.sock` (vfs, no bridge, no iptables); stops it, its containerd and its mounts when the test ends. */
 async function startDockerd(dir: string): Promise<string> {
@@ -18,8 +20,21 @@ async function startDockerd(dir: string): Promise<string> {
   const execRoot = join(dir, 'exec');
   const { child, output } = startProcess(
     'dockerd',
-    ['--storage-driver', 'vfs', '--bridge=none', '--iptables=false', '--ip6tables=false', '--data-root', join(dir, 'docker-data'),
-      '--exec-root', execRoot, '-H', `unix://${sock}`, '--pidfile', join(dir, 'docker.pid')],
+    [
+      '--storage-driver',
+      'vfs',
+      '--bridge=none',
+      '--iptables=false',
+      '--ip6tables=false',
+      '--data-root',
+      join(dir, 'docker-data'),
+      '--exec-root',
+      execRoot,
+      '-H',
+      `unix://${sock}`,
+      '--pidfile',
+      join(dir, 'docker.pid'),
+    ],
     { logFile: join(dir, 'dockerd.log') },
   );
   // Whichever of this and startProcess's own stop runs first: TERM with a bounded wait, then KILL,
@@ -35,52 +50,107 @@ async function startDockerd(dir: string): Promise<string> {
     const containerdPid = join(execRoot, 'containerd', 'containerd.pid');
     if (existsSync(containerdPid)) {
       const pid = Number(readFileSync(containerdPid, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 1 && spawnSync('kill', ['-0', String(pid)]).status === 0) process.kill(pid, 'SIGKILL');
+      if (Number.isInteger(pid) && pid > 1 && spawnSync('kill', ['-0', String(pid)]).status === 0)
+        process.kill(pid, 'SIGKILL');
     }
-    const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).stdout.split('\n').filter((m) => m.startsWith(dir));
+    const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((m) => m.startsWith(dir));
     for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
   });
-  await waitFor('dockerd', () => existsSync(sock) && sh('docker', ['-H', `unix://${sock}`, 'version', '--format', '{{.Server.Version}}'], process.env, { timeoutMs: 5000 }).code === 0, 600)
-    .catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${output().slice(-2000)}`);
-    });
+  await waitFor(
+    'dockerd',
+    () =>
+      existsSync(sock) &&
+      sh('docker', ['-H', `unix://${sock}`, 'version', '--format', '{{.Server.Version}}'], process.env, {
+        timeoutMs: 5000,
+      }).code === 0,
+    600,
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${output().slice(-2000)}`);
+  });
   return `unix://${sock}`;
 }
 
 describe('docker pull through a real Docker daemon', { timeout: 300_000 }, () => {
-  it.each(['credsStore', 'credHelpers'] as const)('%s: pull, password change fails the pull, slot rotation fixes it with no client change', async (mode) => {
-    const w = await world();
-    const reg = await registryProcess(w.dir, 'pw-1');
-    const host = reg.host;
-    w.dodil(['ignite', 'secret', 'create', 'reg', '--type', 'registry', '--username', 'alice', '--password-stdin', '--server-address', host], 'pw-1');
-    layout(w.dir);
-    dockerConfig(w.env, { credHelpers: { [host]: 'dodil' } });
-    expect(skopeo(w.dir, w.env, ['copy', '-q', '--dest-tls-verify=false', `oci:${join(w.dir, 'layout')}:1`, `docker://${host}/e2e/tiny:1`]).code).toBe(0);
-    if (mode === 'credsStore') dockerConfig(w.env, { credsStore: 'dodil' });
-    else expect(w.dodil(['setup', 'docker', host, '--slot', 'reg']).code).toBe(0);
-    const configFile = join(w.env.DOCKER_CONFIG ?? '', 'config.json');
-    const configBefore = readFileSync(configFile, 'utf8');
+  it.each(['credsStore', 'credHelpers'] as const)(
+    '%s: pull, password change fails the pull, slot rotation fixes it with no client change',
+    async (mode) => {
+      const w = await world();
+      const reg = await registryProcess(w.dir, 'pw-1');
+      const host = reg.host;
+      w.dodil(
+        [
+          'ignite',
+          'secret',
+          'create',
+          'reg',
+          '--type',
+          'registry',
+          '--username',
+          'alice',
+          '--password-stdin',
+          '--server-address',
+          host,
+        ],
+        'pw-1',
+      );
+      layout(w.dir);
+      dockerConfig(w.env, { credHelpers: { [host]: 'dodil' } });
+      expect(
+        skopeo(w.dir, w.env, [
+          'copy',
+          '-q',
+          '--dest-tls-verify=false',
+          `oci:${join(w.dir, 'layout')}:1`,
+          `docker://${host}/e2e/tiny:1`,
+        ]).code,
+      ).toBe(0);
+      if (mode === 'credsStore') dockerConfig(w.env, { credsStore: 'dodil' });
+      else expect(w.dodil(['setup', 'docker', host, '--slot', 'reg']).code).toBe(0);
+      const configFile = join(w.env.DOCKER_CONFIG ?? '', 'config.json');
+      const configBefore = readFileSync(configFile, 'utf8');
 
-    const env = { ...w.env, DOCKER_HOST: await startDockerd(w.dir) };
-    const pull = () => sh('docker', ['pull', '-q', `${host}/e2e/tiny:1`], env, { timeoutMs: 120_000 });
-    const first = pull();
-    expect(first.stderr).toBe('');
-    expect(first.code).toBe(0);
-    expect(sh('docker', ['image', 'inspect', '--format', '{{.Id}}', `${host}/e2e/tiny:1`], env).code).toBe(0);
+      const env = { ...w.env, DOCKER_HOST: await startDockerd(w.dir) };
+      const pull = () => sh('docker', ['pull', '-q', `${host}/e2e/tiny:1`], env, { timeoutMs: 120_000 });
+      const first = pull();
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      expect(sh('docker', ['image', 'inspect', '--format', '{{.Id}}', `${host}/e2e/tiny:1`], env).code).toBe(
+        0,
+      );
 
-    // the registry password changes: the slot's old value fails (the daemon asks the registry again)
-    await stopProcess(reg.proc.child);
-    // same port, new password; the harness stops it when the test ends
-    await registryProcess(w.dir, 'pw-2', Number(host.split(':')[1]));
-    const failed = pull();
-    expect(failed.code).not.toBe(0);
-    expect(failed.stderr).toMatch(/unauthorized|authentication required|no basic auth credentials/);
+      // the registry password changes: the slot's old value fails (the daemon asks the registry again)
+      await stopProcess(reg.proc.child);
+      // same port, new password; the harness stops it when the test ends
+      await registryProcess(w.dir, 'pw-2', Number(host.split(':')[1]));
+      const failed = pull();
+      expect(failed.code).not.toBe(0);
+      expect(failed.stderr).toMatch(/unauthorized|authentication required|no basic auth credentials/);
 
-    // rotate the slot; nothing on the client changes
-    expect(w.dodil(['ignite', 'secret', 'create', 'reg', '--type', 'registry', '--username', 'alice', '--password-stdin', '--server-address', host], 'pw-2').code).toBe(0);
-    const again = pull();
-    expect(again.stderr).toBe('');
-    expect(again.code).toBe(0);
-    expect(readFileSync(configFile, 'utf8')).toBe(configBefore);
-  });
+      // rotate the slot; nothing on the client changes
+      expect(
+        w.dodil(
+          [
+            'ignite',
+            'secret',
+            'create',
+            'reg',
+            '--type',
+            'registry',
+            '--username',
+            'alice',
+            '--password-stdin',
+            '--server-address',
+            host,
+          ],
+          'pw-2',
+        ).code,
+      ).toBe(0);
+      const again = pull();
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+      expect(readFileSync(configFile, 'utf8')).toBe(configBefore);
+    },
+  );
 });

@@ -1,7 +1,16 @@
 // End-to-end world: the real server (spawned), the built bundle behind the names git and docker
 // look for, and real clients isolated from this machine's configuration.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +49,8 @@ export function requireTools(...tools: string[]): void {
 
 /** Fails clearly when dist/dodil.cjs is missing: the build task makes it (`npx turbo run build`; npm test does), never a test. */
 export function ensureBundle(): void {
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npx turbo run build\` (npm test does) first`);
+  if (!existsSync(bundle))
+    throw new Error(`${bundle} is missing: run \`npx turbo run build\` (npm test does) first`);
 }
 
 /** A free loopback port (for servers that cannot report port 0). */
@@ -67,7 +77,11 @@ export interface Started {
  * file, not a pipe: the tests block in spawnSync while clients run, and a full pipe would stall
  * the server they talk to.
  */
-export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logFile: string }): Started {
+export function startProcess(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; logFile: string },
+): Started {
   const fd = openSync(opts.logFile, 'a');
   const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -86,7 +100,11 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Polls `check` every 100 ms, at most `tries` times. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, tries = 100): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  tries = 100,
+): Promise<void> {
   for (let i = 0; i < tries; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -119,12 +137,24 @@ export interface DodilServer {
 /** Spawns `dodil-server start --dev` on 127.0.0.1:0 in `dir` (with `extra` start flags, such as TLS). */
 export async function startDodilServer(dir: string, extra: string[] = []): Promise<DodilServer> {
   const dataDir = join(dir, 'data');
-  const [cmd, args] = serverCommand(['start', '--dev', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extra]);
+  const [cmd, args] = serverCommand([
+    'start',
+    '--dev',
+    '--data-dir',
+    dataDir,
+    '--listen',
+    '127.0.0.1:0',
+    ...extra,
+  ]);
   const { output } = startProcess(cmd, args, {
     env: { ...process.env, DODIL_MASTER_KEY: '', DODIL_MASTER_KEY_FILE: '' },
     logFile: join(dir, 'dodil-server.log'),
   });
-  await waitFor('the dodil server', () => /"msg":"listening","url":"[^"]+"/.test(output()) && /DODIL_TOKEN=\S+/.test(output()), 600);
+  await waitFor(
+    'the dodil server',
+    () => /"msg":"listening","url":"[^"]+"/.test(output()) && /DODIL_TOKEN=\S+/.test(output()),
+    600,
+  );
   const url = /"msg":"listening","url":"([^"]+)"/.exec(output())?.[1] ?? '';
   const devToken = /DODIL_TOKEN=(\S+)/.exec(output())?.[1] ?? '';
   const admin = (adminArgs: string[]) => {
@@ -145,7 +175,10 @@ export function helperBin(dir: string): string {
     return bin;
   }
   ensureBundle();
-  writeFileSync(join(bin, 'dodil'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bundle)} "$@"\n`);
+  writeFileSync(
+    join(bin, 'dodil'),
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bundle)} "$@"\n`,
+  );
   chmodSync(join(bin, 'dodil'), 0o755);
   symlinkSync(bundle, join(bin, 'git-credential-dodil'));
   symlinkSync(bundle, join(bin, 'docker-credential-dodil'));
@@ -171,7 +204,17 @@ export function clientEnv(dir: string, server: DodilServer, bin: string): NodeJS
     DODIL_TOKEN: server.devToken,
     DODIL_CONFIG: join(dir, 'dodil-config.json'),
   };
-  for (const k of ['XDG_RUNTIME_DIR', 'REGISTRY_AUTH_FILE', 'DOCKER_AUTH_CONFIG', 'DOCKER_CONTEXT', 'GIT_ASKPASS', 'SSH_ASKPASS', 'GIT_TRACE', 'XDG_CONFIG_HOME', 'DODIL_TIMEOUT_MS']) {
+  for (const k of [
+    'XDG_RUNTIME_DIR',
+    'REGISTRY_AUTH_FILE',
+    'DOCKER_AUTH_CONFIG',
+    'DOCKER_CONTEXT',
+    'GIT_ASKPASS',
+    'SSH_ASKPASS',
+    'GIT_TRACE',
+    'XDG_CONFIG_HOME',
+    'DODIL_TIMEOUT_MS',
+  ]) {
     delete env[k];
   }
   return env;
@@ -185,14 +228,31 @@ export interface Ran {
 }
 
 /** Runs a command to completion with a bounded time; never throws on a non-zero exit. */
-export function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string; cwd?: string; timeoutMs?: number } = {}): Ran {
-  const r = spawnSync(cmd, args, { env, input: opts.input ?? '', cwd: opts.cwd, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000 });
+export function sh(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { input?: string; cwd?: string; timeoutMs?: number } = {},
+): Ran {
+  const r = spawnSync(cmd, args, {
+    env,
+    input: opts.input ?? '',
+    cwd: opts.cwd,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 60_000,
+  });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A fresh world: temp dir, server, helper bin, client env. */
-export async function world(): Promise<{ dir: string; server: DodilServer; bin: string; env: NodeJS.ProcessEnv; dodil: (args: string[], input?: string) => Ran }> {
+export async function world(): Promise<{
+  dir: string;
+  server: DodilServer;
+  bin: string;
+  env: NodeJS.ProcessEnv;
+  dodil: (args: string[], input?: string) => Ran;
+}> {
   const dir = tempDir('dodil-e2e-');
   const server = await startDodilServer(dir);
   const bin = helperBin(dir);

@@ -19,11 +19,20 @@ const ISSUER = 'https://ci.example.test';
 async function idp(dir: string) {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwksFile = join(dir, 'jwks.json');
-  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'ci-1', alg: 'ES256' }] }));
+  writeFileSync(
+    jwksFile,
+    JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'ci-1', alg: 'ES256' }] }),
+  );
   let n = 0;
   const sign = (claims: Record<string, unknown> = {}) => {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sub: 'repo:acme/app:ref:refs/heads/main', repository: 'acme/app', aud: 'dodil', jti: `job-${++n}-${now}`, ...claims })
+    return new SignJWT({
+      sub: 'repo:acme/app:ref:refs/heads/main',
+      repository: 'acme/app',
+      aud: 'dodil',
+      jti: `job-${++n}-${now}`,
+      ...claims,
+    })
       .setProtectedHeader({ alg: 'ES256', kid: 'ci-1' })
       .setIssuer(ISSUER)
       .setIssuedAt(now)
@@ -61,29 +70,61 @@ async function gitServer(dir: string, password: string) {
   execFileSync('git', ['init', '-q', '-b', 'main', seed], { env });
   writeFileSync(join(seed, 'README'), 'hello\n');
   execFileSync('git', ['-C', seed, 'add', 'README'], { env });
-  execFileSync('git', ['-C', seed, '-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', 'commit', '-qm', 'init'], { env });
+  execFileSync(
+    'git',
+    ['-C', seed, '-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', 'commit', '-qm', 'init'],
+    { env },
+  );
   execFileSync('git', ['-C', seed, 'push', '-q', join(srv, 'repo.git'), 'main'], { env });
   const portFile = join(dir, 'git-port');
-  startProcess(process.execPath, [
-    join(fixtures, 'git-http-server.cjs'), '--root', srv, '--user', 'alice', '--pass', password,
-    '--host', '127.0.0.1', '--port', '0', '--port-file', portFile, '--log', join(dir, 'git-server.log'),
-  ], { logFile: join(dir, 'git-server.out') });
+  startProcess(
+    process.execPath,
+    [
+      join(fixtures, 'git-http-server.cjs'),
+      '--root',
+      srv,
+      '--user',
+      'alice',
+      '--pass',
+      password,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--port-file',
+      portFile,
+      '--log',
+      join(dir, 'git-server.log'),
+    ],
+    { logFile: join(dir, 'git-server.out') },
+  );
   await waitFor('the git server', () => existsSync(portFile) && readFileSync(portFile, 'utf8') !== '');
   const base = `http://127.0.0.1:${Number(readFileSync(portFile, 'utf8'))}`;
-  await waitFor('git server 401', async () => (await statusOf(`${base}/repo.git/info/refs?service=git-upload-pack`)) === 401);
+  await waitFor(
+    'git server 401',
+    async () => (await statusOf(`${base}/repo.git/info/refs?service=git-upload-pack`)) === 401,
+  );
   return { base, url: `${base}/repo.git` };
 }
 
 /** A job's environment: the world's client env without DODIL_TOKEN, plus what the CI gives. */
 function jobEnv(base: NodeJS.ProcessEnv, dir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, DODIL_ORG: 'default', RUNNER_TEMP: join(dir, 'runner-temp'), ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    DODIL_ORG: 'default',
+    RUNNER_TEMP: join(dir, 'runner-temp'),
+    ...extra,
+  };
   delete env.DODIL_TOKEN;
   mkdirSync(env.RUNNER_TEMP ?? '', { recursive: true });
   return env;
 }
 
 function exchanges(server: { admin(args: string[]): string }): number {
-  const entries = JSON.parse(server.admin(['audit', 'list', '--org', 'default', '-o', 'json'])) as { action: string; code: string }[];
+  const entries = JSON.parse(server.admin(['audit', 'list', '--org', 'default', '-o', 'json'])) as {
+    action: string;
+    code: string;
+  }[];
   return entries.filter((e) => e.action === 'TokenExchange' && e.code === 'OK').length;
 }
 
@@ -92,15 +133,38 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
     const w = await world();
     const git = await gitServer(w.dir, 'tok-1');
     const ci = await idp(w.dir);
-    expect(w.dodil(['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'alice', '--token-stdin'], 'tok-1').code).toBe(0);
+    expect(
+      w.dodil(
+        ['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'alice', '--token-stdin'],
+        'tok-1',
+      ).code,
+    ).toBe(0);
     w.server.admin([
-      'trust', 'create', '--org', 'default', '--name', 'ci', '--issuer', ISSUER, '--jwks-file', ci.jwksFile,
-      '--audience', 'dodil', '--claim', 'repository=acme/*', '--scopes', 'GetSecret', '--slots', 'gh-*',
+      'trust',
+      'create',
+      '--org',
+      'default',
+      '--name',
+      'ci',
+      '--issuer',
+      ISSUER,
+      '--jwks-file',
+      ci.jwksFile,
+      '--audience',
+      'dodil',
+      '--claim',
+      'repository=acme/*',
+      '--scopes',
+      'GetSecret',
+      '--slots',
+      'gh-*',
     ]);
     const tokenFile = join(w.dir, 'oidc-token');
     writeFileSync(tokenFile, await ci.sign());
     const env = jobEnv(w.env, w.dir, { DODIL_OIDC_TOKEN_FILE: tokenFile });
-    expect(sh('git', ['config', '--global', `credential.${git.base}.helper`, 'dodil --slot gh-clone'], env).code).toBe(0);
+    expect(
+      sh('git', ['config', '--global', `credential.${git.base}.helper`, 'dodil --slot gh-clone'], env).code,
+    ).toBe(0);
 
     const clone = sh('git', ['clone', '-q', git.url, join(w.dir, 'c1')], env);
     expect(clone.stderr).toBe('');
@@ -118,7 +182,8 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
 
     // The operator revokes the minted token: the helper gets a 401, drops the cache, re-reads the
     // (rotated) token file and exchanges again.
-    const minted = (JSON.parse(readFileSync(join(cacheDir, cached[0] ?? ''), 'utf8')) as { token: string }).token;
+    const minted = (JSON.parse(readFileSync(join(cacheDir, cached[0] ?? ''), 'utf8')) as { token: string })
+      .token;
     w.server.admin(['token', 'revoke', minted.split('_')[1] ?? '']);
     writeFileSync(tokenFile, await ci.sign());
     const again = sh('git', ['clone', '-q', git.url, join(w.dir, 'c3')], env);
@@ -134,16 +199,34 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
   it('parallel helpers in one job exchange once', async () => {
     const w = await world();
     const ci = await idp(w.dir);
-    w.dodil(['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'alice', '--token-stdin'], 'tok-1');
+    w.dodil(
+      ['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'alice', '--token-stdin'],
+      'tok-1',
+    );
     w.server.admin([
-      'trust', 'create', '--org', 'default', '--name', 'ci', '--issuer', ISSUER, '--jwks-file', ci.jwksFile,
-      '--audience', 'dodil', '--scopes', 'GetSecret', '--allow-reexchange',
+      'trust',
+      'create',
+      '--org',
+      'default',
+      '--name',
+      'ci',
+      '--issuer',
+      ISSUER,
+      '--jwks-file',
+      ci.jwksFile,
+      '--audience',
+      'dodil',
+      '--scopes',
+      'GetSecret',
+      '--allow-reexchange',
     ]);
     const tokenFile = join(w.dir, 'oidc-token');
     writeFileSync(tokenFile, await ci.sign());
     const env = jobEnv(w.env, w.dir, { DODIL_OIDC_TOKEN_FILE: tokenFile });
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => run(join(w.bin, 'dodil'), ['ignite', 'secret', 'get', 'gh-clone', '-o', 'json'], env)),
+      Array.from({ length: 6 }, () =>
+        run(join(w.bin, 'dodil'), ['ignite', 'secret', 'get', 'gh-clone', '-o', 'json'], env),
+      ),
     );
     for (const r of results) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(exchanges(w.server)).toBe(1);
@@ -160,20 +243,72 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
       join(w.dir, 'registry.yml'),
       `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(w.dir, 'registry-data')}\nhttp:\n  addr: ${reg}\n  secret: e2e-only\nauth:\n  htpasswd:\n    realm: e2e\n    path: ${join(w.dir, 'htpasswd')}\n`,
     );
-    startProcess('docker-registry', ['serve', join(w.dir, 'registry.yml')], { logFile: join(w.dir, 'registry.log') });
+    startProcess('docker-registry', ['serve', join(w.dir, 'registry.yml')], {
+      logFile: join(w.dir, 'registry.log'),
+    });
     await waitFor(`registry on ${reg}`, async () => (await statusOf(`http://${reg}/v2/`)) === 401);
-    execFileSync('bash', [join(fixtures, 'make-oci-layout.sh'), join(w.dir, 'layout'), '1'], { encoding: 'utf8' });
-    w.dodil(['ignite', 'secret', 'create', 'ghcr-pull', '--type', 'registry', '--username', 'alice', '--password-stdin', '--server-address', reg], 'reg-pw');
+    execFileSync('bash', [join(fixtures, 'make-oci-layout.sh'), join(w.dir, 'layout'), '1'], {
+      encoding: 'utf8',
+    });
+    w.dodil(
+      [
+        'ignite',
+        'secret',
+        'create',
+        'ghcr-pull',
+        '--type',
+        'registry',
+        '--username',
+        'alice',
+        '--password-stdin',
+        '--server-address',
+        reg,
+      ],
+      'reg-pw',
+    );
     writeFileSync(join(w.dir, 'policy.json'), '{"default":[{"type":"insecureAcceptAnything"}]}');
     writeFileSync(join(w.dir, 'registries.conf'), '');
     mkdirSync(w.env.DOCKER_CONFIG ?? '', { recursive: true });
-    writeFileSync(join(w.env.DOCKER_CONFIG ?? '', 'config.json'), JSON.stringify({ credHelpers: { [reg]: 'dodil' } }));
-    const push = sh('skopeo', ['--policy', join(w.dir, 'policy.json'), '--registries-conf', join(w.dir, 'registries.conf'), 'copy', '-q', '--dest-tls-verify=false', `oci:${join(w.dir, 'layout')}:1`, `docker://${reg}/e2e/tiny:1`], w.env);
+    writeFileSync(
+      join(w.env.DOCKER_CONFIG ?? '', 'config.json'),
+      JSON.stringify({ credHelpers: { [reg]: 'dodil' } }),
+    );
+    const push = sh(
+      'skopeo',
+      [
+        '--policy',
+        join(w.dir, 'policy.json'),
+        '--registries-conf',
+        join(w.dir, 'registries.conf'),
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        `oci:${join(w.dir, 'layout')}:1`,
+        `docker://${reg}/e2e/tiny:1`,
+      ],
+      w.env,
+    );
     expect(push.code).toBe(0);
 
     w.server.admin([
-      'trust', 'create', '--org', 'default', '--name', 'gha', '--issuer', ISSUER, '--jwks-file', ci.jwksFile,
-      '--audience', 'dodil-e2e', '--claim', 'repository=acme/*', '--scopes', 'GetSecret', '--slots', 'ghcr-pull',
+      'trust',
+      'create',
+      '--org',
+      'default',
+      '--name',
+      'gha',
+      '--issuer',
+      ISSUER,
+      '--jwks-file',
+      ci.jwksFile,
+      '--audience',
+      'dodil-e2e',
+      '--claim',
+      'repository=acme/*',
+      '--scopes',
+      'GetSecret',
+      '--slots',
+      'ghcr-pull',
     ]);
     // A stand-in for GitHub's token endpoint: checks the request token, answers a JWT for the audience asked.
     const seen: string[] = [];
@@ -201,7 +336,19 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
     expect(direct.stderr).toBe('');
     expect(JSON.parse(direct.stdout)).toEqual({ ServerURL: reg, Username: 'alice', Secret: 'reg-pw' });
     // …and real OCI clients through credHelpers: skopeo, then the docker CLI (a cached token: one exchange).
-    const inspect = await run('skopeo', ['--policy', join(w.dir, 'policy.json'), '--registries-conf', join(w.dir, 'registries.conf'), 'inspect', '--tls-verify=false', `docker://${reg}/e2e/tiny:1`], env);
+    const inspect = await run(
+      'skopeo',
+      [
+        '--policy',
+        join(w.dir, 'policy.json'),
+        '--registries-conf',
+        join(w.dir, 'registries.conf'),
+        'inspect',
+        '--tls-verify=false',
+        `docker://${reg}/e2e/tiny:1`,
+      ],
+      env,
+    );
     expect(inspect.stderr).toBe('');
     expect(inspect.code).toBe(0);
     expect((JSON.parse(inspect.stdout) as { Name: unknown }).Name).toBe(`${reg}/e2e/tiny`);

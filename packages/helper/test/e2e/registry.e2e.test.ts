@@ -17,12 +17,37 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     const w = await world();
     const reg = await registry(w.dir, 'reg-pw');
     const digest = layout(w.dir);
-    expect(w.dodil(['ignite', 'secret', 'create', 'reg', '--type', 'registry', '--username', 'alice', '--password-stdin', '--server-address', reg], 'reg-pw').code).toBe(0);
+    expect(
+      w.dodil(
+        [
+          'ignite',
+          'secret',
+          'create',
+          'reg',
+          '--type',
+          'registry',
+          '--username',
+          'alice',
+          '--password-stdin',
+          '--server-address',
+          reg,
+        ],
+        'reg-pw',
+      ).code,
+    ).toBe(0);
     const setup = w.dodil(['setup', 'docker', reg, '--slot', 'reg']);
     expect(setup.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(w.env.DOCKER_CONFIG ?? '', 'config.json'), 'utf8'))).toEqual({ credHelpers: { [reg]: 'dodil' } });
+    expect(JSON.parse(readFileSync(join(w.env.DOCKER_CONFIG ?? '', 'config.json'), 'utf8'))).toEqual({
+      credHelpers: { [reg]: 'dodil' },
+    });
 
-    const push = skopeo(w.dir, w.env, ['copy', '-q', '--dest-tls-verify=false', `oci:${join(w.dir, 'layout')}:1`, `docker://${reg}/e2e/tiny:1`]);
+    const push = skopeo(w.dir, w.env, [
+      'copy',
+      '-q',
+      '--dest-tls-verify=false',
+      `oci:${join(w.dir, 'layout')}:1`,
+      `docker://${reg}/e2e/tiny:1`,
+    ]);
     expect(push.stderr).toBe('');
     expect(push.code).toBe(0);
     const inspect = skopeo(w.dir, w.env, ['inspect', '--tls-verify=false', `docker://${reg}/e2e/tiny:1`]);
@@ -37,9 +62,32 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     const w = await world();
     const reg = await registry(w.dir, 'reg-pw');
     layout(w.dir);
-    w.dodil(['ignite', 'secret', 'create', 'reg', '--type', 'registry', '--username', 'alice', '--password-stdin', '--server-address', `http://${reg}/`], 'reg-pw');
+    w.dodil(
+      [
+        'ignite',
+        'secret',
+        'create',
+        'reg',
+        '--type',
+        'registry',
+        '--username',
+        'alice',
+        '--password-stdin',
+        '--server-address',
+        `http://${reg}/`,
+      ],
+      'reg-pw',
+    );
     dockerConfig(w.env, { credHelpers: { [reg]: 'dodil' } });
-    expect(skopeo(w.dir, w.env, ['copy', '-q', '--dest-tls-verify=false', `oci:${join(w.dir, 'layout')}:1`, `docker://${reg}/e2e/tiny:1`]).code).toBe(0);
+    expect(
+      skopeo(w.dir, w.env, [
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        `oci:${join(w.dir, 'layout')}:1`,
+        `docker://${reg}/e2e/tiny:1`,
+      ]).code,
+    ).toBe(0);
 
     dockerConfig(w.env, { credsStore: 'dodil' });
     const manifest = sh('docker', ['manifest', 'inspect', '--insecure', `${reg}/e2e/tiny:1`], w.env);
@@ -50,17 +98,36 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
   it('docker login -u … --password-stdin rotates the mapped slot, keeping its server address', async () => {
     const w = await world();
     const reg = await registry(w.dir, 'new-pw');
-    w.dodil(['ignite', 'secret', 'create', 'reg', '--type', 'registry', '--username', 'alice', '--password-stdin', '--server-address', reg], 'old-pw');
+    w.dodil(
+      [
+        'ignite',
+        'secret',
+        'create',
+        'reg',
+        '--type',
+        'registry',
+        '--username',
+        'alice',
+        '--password-stdin',
+        '--server-address',
+        reg,
+      ],
+      'old-pw',
+    );
     w.dodil(['setup', 'docker', reg, '--slot', 'reg']);
     dockerConfig(w.env, { credsStore: 'dodil' });
-    const login = sh('docker', ['login', reg, '-u', 'alice', '--password-stdin'], w.env, { input: 'new-pw\n' });
+    const login = sh('docker', ['login', reg, '-u', 'alice', '--password-stdin'], w.env, {
+      input: 'new-pw\n',
+    });
     expect(login.stdout).toContain('Login Succeeded');
     expect(login.stderr).toContain(`dodil: rotated registry slot "reg" for ${reg}`);
     const slot = JSON.parse(w.dodil(['ignite', 'secret', 'get', 'reg', '-o', 'json']).stdout) as {
       value: unknown;
       metadata: { createdAtMs: string; updatedAtMs: string };
     };
-    expect(slot.value).toEqual({ registrySecret: { username: 'alice', password: 'new-pw', serverAddress: reg } });
+    expect(slot.value).toEqual({
+      registrySecret: { username: 'alice', password: 'new-pw', serverAddress: reg },
+    });
     expect(Number(slot.metadata.updatedAtMs)).toBeGreaterThan(Number(slot.metadata.createdAtMs) - 1);
 
     // logout never deletes the slot
@@ -74,7 +141,9 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     dockerConfig(w.env, { credsStore: 'dodil' });
     const login = sh('docker', ['login', reg, '-u', 'alice', '--password-stdin'], w.env, { input: 'pw\n' });
     expect(login.code).not.toBe(0);
-    expect(login.stderr).toContain(`no dodil slot is mapped to ${reg}; create one with: dodil ignite secret create NAME --type registry`);
+    expect(login.stderr).toContain(
+      `no dodil slot is mapped to ${reg}; create one with: dodil ignite secret create NAME --type registry`,
+    );
     expect(login.stderr).toContain(`&& dodil setup docker ${reg} --slot NAME`);
   });
 
@@ -85,7 +154,15 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     dockerConfig(w.env, { credHelpers: { [reg]: 'dodil' } });
     const get = sh('docker-credential-dodil', ['get'], w.env, { input: reg });
     expect(get).toMatchObject({ code: 1, stdout: `${NOT_FOUND}\n` });
-    expect(skopeo(w.dir, w.env, ['copy', '-q', '--dest-tls-verify=false', `oci:${join(w.dir, 'layout')}:1`, `docker://${reg}/pub/tiny:1`]).code).toBe(0);
+    expect(
+      skopeo(w.dir, w.env, [
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        `oci:${join(w.dir, 'layout')}:1`,
+        `docker://${reg}/pub/tiny:1`,
+      ]).code,
+    ).toBe(0);
     const inspect = skopeo(w.dir, w.env, ['inspect', '--tls-verify=false', `docker://${reg}/pub/tiny:1`]);
     expect(inspect.code).toBe(0);
     expect((JSON.parse(inspect.stdout) as { Digest: unknown }).Digest).toBe(digest);
@@ -107,26 +184,84 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     const w = await world();
     const reg = await registry(w.dir, 'pw');
     for (const name of ['reg-a', 'reg-b']) {
-      w.dodil(['ignite', 'secret', 'create', name, '--type', 'registry', '--username', 'alice', '--password-stdin', '--server-address', reg], 'pw');
+      w.dodil(
+        [
+          'ignite',
+          'secret',
+          'create',
+          name,
+          '--type',
+          'registry',
+          '--username',
+          'alice',
+          '--password-stdin',
+          '--server-address',
+          reg,
+        ],
+        'pw',
+      );
     }
     dockerConfig(w.env, { credHelpers: { [reg]: 'dodil' } });
     const inspect = skopeo(w.dir, w.env, ['inspect', '--tls-verify=false', `docker://${reg}/e2e/tiny:1`]);
     expect(inspect.code).not.toBe(0);
-    expect(inspect.stderr).toContain(`several registry slots match ${reg}: reg-a, reg-b; choose one with: dodil setup docker ${reg} --slot NAME`);
+    expect(inspect.stderr).toContain(
+      `several registry slots match ${reg}: reg-a, reg-b; choose one with: dodil setup docker ${reg} --slot NAME`,
+    );
   });
 
   it('every Docker Hub spelling resolves to the Hub slot (empty server address)', async () => {
     const w = await world();
-    w.dodil(['ignite', 'secret', 'create', 'hub', '--type', 'registry', '--username', 'hubuser', '--password-stdin'], 'hub-pw');
-    w.dodil(['ignite', 'secret', 'create', 'other', '--type', 'registry', '--username', 'o', '--password-stdin', '--server-address', 'quay.io'], 'o-pw');
-    for (const spelling of ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://registry-1.docker.io/v2/', 'DOCKER.IO']) {
+    w.dodil(
+      [
+        'ignite',
+        'secret',
+        'create',
+        'hub',
+        '--type',
+        'registry',
+        '--username',
+        'hubuser',
+        '--password-stdin',
+      ],
+      'hub-pw',
+    );
+    w.dodil(
+      [
+        'ignite',
+        'secret',
+        'create',
+        'other',
+        '--type',
+        'registry',
+        '--username',
+        'o',
+        '--password-stdin',
+        '--server-address',
+        'quay.io',
+      ],
+      'o-pw',
+    );
+    for (const spelling of [
+      'https://index.docker.io/v1/',
+      'docker.io',
+      'index.docker.io',
+      'registry-1.docker.io',
+      'https://registry-1.docker.io/v2/',
+      'DOCKER.IO',
+    ]) {
       const r = sh('docker-credential-dodil', ['get'], w.env, { input: spelling });
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual({ ServerURL: spelling, Username: 'hubuser', Secret: 'hub-pw' });
     }
     // `dodil setup docker docker.io` writes both keys the clients look up
     w.dodil(['setup', 'docker', 'docker.io', '--slot', 'hub']);
-    expect((JSON.parse(readFileSync(join(w.env.DOCKER_CONFIG ?? '', 'config.json'), 'utf8')) as { credHelpers: unknown }).credHelpers).toEqual({
+    expect(
+      (
+        JSON.parse(readFileSync(join(w.env.DOCKER_CONFIG ?? '', 'config.json'), 'utf8')) as {
+          credHelpers: unknown;
+        }
+      ).credHelpers,
+    ).toEqual({
       'https://index.docker.io/v1/': 'dodil',
       'docker.io': 'dodil',
     });
@@ -137,13 +272,31 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
   });
 
   it('the docker CLI asks the helper for Docker Hub as https://index.docker.io/v1/ (empty network namespace)', async () => {
-    if (sh('unshare', ['-n', 'true'], process.env).code !== 0) throw new Error('unshare -n is needed (root or user namespaces)');
+    if (sh('unshare', ['-n', 'true'], process.env).code !== 0)
+      throw new Error('unshare -n is needed (root or user namespaces)');
     const w = await world();
-    w.dodil(['ignite', 'secret', 'create', 'hub', '--type', 'registry', '--username', 'hubuser', '--password-stdin'], 'hub-pw');
+    w.dodil(
+      [
+        'ignite',
+        'secret',
+        'create',
+        'hub',
+        '--type',
+        'registry',
+        '--username',
+        'hubuser',
+        '--password-stdin',
+      ],
+      'hub-pw',
+    );
     // a wrapper that logs what the docker CLI sends, then runs the real helper
     const log = join(w.dir, 'helper.log');
     const wrapper = join(w.bin, 'docker-credential-dodillog');
-    writeFileSync(wrapper, `#!/bin/sh\ninput=$(cat)\nprintf '%s %s\\n' "$1" "$input" >>${log}\nprintf '%s' "$input" | docker-credential-dodil "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ninput=$(cat)\nprintf '%s %s\\n' "$1" "$input" >>${log}\nprintf '%s' "$input" | docker-credential-dodil "$@"\n`,
+      { mode: 0o755 },
+    );
     dockerConfig(w.env, { credsStore: 'dodillog' });
     // the pull fails (no network, no daemon) after the helper answered
     sh('unshare', ['-n', 'timeout', '20', 'docker', 'pull', 'alpine'], w.env);

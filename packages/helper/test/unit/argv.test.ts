@@ -24,7 +24,11 @@ describe('selectMode', () => {
 });
 
 describe('parseArgs', () => {
-  const spec = { ...GLOBAL_FLAGS, type: { kind: 'string' as const }, 'password-stdin': { kind: 'boolean' as const } };
+  const spec = {
+    ...GLOBAL_FLAGS,
+    type: { kind: 'string' as const },
+    'password-stdin': { kind: 'boolean' as const },
+  };
   it.each([
     [['a', '--type', 'git'], { type: 'git' }, ['a']],
     [['--type=git', 'a'], { type: 'git' }, ['a']],

@@ -8,17 +8,42 @@ import { api } from './fake-api';
 describe('exit codes', () => {
   const list = ['ignite', 'secret', 'list'];
   it.each([
-    ['INVALID_ARGUMENT from the server', { status: 400, json: errorBody(3, 'bad thing') }, 2, 'dodil: bad thing\n'],
-    ['FAILED_PRECONDITION', { status: 400, json: errorBody(9, 'slot x is a git slot; delete it to change its type') }, 1, 'dodil: slot x is a git slot; delete it to change its type\n'],
+    [
+      'INVALID_ARGUMENT from the server',
+      { status: 400, json: errorBody(3, 'bad thing') },
+      2,
+      'dodil: bad thing\n',
+    ],
+    [
+      'FAILED_PRECONDITION',
+      { status: 400, json: errorBody(9, 'slot x is a git slot; delete it to change its type') },
+      1,
+      'dodil: slot x is a git slot; delete it to change its type\n',
+    ],
     ['UNAUTHENTICATED', { status: 401, json: errorBody(16, 'unknown token') }, 3, 'dodil: unknown token\n'],
-    ['PERMISSION_DENIED', { status: 403, json: errorBody(7, 'token lacks ListSecrets') }, 4, 'dodil: token lacks ListSecrets\n'],
+    [
+      'PERMISSION_DENIED',
+      { status: 403, json: errorBody(7, 'token lacks ListSecrets') },
+      4,
+      'dodil: token lacks ListSecrets\n',
+    ],
     ['NOT_FOUND', { status: 404, json: errorBody(5, 'nope') }, 5, 'dodil: nope\n'],
     ['ALREADY_EXISTS', { status: 409, json: errorBody(6, 'exists') }, 6, 'dodil: exists\n'],
-    ['RESOURCE_EXHAUSTED', { status: 429, json: errorBody(8, 'too many failed attempts') }, 7, 'dodil: too many failed attempts\n'],
+    [
+      'RESOURCE_EXHAUSTED',
+      { status: 429, json: errorBody(8, 'too many failed attempts') },
+      7,
+      'dodil: too many failed attempts\n',
+    ],
     ['INTERNAL', { status: 500, json: errorBody(13, 'internal error') }, 10, 'dodil: internal error\n'],
     ['500 without a body', { status: 500, text: 'oops' }, 10, /answered HTTP 500/],
     ['502 from a proxy', { status: 502, text: '<html>' }, 9, /answered HTTP 502/],
-    ['a body with line breaks stays one line', { status: 400, json: errorBody(3, 'a\nb\r\nc') }, 2, 'dodil: a b c\n'],
+    [
+      'a body with line breaks stays one line',
+      { status: 400, json: errorBody(3, 'a\nb\r\nc') },
+      2,
+      'dodil: a b c\n',
+    ],
     ['200 that is not JSON', { status: 200, text: '<html>' }, 1, /not JSON/],
     ['200 that is not the API', { status: 200, json: { secrets: 'x' } }, 1, /does not match the API/],
   ])('%s', async (_n, answer, code, stderr) => {
@@ -32,13 +57,17 @@ describe('exit codes', () => {
   });
 
   it('unreachable server → 9', async () => {
-    const r = await runWith(['ignite', 'secret', 'list'], { env: { DODIL_URL: 'http://127.0.0.1:1', DODIL_TOKEN: 'x', DODIL_CONFIG: join(tempDir(), 'c.json') } });
+    const r = await runWith(['ignite', 'secret', 'list'], {
+      env: { DODIL_URL: 'http://127.0.0.1:1', DODIL_TOKEN: 'x', DODIL_CONFIG: join(tempDir(), 'c.json') },
+    });
     expect(r).toMatchObject({ code: 9, stdout: '' });
     expect(r.stderr).toBe('dodil: cannot reach server at http://127.0.0.1:1: ECONNREFUSED\n');
   });
 
   it('a server that never answers → 8 after DODIL_TIMEOUT_MS', async () => {
-    const s = await api({ override: () => new Promise<FakeAnswer>(() => undefined) as unknown as FakeAnswer });
+    const s = await api({
+      override: () => new Promise<FakeAnswer>(() => undefined) as unknown as FakeAnswer,
+    });
     const r = await runWith(['ignite', 'secret', 'list'], { env: { ...s.env, DODIL_TIMEOUT_MS: '300' } });
     expect(r.code).toBe(8);
     expect(r.stderr).toMatch(/no answer from http:\/\/127\.0\.0\.1:\d+ within 300 ms/);
@@ -46,7 +75,9 @@ describe('exit codes', () => {
 
   it('no token anywhere → 3, no request', async () => {
     const s = await api();
-    const r = await runWith(['ignite', 'secret', 'list'], { env: { DODIL_URL: s.url, DODIL_CONFIG: join(tempDir(), 'c.json') } });
+    const r = await runWith(['ignite', 'secret', 'list'], {
+      env: { DODIL_URL: s.url, DODIL_CONFIG: join(tempDir(), 'c.json') },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/no token: run `dodil login/);
     expect(s.requests).toHaveLength(0);
@@ -80,7 +111,9 @@ describe('exit codes', () => {
 
   it('the API token never appears in output', async () => {
     const s = await api({ override: () => ({ status: 401, json: errorBody(16, 'unknown token') }) });
-    const r = await runWith(['--token', 'sekrit-api-token', 'ignite', 'secret', 'list'], { env: { DODIL_URL: s.url, DODIL_CONFIG: s.env.DODIL_CONFIG } });
+    const r = await runWith(['--token', 'sekrit-api-token', 'ignite', 'secret', 'list'], {
+      env: { DODIL_URL: s.url, DODIL_CONFIG: s.env.DODIL_CONFIG },
+    });
     expect(r.code).toBe(3);
     expect(r.stdout + r.stderr).not.toContain('sekrit');
     expect(s.requests[0]?.authorization).toBe('Bearer sekrit-api-token');
@@ -90,9 +123,18 @@ describe('exit codes', () => {
 describe('dodil login', () => {
   it('checks the token with ListSecrets pageSize=1 and writes the config 0600, keeping mappings', async () => {
     const s = await api();
-    writeFileSync(s.env.DODIL_CONFIG, JSON.stringify({ mappings: { docker: { 'ghcr.io': 'x' } }, theme: 'dark' }));
-    const r = await runWith(['login', '--url', `${s.url}/`, '--token', 'good'], { env: { DODIL_CONFIG: s.env.DODIL_CONFIG } });
-    expect(r).toEqual({ code: 0, stdout: `logged in to ${s.url}; saved in ${s.env.DODIL_CONFIG} (mode 0600)\n`, stderr: '' });
+    writeFileSync(
+      s.env.DODIL_CONFIG,
+      JSON.stringify({ mappings: { docker: { 'ghcr.io': 'x' } }, theme: 'dark' }),
+    );
+    const r = await runWith(['login', '--url', `${s.url}/`, '--token', 'good'], {
+      env: { DODIL_CONFIG: s.env.DODIL_CONFIG },
+    });
+    expect(r).toEqual({
+      code: 0,
+      stdout: `logged in to ${s.url}; saved in ${s.env.DODIL_CONFIG} (mode 0600)\n`,
+      stderr: '',
+    });
     expect(s.requests.map((q) => q.url)).toEqual(['/v1/ignite/secrets?pageSize=1']);
     expect(statSync(s.env.DODIL_CONFIG).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(s.env.DODIL_CONFIG, 'utf8'))).toEqual({
@@ -108,14 +150,19 @@ describe('dodil login', () => {
 
   it('--token-stdin, and a token without ListSecrets is still accepted', async () => {
     const s = await api({ scopes: ['GetSecret'] });
-    const r = await runWith(['login', '--url', s.url, '--token-stdin', '-o', 'json'], { stdin: 'good\n', env: { DODIL_CONFIG: s.env.DODIL_CONFIG } });
+    const r = await runWith(['login', '--url', s.url, '--token-stdin', '-o', 'json'], {
+      stdin: 'good\n',
+      env: { DODIL_CONFIG: s.env.DODIL_CONFIG },
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ url: s.url, configPath: s.env.DODIL_CONFIG, canList: false });
   });
 
   it('a rejected token → 3, nothing written', async () => {
     const s = await api();
-    const r = await runWith(['login', '--url', s.url, '--token', 'bad'], { env: { DODIL_CONFIG: s.env.DODIL_CONFIG } });
+    const r = await runWith(['login', '--url', s.url, '--token', 'bad'], {
+      env: { DODIL_CONFIG: s.env.DODIL_CONFIG },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/rejected the token/);
     expect(() => statSync(s.env.DODIL_CONFIG)).toThrow();
@@ -123,7 +170,9 @@ describe('dodil login', () => {
 
   it('an unreachable server → 9, nothing written', async () => {
     const config = join(tempDir(), 'c.json');
-    const r = await runWith(['login', '--url', 'http://127.0.0.1:1', '--token', 'x'], { env: { DODIL_CONFIG: config } });
+    const r = await runWith(['login', '--url', 'http://127.0.0.1:1', '--token', 'x'], {
+      env: { DODIL_CONFIG: config },
+    });
     expect(r.code).toBe(9);
     expect(() => statSync(config)).toThrow();
   });
@@ -144,7 +193,9 @@ describe('dodil login', () => {
     let r = await runWith(['login', '--url', s.url, '--token', 'good'], { env: { HOME: home } });
     expect(r.stdout).toContain(join(home, '.config', 'dodil', 'config.json'));
     expect(statSync(join(home, '.config', 'dodil')).mode & 0o777).toBe(0o700);
-    r = await runWith(['login', '--url', s.url, '--token', 'good'], { env: { HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') } });
+    r = await runWith(['login', '--url', s.url, '--token', 'good'], {
+      env: { HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') },
+    });
     expect(r.stdout).toContain(join(home, 'xdg', 'dodil', 'config.json'));
   });
 });

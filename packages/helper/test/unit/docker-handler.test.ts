@@ -23,7 +23,12 @@ function server(opts: { lying?: boolean; status?: number } = {}) {
       const host = url.searchParams.get('host');
       const key = host === null ? undefined : normaliseRegistryHost(host);
       // a lying server returns every slot: the helper must filter again
-      const secrets = REGISTRY.filter((s) => opts.lying || key === undefined || normaliseRegistryHost(s.value.registrySecret.serverAddress) === key);
+      const secrets = REGISTRY.filter(
+        (s) =>
+          opts.lying ||
+          key === undefined ||
+          normaliseRegistryHost(s.value.registrySecret.serverAddress) === key,
+      );
       return { status: 200, json: { secrets } };
     }
     const name = decodeURIComponent(url.pathname.split('/').pop() ?? '');
@@ -38,12 +43,20 @@ function server(opts: { lying?: boolean; status?: number } = {}) {
 
 function env(docker: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   const config = join(tempDir(), 'config.json');
-  writeFileSync(config, JSON.stringify({ url: 'http://dodil.test', token: 't', mappings: { docker }, ...extra }));
+  writeFileSync(
+    config,
+    JSON.stringify({ url: 'http://dodil.test', token: 't', mappings: { docker }, ...extra }),
+  );
   return { DODIL_CONFIG: config };
 }
 
 const docker = (argv: string[], stdin: string, e: Record<string, string>, transport = server().transport) =>
-  runWith(argv, { program: '/usr/lib/docker/cli-plugins/../docker-credential-dodil', stdin, env: e, transport });
+  runWith(argv, {
+    program: '/usr/lib/docker/cli-plugins/../docker-credential-dodil',
+    stdin,
+    env: e,
+    transport,
+  });
 
 describe('docker helper get', () => {
   it.each([
@@ -66,7 +79,11 @@ describe('docker helper get', () => {
 
   it('trims a trailing newline from stdin', async () => {
     const r = await docker(['get'], '127.0.0.1:5000\n', env());
-    expect(JSON.parse(r.stdout)).toEqual({ ServerURL: '127.0.0.1:5000', Username: 'alice', Secret: 'local-pw' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      ServerURL: '127.0.0.1:5000',
+      Username: 'alice',
+      Secret: 'local-pw',
+    });
   });
 
   it('a mapping wins over the server address match', async () => {
@@ -77,20 +94,30 @@ describe('docker helper get', () => {
   it('several matching slots: an error naming them, on stdout, exit 1', async () => {
     const r = await docker(['get'], 'ghcr.io', env());
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('several registry slots match ghcr.io: ghcr-a, ghcr-b; choose one with: dodil setup docker ghcr.io --slot NAME\n');
+    expect(r.stdout).toBe(
+      'several registry slots match ghcr.io: ghcr-a, ghcr-b; choose one with: dodil setup docker ghcr.io --slot NAME\n',
+    );
   });
 
   it.each([
     ['unknown registry', 'nowhere.example:5000', {}, /no registry slot for nowhere\.example:5000/],
     ['another port', '127.0.0.1:5001', {}, /no registry slot/],
     ['not a host', 'user@evil', {}, /is not a registry host/],
-    ['mapped slot missing', 'quay.io', { 'quay.io': 'gone' }, /slot "gone" \(mapped to quay\.io\): slot gone not found/],
+    [
+      'mapped slot missing',
+      'quay.io',
+      { 'quay.io': 'gone' },
+      /slot "gone" \(mapped to quay\.io\): slot gone not found/,
+    ],
     ['mapped slot is a git slot', 'quay.io', { 'quay.io': 'gh' }, /is a git slot/],
-  ])('%s → exactly the not-found sentence, exit 1, reason on stderr', async (_n, serverUrl, mapping, reason) => {
-    const r = await docker(['get'], serverUrl, env(mapping));
-    expect(r).toMatchObject({ code: 1, stdout: `${NOT_FOUND}\n` });
-    expect(r.stderr).toMatch(reason);
-  });
+  ])(
+    '%s → exactly the not-found sentence, exit 1, reason on stderr',
+    async (_n, serverUrl, mapping, reason) => {
+      const r = await docker(['get'], serverUrl, env(mapping));
+      expect(r).toMatchObject({ code: 1, stdout: `${NOT_FOUND}\n` });
+      expect(r.stderr).toMatch(reason);
+    },
+  );
 
   it('empty stdin → "no credentials server URL"', async () => {
     const r = await docker(['get'], '', env());
@@ -111,8 +138,20 @@ describe('docker helper get', () => {
   });
 
   it('never answers a value for the wrong host, even from a lying server', async () => {
-    const hosts = ['docker.io', 'https://index.docker.io/v1/', '127.0.0.1:5000', 'quay.io', 'ghcr.io', 'other.io', ''];
-    const arb = fc.oneof(fc.constantFrom(...hosts), fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }));
+    const hosts = [
+      'docker.io',
+      'https://index.docker.io/v1/',
+      '127.0.0.1:5000',
+      'quay.io',
+      'ghcr.io',
+      'other.io',
+      '',
+    ];
+    const arb = fc.oneof(
+      fc.constantFrom(...hosts),
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: 'binary', maxLength: 30 }),
+    );
     const e = env();
     await fc.assert(
       fc.asyncProperty(arb, async (serverUrl) => {
@@ -150,9 +189,16 @@ describe('docker helper store / erase / list / version', () => {
 
   it('store for Docker Hub on a mapped slot that does not exist yet creates it with an empty address', async () => {
     const { transport, requests } = server();
-    const r = await docker(['store'], '{"ServerURL":"https://index.docker.io/v1/","Username":"u","Secret":"s"}', env({ 'docker.io': 'new-hub' }), transport);
+    const r = await docker(
+      ['store'],
+      '{"ServerURL":"https://index.docker.io/v1/","Username":"u","Secret":"s"}',
+      env({ 'docker.io': 'new-hub' }),
+      transport,
+    );
     expect(r.code).toBe(0);
-    const body = JSON.parse(requests.find((q) => q.method === 'POST')?.body ?? '') as { value: { registrySecret: { serverAddress: unknown } } };
+    const body = JSON.parse(requests.find((q) => q.method === 'POST')?.body ?? '') as {
+      value: { registrySecret: { serverAddress: unknown } };
+    };
     expect(body.value.registrySecret.serverAddress).toBe('');
   });
 
@@ -160,13 +206,17 @@ describe('docker helper store / erase / list / version', () => {
     const { transport, requests } = server();
     const r = await docker(['store'], STORE, env(), transport);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^no dodil slot is mapped to 127\.0\.0\.1:5000; create one with: dodil ignite secret create NAME --type registry .*--server-address 127\.0\.0\.1:5000 && dodil setup docker 127\.0\.0\.1:5000 --slot NAME\n$/);
+    expect(r.stdout).toMatch(
+      /^no dodil slot is mapped to 127\.0\.0\.1:5000; create one with: dodil ignite secret create NAME --type registry .*--server-address 127\.0\.0\.1:5000 && dodil setup docker 127\.0\.0\.1:5000 --slot NAME\n$/,
+    );
     expect(requests).toHaveLength(0);
   });
 
   it('store without CreateSecret scope says so', async () => {
     const { transport } = fakeTransport((req) =>
-      req.method === 'POST' ? { status: 403, json: errorBody(7, 'missing scope CreateSecret') } : { status: 200, json: REGISTRY[1] },
+      req.method === 'POST'
+        ? { status: 403, json: errorBody(7, 'missing scope CreateSecret') }
+        : { status: 200, json: REGISTRY[1] },
     );
     const r = await docker(['store'], STORE, env({ '127.0.0.1:5000': 'local' }), transport);
     expect(r.code).toBe(1);
@@ -190,7 +240,12 @@ describe('docker helper store / erase / list / version', () => {
 
   it('erase never touches the server', async () => {
     const { transport, requests } = server();
-    const r = await docker(['erase'], 'https://127.0.0.1:5000', env({ '127.0.0.1:5000': 'local' }), transport);
+    const r = await docker(
+      ['erase'],
+      'https://127.0.0.1:5000',
+      env({ '127.0.0.1:5000': 'local' }),
+      transport,
+    );
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(requests).toHaveLength(0);
   });
@@ -225,7 +280,11 @@ describe('docker helper store / erase / list / version', () => {
   });
 
   it('works as `dodil credential docker`', async () => {
-    const r = await runWith(['credential', 'docker', 'get'], { stdin: '127.0.0.1:5000', env: env(), transport: server().transport });
+    const r = await runWith(['credential', 'docker', 'get'], {
+      stdin: '127.0.0.1:5000',
+      env: env(),
+      transport: server().transport,
+    });
     expect(JSON.parse(r.stdout)).toMatchObject({ Username: 'alice' });
   });
 
@@ -234,7 +293,13 @@ describe('docker helper store / erase / list / version', () => {
     const arb = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 60 }),
       fc.json({ maxDepth: 2 }),
-      fc.record({ ServerURL: fc.oneof(fc.string(), fc.constant('127.0.0.1:5000'), fc.integer()), Username: fc.oneof(fc.string(), fc.constant(null)), Secret: fc.oneof(fc.string(), fc.boolean()) }).map((o) => JSON.stringify(o)),
+      fc
+        .record({
+          ServerURL: fc.oneof(fc.string(), fc.constant('127.0.0.1:5000'), fc.integer()),
+          Username: fc.oneof(fc.string(), fc.constant(null)),
+          Secret: fc.oneof(fc.string(), fc.boolean()),
+        })
+        .map((o) => JSON.stringify(o)),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('get', 'store', 'erase', 'list'), arb, async (action, stdin) => {
@@ -251,7 +316,8 @@ describe('docker helper store / erase / list / version', () => {
   it('the config file stays untouched by every action', async () => {
     const e = env({ '127.0.0.1:5000': 'local' });
     const before = readFileSync(e.DODIL_CONFIG, 'utf8');
-    for (const a of ['get', 'store', 'erase', 'list']) await docker([a], a === 'store' ? STORE : '127.0.0.1:5000', e);
+    for (const a of ['get', 'store', 'erase', 'list'])
+      await docker([a], a === 'store' ? STORE : '127.0.0.1:5000', e);
     expect(readFileSync(e.DODIL_CONFIG, 'utf8')).toBe(before);
   });
 });

@@ -3,7 +3,13 @@ import { errorBody, fakeServer, meta, tempDir, type FakeAnswer, type SeenRequest
 import { join } from 'node:path';
 
 /** A small in-memory SecretService over real HTTP; the token "good" has every scope. */
-export async function api(opts: { scopes?: string[]; pageSize?: number; override?: (req: SeenRequest) => FakeAnswer | undefined } = {}) {
+export async function api(
+  opts: {
+    scopes?: string[];
+    pageSize?: number;
+    override?: (req: SeenRequest) => FakeAnswer | undefined;
+  } = {},
+) {
   const slots = new Map<string, { metadata: ReturnType<typeof meta>; value: unknown }>();
   let clock = 1_700_000_000_000;
   const scopes = new Set(opts.scopes ?? ['CreateSecret', 'GetSecret', 'ListSecrets', 'DeleteSecret']);
@@ -12,7 +18,8 @@ export async function api(opts: { scopes?: string[]; pageSize?: number; override
     if (o) return o;
     if (req.authorization !== 'Bearer good') return { status: 401, json: errorBody(16, 'unknown token') };
     const url = new URL(req.url, 'http://x');
-    const need = (scope: string) => (scopes.has(scope) ? undefined : { status: 403, json: errorBody(7, `token lacks ${scope}`) });
+    const need = (scope: string) =>
+      scopes.has(scope) ? undefined : { status: 403, json: errorBody(7, `token lacks ${scope}`) };
     const name = decodeURIComponent(url.pathname.replace('/v1/ignite/secrets/', ''));
     if (req.method === 'POST') {
       const denied = need('CreateSecret');
@@ -39,7 +46,9 @@ export async function api(opts: { scopes?: string[]; pageSize?: number; override
       const denied = need('GetSecret');
       if (denied) return denied;
       const slot = slots.get(name);
-      return slot ? { status: 200, json: slot } : { status: 404, json: errorBody(5, `slot ${name} not found`) };
+      return slot
+        ? { status: 200, json: slot }
+        : { status: 404, json: errorBody(5, `slot ${name} not found`) };
     }
     if (req.method === 'DELETE') {
       const denied = need('DeleteSecret');

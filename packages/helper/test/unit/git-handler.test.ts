@@ -15,7 +15,8 @@ function server() {
   return fakeTransport((req) => {
     const m = /\/v1\/ignite\/secrets\/([^/?]+)$/.exec(req.url);
     const slot = m ? SLOTS[decodeURIComponent(m[1] ?? '')] : undefined;
-    if (req.headers.authorization !== 'Bearer good') return { status: 401, json: errorBody(16, 'invalid token') };
+    if (req.headers.authorization !== 'Bearer good')
+      return { status: 401, json: errorBody(16, 'invalid token') };
     if (!slot) return { status: 404, json: errorBody(5, 'slot not found') };
     return { status: 200, json: slot };
   });
@@ -24,7 +25,10 @@ function server() {
 function env(mappings: unknown = []) {
   const dir = tempDir();
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ url: 'http://dodil.test', token: 'good', mappings: { git: mappings } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ url: 'http://dodil.test', token: 'good', mappings: { git: mappings } }),
+  );
   return { DODIL_CONFIG: config };
 }
 
@@ -33,7 +37,12 @@ const REQ = 'protocol=https\nhost=git.example.com\n\n';
 describe('git helper', () => {
   it('answers username and password from --slot, nothing else on stdout', async () => {
     const { transport, requests } = server();
-    const r = await runWith(['--slot', 'gh', 'get'], { program: 'git-credential-dodil', stdin: REQ, env: env(), transport });
+    const r = await runWith(['--slot', 'gh', 'get'], {
+      program: 'git-credential-dodil',
+      stdin: REQ,
+      env: env(),
+      transport,
+    });
     expect(r).toEqual({ code: 0, stdout: 'username=alice\npassword=tok-gh\n', stderr: '' });
     expect(requests.map((q) => q.url)).toEqual(['http://dodil.test/v1/ignite/secrets/gh']);
   });
@@ -72,12 +81,22 @@ describe('git helper', () => {
   it.each([
     ['no slot and no mapping', ['get'], REQ, /no slot for https:\/\/git\.example\.com/],
     ['slot not found', ['--slot', 'nope', 'get'], REQ, /slot "nope": slot not found/],
-    ['registry slot refused', ['--slot', 'reg', 'get'], REQ, /slot "reg" is a registry slot; git needs a git slot/],
+    [
+      'registry slot refused',
+      ['--slot', 'reg', 'get'],
+      REQ,
+      /slot "reg" is a registry slot; git needs a git slot/,
+    ],
     ['value with a newline refused', ['--slot', 'evil', 'get'], REQ, /CR\/LF\/NUL/],
     ['not http(s)', ['--slot', 'gh', 'get'], 'protocol=cert\nhost=\npath=/x.pem\n', /only http and https/],
     ['no protocol/host', ['--slot', 'gh', 'get'], 'username=x\n', /no protocol and host/],
   ])('%s: nothing on stdout, reason on stderr, exit 0', async (_n, argv, stdin, reason) => {
-    const r = await runWith(argv, { program: 'git-credential-dodil', stdin, env: env(), transport: server().transport });
+    const r = await runWith(argv, {
+      program: 'git-credential-dodil',
+      stdin,
+      env: env(),
+      transport: server().transport,
+    });
     expect(r.stdout).toBe('');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(reason);
@@ -88,7 +107,12 @@ describe('git helper', () => {
   it('a bad token is nothing (exit 0), with the reason', async () => {
     const e = env();
     writeFileSync(e.DODIL_CONFIG, JSON.stringify({ url: 'http://dodil.test', token: 'bad' }));
-    const r = await runWith(['--slot', 'gh', 'get'], { program: 'git-credential-dodil', stdin: REQ, env: e, transport: server().transport });
+    const r = await runWith(['--slot', 'gh', 'get'], {
+      program: 'git-credential-dodil',
+      stdin: REQ,
+      env: e,
+      transport: server().transport,
+    });
     expect(r).toMatchObject({ code: 0, stdout: '' });
     expect(r.stderr).toContain('invalid token');
   });
@@ -121,25 +145,54 @@ describe('git helper', () => {
     }
   });
 
-  it('erase says whether git rejected the slot\'s value or one from another store', async () => {
+  it("erase says whether git rejected the slot's value or one from another store", async () => {
     const stdin = (pw: string) => `${REQ.trim()}\nusername=alice\npassword=${pw}\n\n`;
-    let r = await runWith(['--slot', 'gh', 'erase'], { program: 'git-credential-dodil', stdin: stdin('tok-gh'), env: env(), transport: server().transport });
-    expect(r.stderr).toMatch(/^dodil: git rejected slot "gh"'s current value for https:\/\/git\.example\.com: the token is wrong, expired or lacks access; slot "gh" was left unchanged on the server/);
-    r = await runWith(['--slot', 'gh', 'erase'], { program: 'git-credential-dodil', stdin: stdin('stale-from-store'), env: env(), transport: server().transport });
-    expect(r.stderr).toMatch(/^dodil: git rejected a credential for https:\/\/git\.example\.com that is not slot "gh"'s current value: it came from another credential helper or store/);
+    let r = await runWith(['--slot', 'gh', 'erase'], {
+      program: 'git-credential-dodil',
+      stdin: stdin('tok-gh'),
+      env: env(),
+      transport: server().transport,
+    });
+    expect(r.stderr).toMatch(
+      /^dodil: git rejected slot "gh"'s current value for https:\/\/git\.example\.com: the token is wrong, expired or lacks access; slot "gh" was left unchanged on the server/,
+    );
+    r = await runWith(['--slot', 'gh', 'erase'], {
+      program: 'git-credential-dodil',
+      stdin: stdin('stale-from-store'),
+      env: env(),
+      transport: server().transport,
+    });
+    expect(r.stderr).toMatch(
+      /^dodil: git rejected a credential for https:\/\/git\.example\.com that is not slot "gh"'s current value: it came from another credential helper or store/,
+    );
     expect(r.stderr).toMatch(/dodil setup git --url URL --slot gh/);
     expect(r.stderr + r.stdout).not.toMatch(/tok-gh|stale-from-store/);
     // through the mapping too; an unmapped host stays silent
     const mapped = env([{ url: 'https://git.example.com', slot: 'gh' }]);
-    r = await runWith(['erase'], { program: 'git-credential-dodil', stdin: stdin('x'), env: mapped, transport: server().transport });
+    r = await runWith(['erase'], {
+      program: 'git-credential-dodil',
+      stdin: stdin('x'),
+      env: mapped,
+      transport: server().transport,
+    });
     expect(r.stderr).toMatch(/not slot "gh"'s current value/);
-    r = await runWith(['erase'], { program: 'git-credential-dodil', stdin: 'protocol=https\nhost=other.example\npassword=x\n\n', env: mapped, transport: server().transport });
+    r = await runWith(['erase'], {
+      program: 'git-credential-dodil',
+      stdin: 'protocol=https\nhost=other.example\npassword=x\n\n',
+      env: mapped,
+      transport: server().transport,
+    });
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('ignores unknown actions silently', async () => {
     const { transport, requests } = server();
-    const r = await runWith(['--slot', 'gh', 'capability'], { program: 'git-credential-dodil', stdin: REQ, env: env(), transport });
+    const r = await runWith(['--slot', 'gh', 'capability'], {
+      program: 'git-credential-dodil',
+      stdin: REQ,
+      env: env(),
+      transport,
+    });
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(requests).toHaveLength(0);
   });
@@ -170,14 +223,24 @@ describe('git helper', () => {
   it('a broken config file is nothing, with the reason', async () => {
     const e = env();
     writeFileSync(e.DODIL_CONFIG, '{not json');
-    const r = await runWith(['--slot', 'gh', 'get'], { program: 'git-credential-dodil', stdin: REQ, env: e, transport: server().transport });
+    const r = await runWith(['--slot', 'gh', 'get'], {
+      program: 'git-credential-dodil',
+      stdin: REQ,
+      env: e,
+      transport: server().transport,
+    });
     expect(r).toMatchObject({ code: 0, stdout: '' });
     expect(r.stderr).toMatch(/config file .* not valid JSON/);
   });
 
   it('an invalid --slot is refused locally with the rule, never turned into another API path', async () => {
     const s = server();
-    const r = await runWith(['--slot', '..', 'get'], { program: 'git-credential-dodil', stdin: REQ, env: env(), transport: s.transport });
+    const r = await runWith(['--slot', '..', 'get'], {
+      program: 'git-credential-dodil',
+      stdin: REQ,
+      env: env(),
+      transport: s.transport,
+    });
     expect(r).toMatchObject({ code: 0, stdout: '' });
     expect(r.stderr).toMatch(/invalid slot name ".."/);
     expect(s.requests).toHaveLength(0);
@@ -185,7 +248,12 @@ describe('git helper', () => {
 
   it('unknown helper arguments are named without their values (a token in the helper line stays off stderr)', async () => {
     const transport = server().transport;
-    const r = await runWith(['--slot', 'gh', '--token=dodil_LEAKME', 'get'], { program: 'git-credential-dodil', stdin: REQ, env: env(), transport });
+    const r = await runWith(['--slot', 'gh', '--token=dodil_LEAKME', 'get'], {
+      program: 'git-credential-dodil',
+      stdin: REQ,
+      env: env(),
+      transport,
+    });
     expect(r.stderr).toMatch(/ignoring 1 unknown helper argument\(s\): --token/);
     expect(r.stdout + r.stderr).not.toContain('LEAKME');
   });
@@ -193,27 +261,53 @@ describe('git helper', () => {
   it('hostile stdin: never throws, stdout is protocol lines only, and only for the mapped host', async () => {
     const mapped = env([{ url: 'https://git.example.com', slot: 'gh' }]);
     const line = fc.oneof(
-      fc.constantFrom('protocol=https', 'protocol=http', 'host=git.example.com', 'host=evil.example.com', 'host=git.example.com:1',
-        'username=zed', 'path=acme/x.git', 'wwwauth[]=Basic', 'capability[]=authtype', 'quit=1', '', '=', 'host=', 'host=git.example.com\r'),
+      fc.constantFrom(
+        'protocol=https',
+        'protocol=http',
+        'host=git.example.com',
+        'host=evil.example.com',
+        'host=git.example.com:1',
+        'username=zed',
+        'path=acme/x.git',
+        'wwwauth[]=Basic',
+        'capability[]=authtype',
+        'quit=1',
+        '',
+        '=',
+        'host=',
+        'host=git.example.com\r',
+      ),
       fc.string({ unit: 'binary', maxLength: 40 }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(line, { maxLength: 8 }), fc.constantFrom('get', 'store', 'erase', 'bogus'), async (lines, action) => {
-        const stdin = lines.join('\n');
-        const r = await runWith([action], { program: 'git-credential-dodil', stdin, env: mapped, transport: server().transport });
-        expect(r.code).toBe(0);
-        if (r.stdout === '') return;
-        expect(action).toBe('get');
-        expect(r.stdout).toBe('username=alice\npassword=tok-gh\n');
-        // the block git would have read: the lines before the first blank one
-        const block = stdin.split('\n');
-        const end = block.findIndex((l) => l === '' || l === '\r');
-        const attrs = new Map(
-          (end < 0 ? block : block.slice(0, end)).map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l) => l.indexOf('=') > 0 && !l.includes('\0')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
-        );
-        expect(attrs.get('host')?.toLowerCase()).toBe('git.example.com');
-        expect(attrs.get('protocol')).toBe('https');
-      }),
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 8 }),
+        fc.constantFrom('get', 'store', 'erase', 'bogus'),
+        async (lines, action) => {
+          const stdin = lines.join('\n');
+          const r = await runWith([action], {
+            program: 'git-credential-dodil',
+            stdin,
+            env: mapped,
+            transport: server().transport,
+          });
+          expect(r.code).toBe(0);
+          if (r.stdout === '') return;
+          expect(action).toBe('get');
+          expect(r.stdout).toBe('username=alice\npassword=tok-gh\n');
+          // the block git would have read: the lines before the first blank one
+          const block = stdin.split('\n');
+          const end = block.findIndex((l) => l === '' || l === '\r');
+          const attrs = new Map(
+            (end < 0 ? block : block.slice(0, end))
+              .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+              .filter((l) => l.indexOf('=') > 0 && !l.includes('\0'))
+              .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+          );
+          expect(attrs.get('host')?.toLowerCase()).toBe('git.example.com');
+          expect(attrs.get('protocol')).toBe('https');
+        },
+      ),
       // Issue 5 asks for at least 10k hostile helper stdins across git and docker.
       { numRuns: 5000 },
     );
@@ -223,17 +317,32 @@ describe('git helper', () => {
 describe('git helper and the scheme of a mapping (issue 13 item 9)', () => {
   it('a scheme-less mapping asked for http answers nothing, with one stderr line saying how to allow it', async () => {
     const mapped = env([{ url: 'git.example.com', slot: 'gh' }]);
-    let r = await runWith(['get'], { program: 'git-credential-dodil', stdin: 'protocol=http\nhost=git.example.com\n\n', env: mapped, transport: server().transport });
+    let r = await runWith(['get'], {
+      program: 'git-credential-dodil',
+      stdin: 'protocol=http\nhost=git.example.com\n\n',
+      env: mapped,
+      transport: server().transport,
+    });
     expect(r.stdout).toBe('');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(
       'dodil: mapping "git.example.com" has no scheme, so it answers https only; to send this slot over cleartext http, ' +
         'map "http://git.example.com" instead (dodil setup git --url http://git.example.com --slot NAME)\n',
     );
-    r = await runWith(['get'], { program: 'git-credential-dodil', stdin: REQ, env: mapped, transport: server().transport });
+    r = await runWith(['get'], {
+      program: 'git-credential-dodil',
+      stdin: REQ,
+      env: mapped,
+      transport: server().transport,
+    });
     expect(r.stdout).toBe('username=alice\npassword=tok-gh\n');
     const http = env([{ url: 'http://git.example.com', slot: 'gh' }]);
-    r = await runWith(['get'], { program: 'git-credential-dodil', stdin: 'protocol=http\nhost=git.example.com\n\n', env: http, transport: server().transport });
+    r = await runWith(['get'], {
+      program: 'git-credential-dodil',
+      stdin: 'protocol=http\nhost=git.example.com\n\n',
+      env: http,
+      transport: server().transport,
+    });
     expect(r).toEqual({ code: 0, stdout: 'username=alice\npassword=tok-gh\n', stderr: '' });
   });
 });

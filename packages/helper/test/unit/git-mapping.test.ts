@@ -16,10 +16,22 @@ describe('matchGitMapping', () => {
   it.each([
     ['https, no path → scheme-qualified host', { protocol: 'https', host: 'git.example.com' }, 'https-host'],
     // issue 13 item 9: a scheme-less entry answers https only (was: also cleartext http)
-    ['http, no path → nothing (host-only entry is https-only)', { protocol: 'http', host: 'git.example.com' }, undefined],
+    [
+      'http, no path → nothing (host-only entry is https-only)',
+      { protocol: 'http', host: 'git.example.com' },
+      undefined,
+    ],
     ['path under acme', { protocol: 'https', host: 'git.example.com', path: 'acme/repo.git' }, 'acme'],
-    ['longest path wins', { protocol: 'https', host: 'git.example.com', path: 'acme/tools/x.git' }, 'acme-tools'],
-    ['prefix only at a / boundary', { protocol: 'https', host: 'git.example.com', path: 'acme-evil/x.git' }, 'https-host'],
+    [
+      'longest path wins',
+      { protocol: 'https', host: 'git.example.com', path: 'acme/tools/x.git' },
+      'acme-tools',
+    ],
+    [
+      'prefix only at a / boundary',
+      { protocol: 'https', host: 'git.example.com', path: 'acme-evil/x.git' },
+      'https-host',
+    ],
     ['port is part of the host', { protocol: 'https', host: 'git.example.com:8443' }, 'port'],
     ['another port does not match', { protocol: 'https', host: 'git.example.com:9999' }, undefined],
     ['host case is ignored', { protocol: 'https', host: 'GITHUB.COM' }, 'github'],
@@ -33,14 +45,20 @@ describe('matchGitMapping', () => {
 
   it('an http request that only a scheme-less entry would match: one line saying how to allow it', () => {
     const lines: string[] = [];
-    expect(matchGitMapping(mappings, { protocol: 'http', host: 'git.example.com:8443' }, (l) => lines.push(l))).toBeUndefined();
+    expect(
+      matchGitMapping(mappings, { protocol: 'http', host: 'git.example.com:8443' }, (l) => lines.push(l)),
+    ).toBeUndefined();
     expect(lines).toEqual([
       'mapping "git.example.com:8443" has no scheme, so it answers https only; to send this slot over cleartext http, ' +
         'map "http://git.example.com:8443" instead (dodil setup git --url http://git.example.com:8443 --slot NAME)',
     ]);
     // an explicit http:// entry answers, silently
     lines.length = 0;
-    expect(matchGitMapping([{ url: 'http://h', slot: 'plain' }], { protocol: 'http', host: 'h' }, (l) => lines.push(l))?.slot).toBe('plain');
+    expect(
+      matchGitMapping([{ url: 'http://h', slot: 'plain' }], { protocol: 'http', host: 'h' }, (l) =>
+        lines.push(l),
+      )?.slot,
+    ).toBe('plain');
     expect(lines).toEqual([]);
   });
 
@@ -55,10 +73,26 @@ describe('matchGitMapping', () => {
   });
 
   it('the first of equally specific entries wins', () => {
-    expect(matchGitMapping([{ url: 'h', slot: 'a' }, { url: 'h', slot: 'b' }], { protocol: 'https', host: 'h' })?.slot).toBe('a');
+    expect(
+      matchGitMapping(
+        [
+          { url: 'h', slot: 'a' },
+          { url: 'h', slot: 'b' },
+        ],
+        { protocol: 'https', host: 'h' },
+      )?.slot,
+    ).toBe('a');
   });
 
   it('ignores entries that are not hosts or URLs', () => {
-    expect(matchGitMapping([{ url: 'user@h', slot: 'a' }, { url: ' ', slot: 'b' }], { protocol: 'https', host: 'h' })).toBeUndefined();
+    expect(
+      matchGitMapping(
+        [
+          { url: 'user@h', slot: 'a' },
+          { url: ' ', slot: 'b' },
+        ],
+        { protocol: 'https', host: 'h' },
+      ),
+    ).toBeUndefined();
   });
 });

@@ -6,7 +6,11 @@ describe('parseGitCredential', () => {
   it.each([
     ['plain attributes', 'protocol=https\nhost=example.com\n', { protocol: 'https', host: 'example.com' }],
     ['stops at a blank line', 'protocol=https\n\nhost=evil\n', { protocol: 'https' }],
-    ['EOF without newline', 'protocol=http\nhost=127.0.0.1:8080', { protocol: 'http', host: '127.0.0.1:8080' }],
+    [
+      'EOF without newline',
+      'protocol=http\nhost=127.0.0.1:8080',
+      { protocol: 'http', host: '127.0.0.1:8080' },
+    ],
     ['CRLF lines', 'protocol=https\r\nhost=x\r\n', { protocol: 'https', host: 'x' }],
     ['value keeps later = signs', 'password=a=b=c\n', { password: 'a=b=c' }],
     ['empty value', 'username=\n', { username: '' }],
@@ -22,7 +26,9 @@ describe('parseGitCredential', () => {
   });
 
   it('collects arrays in order and clears them on an empty value', () => {
-    const r = parseGitCredential('wwwauth[]=Basic realm="x"\nwwwauth[]=Bearer\ncapability[]=authtype\ncapability[]=\ncapability[]=state\n');
+    const r = parseGitCredential(
+      'wwwauth[]=Basic realm="x"\nwwwauth[]=Bearer\ncapability[]=authtype\ncapability[]=\ncapability[]=state\n',
+    );
     expect(r.arrays.get('wwwauth')).toEqual(['Basic realm="x"', 'Bearer']);
     expect(r.arrays.get('capability')).toEqual(['state']);
     expect(r.attributes.size).toBe(0);
@@ -50,7 +56,12 @@ describe('parseGitCredential', () => {
 
 describe('formatGitCredential', () => {
   it('writes key=value lines', () => {
-    expect(formatGitCredential([['username', 'alice'], ['password', 'p=w']])).toBe('username=alice\npassword=p=w\n');
+    expect(
+      formatGitCredential([
+        ['username', 'alice'],
+        ['password', 'p=w'],
+      ]),
+    ).toBe('username=alice\npassword=p=w\n');
   });
 
   it.each([['a\nquit=1'], ['a\rb'], ['a\0b']])('refuses a value with CR/LF/NUL: %j', (value) => {

@@ -57,8 +57,12 @@ describe('docker protocol around an in-memory backend', () => {
     await handleDockerCommand(backend, 'list', m.io);
     expect(JSON.parse(m.out())).toEqual({ 'r.example': 'u' });
     await handleDockerCommand(backend, 'erase', memoryIo('r.example').io);
-    await expect(handleDockerCommand(backend, 'get', memoryIo('r.example').io)).rejects.toBeInstanceOf(CredentialsNotFound);
-    await expect(handleDockerCommand(backend, 'get', memoryIo('  ').io)).rejects.toThrow('no credentials server URL');
+    await expect(handleDockerCommand(backend, 'get', memoryIo('r.example').io)).rejects.toBeInstanceOf(
+      CredentialsNotFound,
+    );
+    await expect(handleDockerCommand(backend, 'get', memoryIo('  ').io)).rejects.toThrow(
+      'no credentials server URL',
+    );
   });
 });
 
@@ -88,6 +92,8 @@ describe('git protocol around an in-memory backend', () => {
       expect(await handleGitCommand(backend, action, m.io)).toBe(0);
       expect(m.out() + m.err()).toBe('');
     }
-    await expect(handleGitCommand(backend, 'get', memoryIo('protocol=https\nhost=other\n\n').io)).rejects.toThrow('unknown host');
+    await expect(
+      handleGitCommand(backend, 'get', memoryIo('protocol=https\nhost=other\n\n').io),
+    ).rejects.toThrow('unknown host');
   });
 });

@@ -17,7 +17,15 @@ describe('when the helper exchanges by itself', () => {
   test.each([
     [{ DODIL_ORG: 'acme', DODIL_OIDC_TOKEN: 'x', HOME: '/h' }, 'token'],
     [{ DODIL_ORG: 'acme', DODIL_OIDC_TOKEN_FILE: '/f', HOME: '/h' }, 'file'],
-    [{ DODIL_ORG: 'acme', ACTIONS_ID_TOKEN_REQUEST_URL: 'http://a', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't', HOME: '/h' }, 'github'],
+    [
+      {
+        DODIL_ORG: 'acme',
+        ACTIONS_ID_TOKEN_REQUEST_URL: 'http://a',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't',
+        HOME: '/h',
+      },
+      'github',
+    ],
     [{ DODIL_ORG: 'acme', HOME: '/h' }, undefined],
     [{ DODIL_OIDC_TOKEN: 'x', HOME: '/h' }, undefined],
     [{ DODIL_ORG: 'acme', ACTIONS_ID_TOKEN_REQUEST_URL: 'http://a', HOME: '/h' }, undefined],
@@ -26,18 +34,41 @@ describe('when the helper exchanges by itself', () => {
   });
 
   test('a token given wins: no exchange; $RUNNER_TEMP before the user cache dir; audience default', () => {
-    expect(resolveSettings({}, { DODIL_TOKEN: 'dodil_x', DODIL_ORG: 'acme', DODIL_OIDC_TOKEN: 'j', DODIL_CONFIG: '/nonexistent' }).server.oidc).toBeUndefined();
-    expect(oidcSettingsFrom({ DODIL_ORG: 'a', DODIL_OIDC_TOKEN: 'j', RUNNER_TEMP: '/rt', HOME: '/h' })?.cacheDir).toBe('/rt/dodil-oidc');
-    expect(oidcSettingsFrom({ DODIL_ORG: 'a', DODIL_OIDC_TOKEN: 'j', HOME: '/h' })?.cacheDir).toBe('/h/.cache/dodil-oidc');
-    expect(oidcSettingsFrom({ DODIL_ORG: 'a', DODIL_OIDC_TOKEN: 'j', HOME: '/h' }, 'darwin')?.cacheDir).toBe('/h/Library/Caches/dodil-oidc');
-    const gh = oidcSettingsFrom({ DODIL_ORG: 'a', ACTIONS_ID_TOKEN_REQUEST_URL: 'u', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't', HOME: '/h' });
+    expect(
+      resolveSettings(
+        {},
+        { DODIL_TOKEN: 'dodil_x', DODIL_ORG: 'acme', DODIL_OIDC_TOKEN: 'j', DODIL_CONFIG: '/nonexistent' },
+      ).server.oidc,
+    ).toBeUndefined();
+    expect(
+      oidcSettingsFrom({ DODIL_ORG: 'a', DODIL_OIDC_TOKEN: 'j', RUNNER_TEMP: '/rt', HOME: '/h' })?.cacheDir,
+    ).toBe('/rt/dodil-oidc');
+    expect(oidcSettingsFrom({ DODIL_ORG: 'a', DODIL_OIDC_TOKEN: 'j', HOME: '/h' })?.cacheDir).toBe(
+      '/h/.cache/dodil-oidc',
+    );
+    expect(oidcSettingsFrom({ DODIL_ORG: 'a', DODIL_OIDC_TOKEN: 'j', HOME: '/h' }, 'darwin')?.cacheDir).toBe(
+      '/h/Library/Caches/dodil-oidc',
+    );
+    const gh = oidcSettingsFrom({
+      DODIL_ORG: 'a',
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'u',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't',
+      HOME: '/h',
+    });
     expect(gh?.source).toEqual({ kind: 'github', requestUrl: 'u', requestToken: 't', audience: 'dodil' });
   });
 
   test('the cache key separates server, org, issuer, subject and trust', () => {
     const base = { server: 's', org: 'o', issuer: 'i', subject: 'x', trust: '' };
     const names = new Set(
-      [base, { ...base, server: 's2' }, { ...base, org: 'o2' }, { ...base, issuer: 'i2' }, { ...base, subject: 'x2' }, { ...base, trust: 't' }].map(cacheFileName),
+      [
+        base,
+        { ...base, server: 's2' },
+        { ...base, org: 'o2' },
+        { ...base, issuer: 'i2' },
+        { ...base, subject: 'x2' },
+        { ...base, trust: 't' },
+      ].map(cacheFileName),
     );
     expect(names.size).toBe(6);
   });
@@ -62,8 +93,16 @@ describe('when the helper exchanges by itself', () => {
       req.on('end', () => {
         bodies.push(body);
         // The first exchange is refused, later ones succeed.
-        if (bodies.length > 1) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `dodil_${bodies.length}`, expiresAtMs: String(Date.now() + 900_000) }));
-        else res.writeHead(401, { 'content-type': 'application/json' }).end('{"code":16,"message":"token exchange refused","details":[]}');
+        if (bodies.length > 1)
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({ token: `dodil_${bodies.length}`, expiresAtMs: String(Date.now() + 900_000) }),
+            );
+        else
+          res
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end('{"code":16,"message":"token exchange refused","details":[]}');
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -73,18 +112,29 @@ describe('when the helper exchanges by itself', () => {
     mkdirSync(join(dir, 'cache'));
     writeFileSync(tokenFile, jwt({ iss: 'https://i', sub: 'a' }));
     const source = createOidcTokenSource({
-      settings: { org: 'acme', trust: undefined, source: { kind: 'file', path: tokenFile }, cacheDir: join(dir, 'cache', 'dodil-oidc') },
+      settings: {
+        org: 'acme',
+        trust: undefined,
+        source: { kind: 'file', path: tokenFile },
+        cacheDir: join(dir, 'cache', 'dodil-oidc'),
+      },
       serverUrl: url,
       transport: nodeTransport,
       timeoutMs: 5000,
       connectTimeoutMs: 2000,
       now: () => Date.now(),
     });
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers (expect.stringMatching) as any
-    await expect(source.get()).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/trust test/) });
+    await expect(source.get()).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers as any
+      message: expect.stringMatching(/trust test/),
+    });
     writeFileSync(tokenFile, jwt({ iss: 'https://i', sub: 'b' }));
     expect(await source.get()).toBe('dodil_2');
-    expect(JSON.parse(bodies[1] ?? '{}')).toMatchObject({ org: 'acme', subjectToken: jwt({ iss: 'https://i', sub: 'b' }) });
+    expect(JSON.parse(bodies[1] ?? '{}')).toMatchObject({
+      org: 'acme',
+      subjectToken: jwt({ iss: 'https://i', sub: 'b' }),
+    });
     // Cached now: no third request.
     expect(await source.get()).toBe('dodil_2');
     expect(bodies.length).toBe(2);

@@ -33,10 +33,18 @@ export function world() {
 export const slots = fakeTransport((req) => {
   const name = decodeURIComponent(req.url.split('/').pop() ?? '');
   if (req.url.includes('registry-secrets')) {
-    return { status: 200, json: { secrets: [registrySlot('hub', 'u', 'p', ''), registrySlot('q1', 'u', 'p', 'quay.io'), registrySlot('q2', 'u', 'p', 'quay.io')] } };
+    return {
+      status: 200,
+      json: {
+        secrets: [
+          registrySlot('hub', 'u', 'p', ''),
+          registrySlot('q1', 'u', 'p', 'quay.io'),
+          registrySlot('q2', 'u', 'p', 'quay.io'),
+        ],
+      },
+    };
   }
   if (name === 'gh') return { status: 200, json: gitSlot('gh', 'alice', 't') };
   if (name === 'reg') return { status: 200, json: registrySlot('reg', 'u', 'p', 'ghcr.io') };
   return { status: 404, json: errorBody(5, `slot ${name} not found`) };
 }).transport;
-

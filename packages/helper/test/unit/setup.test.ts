@@ -10,7 +10,10 @@ describe('dodil setup git', () => {
     w.git('config', '--global', '--add', 'credential.helper', 'store');
     w.git('config', '--global', '--add', 'credential.https://git.example.com.helper', 'cache');
     const key = 'credential.https://git.example.com.helper';
-    let r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
+    let r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r).toEqual({
       code: 0,
       stdout:
@@ -22,13 +25,28 @@ describe('dodil setup git', () => {
     // git's own view: only dodil is asked for the URL, store still serves every other URL
     expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot gh\n');
 
-    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], { env: w.env, transport: slots });
+    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'gh'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.stdout).toMatch(/^git config --global .*: unchanged\n$/);
     expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot gh\n');
 
-    r = await runWith(['setup', 'git', '--url', 'https://git.example.com', '--slot', 'other', '--force', '-o', 'json'], { env: w.env, transport: slots });
-    expect(r.stderr).toBe('dodil: warning: slot "other" does not exist; create it with: dodil ignite secret create other --type git --username USER --token-stdin\n');
-    expect(JSON.parse(r.stdout)).toEqual({ key, value: 'dodil --slot other', reset: true, change: 'replaced', previous: ['dodil --slot gh'], skipped: [] });
+    r = await runWith(
+      ['setup', 'git', '--url', 'https://git.example.com', '--slot', 'other', '--force', '-o', 'json'],
+      { env: w.env, transport: slots },
+    );
+    expect(r.stderr).toBe(
+      'dodil: warning: slot "other" does not exist; create it with: dodil ignite secret create other --type git --username USER --token-stdin\n',
+    );
+    expect(JSON.parse(r.stdout)).toEqual({
+      key,
+      value: 'dodil --slot other',
+      reset: true,
+      change: 'replaced',
+      previous: ['dodil --slot gh'],
+      skipped: [],
+    });
     expect(w.git('config', '--global', '--get-all', key)).toBe('cache\n\ndodil --slot other\n');
   });
 
@@ -37,33 +55,54 @@ describe('dodil setup git', () => {
     const key = 'credential.https://h.example.helper';
     w.git('config', '--global', '--add', 'credential.helper', 'store');
     w.git('config', '--global', '--add', key, 'dodil --slot gh');
-    const r = await runWith(['setup', 'git', '--url', 'https://h.example', '--slot', 'gh'], { env: w.env, transport: slots });
+    const r = await runWith(['setup', 'git', '--url', 'https://h.example', '--slot', 'gh'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.stdout).toMatch(/: replaced\n {2}replaced for this URL: helper "store"/);
     expect(w.git('config', '--global', '--get-all', key)).toBe('\ndodil --slot gh\n');
     // git's own answer: only dodil is asked for that URL
-    expect(w.git('config', '--get-urlmatch', 'credential.helper', 'https://h.example/x.git')).toBe('dodil --slot gh\n');
+    expect(w.git('config', '--get-urlmatch', 'credential.helper', 'https://h.example/x.git')).toBe(
+      'dodil --slot gh\n',
+    );
   });
 
   it('refuses a missing slot or a registry slot unless --force (nothing written)', async () => {
     const w = world();
-    let r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'nope'], { env: w.env, transport: slots });
+    let r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'nope'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.code).toBe(5);
     expect(r.stderr).toBe(
       'dodil: slot "nope" does not exist; create it with: dodil ignite secret create nope --type git --username USER --token-stdin; ' +
         'nothing was changed (--force writes the entries anyway)\n',
     );
-    r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'reg'], { env: w.env, transport: slots });
+    r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'reg'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/slot "reg" is a registry slot; git needs a git slot \(--type git\); nothing was changed/);
+    expect(r.stderr).toMatch(
+      /slot "reg" is a registry slot; git needs a git slot \(--type git\); nothing was changed/,
+    );
     expect(() => w.git('config', '--global', '--get-all', 'credential.https://h.helper')).toThrow();
-    r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'reg', '--force'], { env: w.env, transport: slots });
+    r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'reg', '--force'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.code).toBe(0);
-    expect(w.git('config', '--global', '--get-all', 'credential.https://h.helper')).toBe('\ndodil --slot reg\n');
+    expect(w.git('config', '--global', '--get-all', 'credential.https://h.helper')).toBe(
+      '\ndodil --slot reg\n',
+    );
   });
 
   it('warns when git-credential-dodil is not on PATH', async () => {
     const w = world();
-    const r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'gh'], { env: { ...w.env, PATH: '/usr/bin:/bin' }, transport: slots });
+    const r = await runWith(['setup', 'git', '--url', 'https://h', '--slot', 'gh'], {
+      env: { ...w.env, PATH: '/usr/bin:/bin' },
+      transport: slots,
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/git-credential-dodil is not on PATH/);
   });
@@ -85,23 +124,38 @@ describe('dodil setup docker', () => {
     const w = world();
     mkdirSync(w.env.DOCKER_CONFIG);
     const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
-    writeFileSync(dockerFile, JSON.stringify({ auths: { 'x.io': { auth: 'abc' } }, credsStore: 'desktop', credHelpers: { 'gcr.io': 'gcloud' } }));
+    writeFileSync(
+      dockerFile,
+      JSON.stringify({
+        auths: { 'x.io': { auth: 'abc' } },
+        credsStore: 'desktop',
+        credHelpers: { 'gcr.io': 'gcloud' },
+      }),
+    );
     chmodSync(dockerFile, 0o640);
-    let r = await runWith(['setup', 'docker', 'https://GHCR.io/v2/', '--slot', 'reg'], { env: w.env, transport: slots });
+    let r = await runWith(['setup', 'docker', 'https://GHCR.io/v2/', '--slot', 'reg'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.code).toBe(0);
     const dropIn = join(w.dir, '.config/containers/registries.conf.d/99-dodil.conf');
     expect(r.stdout).toBe(
       `${dockerFile}: credHelpers["ghcr.io"] = "dodil": added\n${w.env.DODIL_CONFIG}: mappings.docker["ghcr.io"] = "reg": added\n` +
         `${dropIn}: credential-helpers = "[\\"dodil\\", \\"containers-auth.json\\"]": added\n`,
     );
-    expect(readFileSync(dropIn, 'utf8')).toMatch(/^credential-helpers = \["dodil", "containers-auth.json"\]$/m);
+    expect(readFileSync(dropIn, 'utf8')).toMatch(
+      /^credential-helpers = \["dodil", "containers-auth.json"\]$/m,
+    );
     expect(JSON.parse(readFileSync(dockerFile, 'utf8'))).toEqual({
       auths: { 'x.io': { auth: 'abc' } },
       credsStore: 'desktop',
       credHelpers: { 'gcr.io': 'gcloud', 'ghcr.io': 'dodil' },
     });
     expect(statSync(dockerFile).mode & 0o777).toBe(0o640);
-    expect((JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')) as { mappings: { docker: unknown } }).mappings.docker).toEqual({ 'ghcr.io': 'reg' });
+    expect(
+      (JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')) as { mappings: { docker: unknown } }).mappings
+        .docker,
+    ).toEqual({ 'ghcr.io': 'reg' });
     expect(statSync(w.env.DODIL_CONFIG).mode & 0o777).toBe(0o600);
 
     const before = readFileSync(dockerFile, 'utf8');
@@ -112,13 +166,23 @@ describe('dodil setup docker', () => {
 
   it('Docker Hub gets both keys; a new config.json is 0600', async () => {
     const w = world();
-    const r = await runWith(['setup', 'docker', 'docker.io', '--slot', 'hub', '-o', 'json'], { env: w.env, transport: slots });
+    const r = await runWith(['setup', 'docker', 'docker.io', '--slot', 'hub', '-o', 'json'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.code).toBe(0);
     const dockerFile = join(w.env.DOCKER_CONFIG, 'config.json');
-    expect((JSON.parse(readFileSync(dockerFile, 'utf8')) as { credHelpers: unknown }).credHelpers).toEqual({ 'https://index.docker.io/v1/': 'dodil', 'docker.io': 'dodil' });
+    expect((JSON.parse(readFileSync(dockerFile, 'utf8')) as { credHelpers: unknown }).credHelpers).toEqual({
+      'https://index.docker.io/v1/': 'dodil',
+      'docker.io': 'dodil',
+    });
     expect(statSync(dockerFile).mode & 0o777).toBe(0o600);
-    expect((JSON.parse(r.stdout) as { changes: Array<{ change: string }> }).changes.map((c) => c.change)).toEqual(['added', 'added', 'added', 'added']);
-    expect(r.stderr).toMatch(/slot hub does not exist yet; create it with: dodil ignite secret create hub --type registry --username USER --password-stdin\n/);
+    expect(
+      (JSON.parse(r.stdout) as { changes: Array<{ change: string }> }).changes.map((c) => c.change),
+    ).toEqual(['added', 'added', 'added', 'added']);
+    expect(r.stderr).toMatch(
+      /slot hub does not exist yet; create it with: dodil ignite secret create hub --type registry --username USER --password-stdin\n/,
+    );
   });
 
   it('warns about stored logins for the registry in every auth file; --fix removes them after a backup', async () => {
@@ -132,7 +196,9 @@ describe('dodil setup docker', () => {
     mkdirSync(join(w.dir, '.config', 'containers'), { recursive: true });
     mkdirSync(join(w.dir, '.docker'));
     // what `podman login` and `docker login` (without a helper) leave behind
-    const runtimeText = JSON.stringify({ auths: { 'ghcr.io': { auth: 'YWxpY2U6cHc=' }, 'quay.io': { auth: 'eDp5' } } });
+    const runtimeText = JSON.stringify({
+      auths: { 'ghcr.io': { auth: 'YWxpY2U6cHc=' }, 'quay.io': { auth: 'eDp5' } },
+    });
     writeFileSync(runtime, runtimeText, { mode: 0o600 });
     writeFileSync(persistent, JSON.stringify({ auths: { 'ghcr.io/acme': { auth: 'YWxpY2U6cHc=' } } }));
     writeFileSync(dockerFile, JSON.stringify({ auths: { 'https://ghcr.io': { auth: 'YWxpY2U6cHc=' } } }));
@@ -147,7 +213,10 @@ describe('dodil setup docker', () => {
     expect(readFileSync(runtime, 'utf8')).toBe(runtimeText);
     expect(r.stderr + r.stdout).not.toContain('YWxpY2U6cHc=');
 
-    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix', '-o', 'json'], { env, transport: slots });
+    r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg', '--fix', '-o', 'json'], {
+      env,
+      transport: slots,
+    });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { storedLogins: unknown[]; backups: string[] };
     expect(out.storedLogins).toHaveLength(3);
@@ -165,10 +234,19 @@ describe('dodil setup docker', () => {
 
   it('remapping a registry replaces other spellings of it', async () => {
     const w = world();
-    writeFileSync(w.env.DODIL_CONFIG, JSON.stringify({ mappings: { docker: { 'https://quay.io': 'old', 'ghcr.io': 'keep' } } }));
-    const r = await runWith(['setup', 'docker', 'quay.io:443', '--slot', 'q1'], { env: w.env, transport: slots });
+    writeFileSync(
+      w.env.DODIL_CONFIG,
+      JSON.stringify({ mappings: { docker: { 'https://quay.io': 'old', 'ghcr.io': 'keep' } } }),
+    );
+    const r = await runWith(['setup', 'docker', 'quay.io:443', '--slot', 'q1'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.stdout).toMatch(/mappings.docker\["quay.io"\] = "q1": changed/);
-    expect((JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')) as { mappings: { docker: unknown } }).mappings.docker).toEqual({ 'ghcr.io': 'keep', 'quay.io': 'q1' });
+    expect(
+      (JSON.parse(readFileSync(w.env.DODIL_CONFIG, 'utf8')) as { mappings: { docker: unknown } }).mappings
+        .docker,
+    ).toEqual({ 'ghcr.io': 'keep', 'quay.io': 'q1' });
   });
 
   it('warns about a git slot', async () => {
@@ -182,7 +260,10 @@ describe('dodil setup docker', () => {
     const w = world();
     mkdirSync(w.env.DOCKER_CONFIG);
     writeFileSync(join(w.env.DOCKER_CONFIG, 'config.json'), '{broken');
-    const r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], { env: w.env, transport: slots });
+    const r = await runWith(['setup', 'docker', 'ghcr.io', '--slot', 'reg'], {
+      env: w.env,
+      transport: slots,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/is not valid JSON; fix it first/);
     expect(readFileSync(join(w.env.DOCKER_CONFIG, 'config.json'), 'utf8')).toBe('{broken');
@@ -197,4 +278,3 @@ describe('dodil setup docker', () => {
     expect(r.stderr).toMatch(message);
   });
 });
-

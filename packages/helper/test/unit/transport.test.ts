@@ -38,7 +38,12 @@ async function rawServer(reply: (request: string, socket: Socket) => void) {
 describe('parseHttpResponse', () => {
   it.each([
     ['content-length', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}garbage', 200, '{}'],
-    ['chunked', 'HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n', 404, 'abcde'],
+    [
+      'chunked',
+      'HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n',
+      404,
+      'abcde',
+    ],
     ['until close', 'HTTP/1.0 500 Internal\r\nX: y\r\n\r\nbody', 500, 'body'],
     ['no reason phrase', 'HTTP/1.1 204\r\n\r\n', 204, ''],
     ['utf-8 body', 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n\xc3\xa9\xc3\xa9', 200, 'éé'],
@@ -60,14 +65,18 @@ describe('parseHttpResponse', () => {
 
   it('throws only plain Errors on random input', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom('', 'HTTP/1.1 200 OK\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), (bytes, prefix) => {
-        try {
-          const r = parseHttpResponse(Buffer.concat([Buffer.from(prefix, 'latin1'), bytes]));
-          expect(r.status).toBeGreaterThanOrEqual(100);
-        } catch (e) {
-          expect(e).toBeInstanceOf(Error);
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom('', 'HTTP/1.1 200 OK\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'),
+        (bytes, prefix) => {
+          try {
+            const r = parseHttpResponse(Buffer.concat([Buffer.from(prefix, 'latin1'), bytes]));
+            expect(r.status).toBeGreaterThanOrEqual(100);
+          } catch (e) {
+            expect(e).toBeInstanceOf(Error);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -76,9 +85,20 @@ describe('parseHttpResponse', () => {
 describe('nodeTransport', () => {
   it('sends method, path, query, headers and body; reads the answer', async () => {
     const s = await fakeServer((r) => ({ status: 201, json: { echo: r } }));
-    const res = await nodeTransport(req(`${s.url}/v1/x?host=a%2Fb`, { method: 'POST', body: '{"é":1}', headers: { authorization: 'Bearer t', 'content-type': 'application/json' } }));
+    const res = await nodeTransport(
+      req(`${s.url}/v1/x?host=a%2Fb`, {
+        method: 'POST',
+        body: '{"é":1}',
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+      }),
+    );
     expect(res.status).toBe(201);
-    expect((JSON.parse(res.body) as { echo: unknown }).echo).toEqual({ method: 'POST', url: '/v1/x?host=a%2Fb', authorization: 'Bearer t', body: '{"é":1}' });
+    expect((JSON.parse(res.body) as { echo: unknown }).echo).toEqual({
+      method: 'POST',
+      url: '/v1/x?host=a%2Fb',
+      authorization: 'Bearer t',
+      body: '{"é":1}',
+    });
   });
 
   it('reads a chunked answer from a server that streams', async () => {
@@ -91,7 +111,9 @@ describe('nodeTransport', () => {
 
   it('refuses a header value with a line break (no header injection from a token)', async () => {
     const s = await fakeServer(() => ({ status: 200, json: {} }));
-    await expect(nodeTransport(req(s.url, { headers: { authorization: 'Bearer a\r\nX-Evil: 1' } }))).rejects.toThrow(/line break/);
+    await expect(
+      nodeTransport(req(s.url, { headers: { authorization: 'Bearer a\r\nX-Evil: 1' } })),
+    ).rejects.toThrow(/line break/);
     expect(s.requests).toHaveLength(0);
   });
 
@@ -119,11 +141,34 @@ describe('nodeTransport', () => {
 
   it('https: an untrusted certificate is refused (verification is on)', async () => {
     const dir = tempDir();
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-    const server = createHttpsServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (_q, r) => r.end('{}'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+    const server = createHttpsServer(
+      { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) },
+      (_q, r) => r.end('{}'),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
-    const error = await nodeTransport(req(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`)).catch((e: unknown) => e);
+    const error = await nodeTransport(
+      req(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`),
+    ).catch((e: unknown) => e);
     expect(isTransportError(error) && error.failure).toBe('unreachable');
     expect(String(error)).toMatch(/SELF_SIGNED|CERT/);
   });

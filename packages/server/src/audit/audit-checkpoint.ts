@@ -14,7 +14,11 @@ export type AuditCheckpoint = AuditHead;
 function checkpointMac(key: Uint8Array, cp: AuditCheckpoint): Buffer {
   const seq = Buffer.alloc(8);
   seq.writeBigUInt64BE(BigInt(cp.count));
-  return createHmac('sha256', key).update('dodil.audit.checkpoint.v1\0').update(seq).update(cp.lastMac).digest();
+  return createHmac('sha256', key)
+    .update('dodil.audit.checkpoint.v1\0')
+    .update(seq)
+    .update(cp.lastMac)
+    .digest();
 }
 
 /** Stored form: seq (8 bytes, big-endian) ‖ MAC of that entry (32) ‖ checkpoint MAC (32). */

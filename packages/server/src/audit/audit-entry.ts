@@ -54,10 +54,7 @@ export function auditFields(e: AuditEntryInput) {
  * position `seq` is included, so moving an entry breaks its MAC.
  */
 export function canonicalEntry(seq: number, e: AuditEntryInput): Buffer {
-  return Buffer.from(
-    JSON.stringify([CANONICAL_VERSION, seq, ...auditFields(e)]),
-    'utf8',
-  );
+  return Buffer.from(JSON.stringify([CANONICAL_VERSION, seq, ...auditFields(e)]), 'utf8');
 }
 
 /** MAC of entry `seq`: HMAC-SHA256(auditKey, prevMac ‖ canonical entry). */
@@ -75,7 +72,11 @@ export interface AuditHead {
 export function headMac(key: Uint8Array, head: AuditHead): Buffer {
   const count = Buffer.alloc(8);
   count.writeBigUInt64BE(BigInt(head.count));
-  return createHmac('sha256', key).update('dodil.audit.head.v1\0').update(count).update(head.lastMac).digest();
+  return createHmac('sha256', key)
+    .update('dodil.audit.head.v1\0')
+    .update(count)
+    .update(head.lastMac)
+    .digest();
 }
 
 /** Stored form of the head: count (8 bytes, big-endian) ‖ last MAC (32) ‖ head MAC (32). */

@@ -36,7 +36,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * through the server), so a shipper resumes from the last `seq` it stored
  * across server restarts. Returns the last seq printed (or `since`).
  */
-export async function exportAudit(log: Pick<AuditLog, 'readAfter' | 'checkpoint'>, o: ExportOptions): Promise<number> {
+export async function exportAudit(
+  log: Pick<AuditLog, 'readAfter' | 'checkpoint'>,
+  o: ExportOptions,
+): Promise<number> {
   let last = o.since;
   const pruned = (await log.checkpoint())?.count ?? 0;
   if (pruned > last) {

@@ -33,12 +33,18 @@ export function decodeKeyHistory(bytes: Uint8Array): RetiredAuditKey[] {
   const buf = Buffer.from(bytes);
   const keys: RetiredAuditKey[] = [];
   for (let at = 0; at < buf.length; at += RECORD) {
-    keys.push({ lastSeq: Number(buf.readBigUInt64BE(at)), key: new Uint8Array(buf.subarray(at + 8, at + RECORD)) });
+    keys.push({
+      lastSeq: Number(buf.readBigUInt64BE(at)),
+      key: new Uint8Array(buf.subarray(at + 8, at + RECORD)),
+    });
   }
   return keys.sort((a, b) => a.lastSeq - b.lastSeq);
 }
 
 /** The key that signed entry `seq`: the first retired key whose segment covers it, else the current one. */
-export function keyForSeq(history: readonly RetiredAuditKey[], current: Uint8Array): (seq: number) => Uint8Array {
+export function keyForSeq(
+  history: readonly RetiredAuditKey[],
+  current: Uint8Array,
+): (seq: number) => Uint8Array {
   return (seq) => history.find((k) => seq <= k.lastSeq)?.key ?? current;
 }

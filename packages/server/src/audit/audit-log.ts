@@ -119,7 +119,9 @@ interface Pending {
 }
 
 const unavailable = (err: unknown) =>
-  err instanceof AuditUnavailableError ? err : new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
+  err instanceof AuditUnavailableError
+    ? err
+    : new AuditUnavailableError(`audit write failed: ${(err as Error).name}`);
 
 /** Creates the {@link AuditLog} over a store. */
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
@@ -138,8 +140,13 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     const head = stored === undefined ? undefined : decodeHead(key, stored);
     if (head === undefined) throw new AuditUnavailableError('the audit head is missing or forged');
     const last = await store.last(tx);
-    if ((last?.seq ?? 0) !== head.count || !Buffer.from(last?.mac ?? GENESIS_MAC).equals(Buffer.from(head.lastMac))) {
-      throw new AuditUnavailableError('the audit log does not match its head; run `dodil-server audit verify`');
+    if (
+      (last?.seq ?? 0) !== head.count ||
+      !Buffer.from(last?.mac ?? GENESIS_MAC).equals(Buffer.from(head.lastMac))
+    ) {
+      throw new AuditUnavailableError(
+        'the audit log does not match its head; run `dodil-server audit verify`',
+      );
     }
     return head;
   }
@@ -197,7 +204,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     const batch = pending;
     pending = [];
     const committed = storage
-      .write((tx) => appendLocked(tx, batch.map((p) => p.entry)))
+      .write((tx) =>
+        appendLocked(
+          tx,
+          batch.map((p) => p.entry),
+        ),
+      )
       .then(
         () => {
           deps.observer?.appended(batch.length);
@@ -277,7 +289,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         let expected = start + 1;
         for (const e of entries) {
           if (e.seq !== expected || !entryMac(key, prev, e.seq, e).equals(e.mac)) {
-            throw new AuditBrokenError(`entry ${expected} does not verify; nothing pruned (run \`dodil-server audit verify\`)`);
+            throw new AuditBrokenError(
+              `entry ${expected} does not verify; nothing pruned (run \`dodil-server audit verify\`)`,
+            );
           }
           prev = e.mac;
           expected++;
@@ -285,7 +299,10 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         const lastPruned = entries.at(-1);
         if (lastPruned === undefined) return 0;
         await store.deleteThrough(tx, lastPruned.seq);
-        await store.writeCheckpoint(tx, encodeCheckpoint(key, { count: lastPruned.seq, lastMac: lastPruned.mac }));
+        await store.writeCheckpoint(
+          tx,
+          encodeCheckpoint(key, { count: lastPruned.seq, lastMac: lastPruned.mac }),
+        );
         return entries.length;
       }),
   };

@@ -93,7 +93,10 @@ export function createAuditQueryService(
     if (filter.action !== undefined && !ACTION.test(filter.action)) {
       throw new AppError('INVALID_ARGUMENT', 'action must be an action name such as GetSecret');
     }
-    const size = filter.pageSize === undefined || filter.pageSize <= 0 ? DEFAULT_PAGE : Math.min(filter.pageSize, MAX_PAGE);
+    const size =
+      filter.pageSize === undefined || filter.pageSize <= 0
+        ? DEFAULT_PAGE
+        : Math.min(filter.pageSize, MAX_PAGE);
     const base: Omit<AuditQuery, 'beforeSeq' | 'limit'> = {
       orgId: ctx.principal.orgId,
       slot: filter.slot,
@@ -119,7 +122,8 @@ export function createAuditQueryService(
         entries.push(view(e));
       }
       if (batch.length <= size) return { entries, nextPageToken: '' };
-      if (scanned >= MAX_SCAN) return { entries, nextPageToken: before === undefined ? '' : encodeToken(before) };
+      if (scanned >= MAX_SCAN)
+        return { entries, nextPageToken: before === undefined ? '' : encodeToken(before) };
     }
   }
 

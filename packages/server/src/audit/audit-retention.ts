@@ -37,7 +37,11 @@ export async function pruneAuditThrough(
 }
 
 /** The last seq to prune for "older than `ageMs`": everything before the first entry written since. */
-export async function pruneTargetForAge(log: Pick<AuditLog, 'firstSeqSince'>, nowMs: number, ageMs: number): Promise<number> {
+export async function pruneTargetForAge(
+  log: Pick<AuditLog, 'firstSeqSince'>,
+  nowMs: number,
+  ageMs: number,
+): Promise<number> {
   const first = await log.firstSeqSince(nowMs - ageMs);
   return first === undefined ? Number.MAX_SAFE_INTEGER : first - 1;
 }
@@ -71,11 +75,11 @@ export function startAuditRetention(deps: RetentionDeps): { stop(): Promise<void
         }),
       )
       .then(
-      (result) => {
-        if (result.pruned > 0) deps.onPruned?.(result);
-      },
-      (err: unknown) => deps.onError?.(err instanceof Error ? err : new Error(String(err))),
-    );
+        (result) => {
+          if (result.pruned > 0) deps.onPruned?.(result);
+        },
+        (err: unknown) => deps.onError?.(err instanceof Error ? err : new Error(String(err))),
+      );
   };
   run();
   const timer = setInterval(() => {

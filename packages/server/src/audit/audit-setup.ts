@@ -34,11 +34,16 @@ export interface OpenAuditLogDeps {
  */
 export async function openAuditLog(deps: OpenAuditLogDeps): Promise<AuditLog> {
   const { master, random } = deps;
-  const wrapped = await deps.meta.putIfAbsent(AUDIT_KEY_META, master.wrap(random(32), AUDIT_KEY_PURPOSE, random));
+  const wrapped = await deps.meta.putIfAbsent(
+    AUDIT_KEY_META,
+    master.wrap(random(32), AUDIT_KEY_PURPOSE, random),
+  );
   const key = master.unwrap(wrapped, AUDIT_KEY_PURPOSE);
   const wrappedHistory = await deps.meta.get(AUDIT_KEY_HISTORY_META);
   const history =
-    wrappedHistory === undefined ? [] : decodeKeyHistory(master.unwrap(wrappedHistory, AUDIT_KEY_HISTORY_PURPOSE));
+    wrappedHistory === undefined
+      ? []
+      : decodeKeyHistory(master.unwrap(wrappedHistory, AUDIT_KEY_HISTORY_PURPOSE));
   const log = createAuditLog({
     storage: deps.storage,
     key,

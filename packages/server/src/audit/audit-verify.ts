@@ -50,8 +50,18 @@ export async function verifyAuditChain(
   for await (const e of entries) {
     if (e.seq !== expected) {
       return e.seq > expected
-        ? { ok: false, firstBroken: expected, verified: expected - from, reason: `entry ${expected} is missing (deleted)` }
-        : { ok: false, firstBroken: e.seq, verified: expected - from, reason: `entry ${e.seq} is out of order` };
+        ? {
+            ok: false,
+            firstBroken: expected,
+            verified: expected - from,
+            reason: `entry ${expected} is missing (deleted)`,
+          }
+        : {
+            ok: false,
+            firstBroken: e.seq,
+            verified: expected - from,
+            reason: `entry ${e.seq} is out of order`,
+          };
     }
     // A new segment's first entry chains from the old segment's last MAC: its anchor.
     const mac = entryMac(keyOf(e.seq), prev, e.seq, e);
@@ -73,7 +83,10 @@ export async function verifyAuditChain(
       ok: false,
       firstBroken: count + 1,
       verified: count + 1 - from,
-      reason: storedHead === undefined ? 'the audit head record is missing' : 'the audit head record is forged or corrupt',
+      reason:
+        storedHead === undefined
+          ? 'the audit head record is missing'
+          : 'the audit head record is forged or corrupt',
     };
   }
   if (head.count !== count || !Buffer.from(head.lastMac).equals(Buffer.from(prev))) {

@@ -56,7 +56,13 @@ export function createAuditedAdminService(inner: AdminService, audit: AuditLog, 
   }
 
   return {
-    createOrg: (name) => audited('org.create', name, () => inner.createOrg(name), () => undefined),
+    createOrg: (name) =>
+      audited(
+        'org.create',
+        name,
+        () => inner.createOrg(name),
+        () => undefined,
+      ),
     createToken: (input) =>
       audited(
         'token.create',
@@ -69,6 +75,11 @@ export function createAuditedAdminService(inner: AdminService, audit: AuditLog, 
       ),
     listTokens: (org) => inner.listTokens(org),
     revokeToken: (id) =>
-      audited('token.revoke', undefined, () => inner.revokeToken(id), (r) => `token ${id}${r === false ? ' (none live)' : ''}`),
+      audited(
+        'token.revoke',
+        undefined,
+        () => inner.revokeToken(id),
+        (r) => `token ${id}${r === false ? ' (none live)' : ''}`,
+      ),
   };
 }

@@ -44,7 +44,9 @@ export function createAuditedAuthService(
             code: codeOf(err),
             clientAddress: capText(clientAddress, 64) ?? '-',
             // Our own refusal text ("unknown token", "token revoked"…): never caller input.
-            detail: capText(withRepeats(err instanceof AppError ? err.message : undefined, decision.repeated)),
+            detail: capText(
+              withRepeats(err instanceof AppError ? err.message : undefined, decision.repeated),
+            ),
           });
         } catch (auditErr) {
           throw auditUnavailable(auditErr);

@@ -52,7 +52,9 @@ export function createAuditedExchange(
             orgId: done.orgId,
             org: done.org,
             code: 'OK',
-            detail: capText(`trust=${q(done.trust)} iss=${q(done.iss)} sub=${q(done.sub)} jti=${q(done.jti)}`),
+            detail: capText(
+              `trust=${q(done.trust)} iss=${q(done.iss)} sub=${q(done.sub)} jti=${q(done.jti)}`,
+            ),
           });
         } catch {
           throw auditUnavailable();

@@ -2,7 +2,13 @@ import { isSlotName, normaliseRegistryHost } from '@dodil/shared';
 import { AppError } from '../errors/app-error';
 import type { Clock } from '../services/clock';
 import type { CallContext } from '../services/context';
-import type { Receipted, SecretCore, SecretService, SlotWrite, WriteReceipt } from '../services/secret-service';
+import type {
+  Receipted,
+  SecretCore,
+  SecretService,
+  SlotWrite,
+  WriteReceipt,
+} from '../services/secret-service';
 import type { Tx } from '../storage/types';
 import { capText } from './audit-entry';
 import type { AuditEntryInput } from './audit-entry';
@@ -19,7 +25,9 @@ export const auditUnavailable = (cause?: unknown) =>
   new AppError(
     'UNAVAILABLE',
     'the audit log cannot be written, so the request was refused; nothing was changed',
-    cause instanceof AuditUnavailableError && cause.retryAfterSeconds !== undefined ? cause.retryAfterSeconds : 1,
+    cause instanceof AuditUnavailableError && cause.retryAfterSeconds !== undefined
+      ? cause.retryAfterSeconds
+      : 1,
   );
 
 /** The audit code of an outcome: `OK` or the gRPC code name (unexpected errors are INTERNAL). */
@@ -96,17 +104,28 @@ export function createAuditedSecretService(
       // The write's own entry could not be appended, so the write rolled back with it.
       if (err instanceof AuditUnavailableError) throw auditUnavailable(err);
       const entry = { ...entryOf(ctx, clock, action, slot), code: codeOf(err) };
-      const key = [ctx.principal.tokenId, action, entry.slot ?? '-', entry.code, addressKey(ctx.clientAddress)].join('\0');
+      const key = [
+        ctx.principal.tokenId,
+        action,
+        entry.slot ?? '-',
+        entry.code,
+        addressKey(ctx.clientAddress),
+      ].join('\0');
       const decision = aggregator.admit(key);
-      if (decision.record) await durably({ ...entry, detail: capText(withRepeats(entry.detail, decision.repeated)) });
+      if (decision.record)
+        await durably({ ...entry, detail: capText(withRepeats(entry.detail, decision.repeated)) });
       throw err;
     }
     // A receipt means the entry committed with the write; a second one would double it.
-    if (out.receipt === undefined) await durably({ ...entryOf(ctx, clock, action, slot), ...describe?.(out.value) });
+    if (out.receipt === undefined)
+      await durably({ ...entryOf(ctx, clock, action, slot), ...describe?.(out.value) });
     return out.value;
   }
 
-  const read = async <T>(value: Promise<T>): Promise<Receipted<T>> => ({ value: await value, receipt: undefined });
+  const read = async <T>(value: Promise<T>): Promise<Receipted<T>> => ({
+    value: await value,
+    receipt: undefined,
+  });
 
   return {
     create: (ctx, input) => audited(ctx, 'CreateSecret', input.name, () => inner.create(ctx, input)),

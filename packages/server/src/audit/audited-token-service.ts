@@ -6,7 +6,13 @@ import type { AuditEntryInput } from './audit-entry';
 import type { AuditLog } from './audit-log';
 import { auditUnavailable, codeOf } from './audited-secret-service';
 
-function entry(ctx: CallContext, clock: Clock, action: string, code: string, detail: string | undefined): AuditEntryInput {
+function entry(
+  ctx: CallContext,
+  clock: Clock,
+  action: string,
+  code: string,
+  detail: string | undefined,
+): AuditEntryInput {
   return {
     timeMs: clock(),
     requestId: capText(ctx.requestId, 64) ?? '-',
@@ -68,13 +74,20 @@ export function createAuditedTokenService(inner: TokenService, audit: AuditLog, 
             /^[A-Za-z0-9_*-]{1,65}$/,
           )}`,
       ),
-    list: (ctx) => audited(ctx, 'ListTokens', () => inner.list(ctx), () => undefined),
+    list: (ctx) =>
+      audited(
+        ctx,
+        'ListTokens',
+        () => inner.list(ctx),
+        () => undefined,
+      ),
     revoke: (ctx, id) =>
       audited(
         ctx,
         'RevokeToken',
         () => inner.revoke(ctx, id),
-        (r) => `token ${/^[0-9a-f]{16}$/.test(id) ? id : '(invalid)'}${r === undefined ? '' : ` revoked ${r.revoked.length}`}`,
+        (r) =>
+          `token ${/^[0-9a-f]{16}$/.test(id) ? id : '(invalid)'}${r === undefined ? '' : ` revoked ${r.revoked.length}`}`,
       ),
   };
 }

@@ -19,8 +19,11 @@ export function createAuditedTrustService(inner: TrustService, audit: AuditLog, 
   }
   return {
     create: (input) =>
-      audited('trust.create', input.org, `trust ${input.name} issuer ${input.issuer} scopes ${input.scopes.join(',')}`, () =>
-        inner.create(input),
+      audited(
+        'trust.create',
+        input.org,
+        `trust ${input.name} issuer ${input.issuer} scopes ${input.scopes.join(',')}`,
+        () => inner.create(input),
       ),
     list: (org) => inner.list(org),
     delete: (org, name) => audited('trust.delete', org, `trust ${name}`, () => inner.delete(org, name)),

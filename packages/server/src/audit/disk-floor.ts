@@ -47,5 +47,8 @@ export function auditDiskFloor(
   } catch {
     // unknown size: keep the configured floor
   }
-  return { minFreeBytes: Math.min(minFreeBytes, Math.max(64 * 1024, Math.floor(size * 0.05))), freeBytes: cachedFreeBytes(dataDir, now) };
+  return {
+    minFreeBytes: Math.min(minFreeBytes, Math.max(64 * 1024, Math.floor(size * 0.05))),
+    freeBytes: cachedFreeBytes(dataDir, now),
+  };
 }

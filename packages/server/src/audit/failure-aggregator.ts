@@ -1,6 +1,9 @@
 /** What {@link FailureAggregator.admit} decided for one failure. */
 export type AggregateDecision =
-  | { record: true; /** Identical failures not recorded since the last entry of this key. */ repeated: number }
+  | {
+      record: true;
+      /** Identical failures not recorded since the last entry of this key. */ repeated: number;
+    }
   | { record: false };
 
 /** Default window: one entry per identical failure, address and minute. */
@@ -20,7 +23,10 @@ export interface FailureAggregator {
 }
 
 /** Creates a {@link FailureAggregator}. */
-export function createFailureAggregator(clock: () => number, windowMs = DEFAULT_AGGREGATE_WINDOW_MS): FailureAggregator {
+export function createFailureAggregator(
+  clock: () => number,
+  windowMs = DEFAULT_AGGREGATE_WINDOW_MS,
+): FailureAggregator {
   const seen = new Map<string, { startMs: number; suppressed: number }>();
   return {
     admit(key) {

@@ -88,5 +88,9 @@ export async function openForAdmin(
   const creating = database.engine === 'sqlite' && !existsSync(join(dataDir, DATABASE_FILE));
   checkKeyStrength(weakKeyReason(key), creating, io.stderr);
   // A one-shot command needs no change feed: it holds no caches across requests.
-  return openChosenRuntime(database, dataDir, { masterKey: key, nativeBinding: io.nativeBinding, watchChanges: false });
+  return openChosenRuntime(database, dataDir, {
+    masterKey: key,
+    nativeBinding: io.nativeBinding,
+    watchChanges: false,
+  });
 }

@@ -7,7 +7,9 @@ export function parseDuration(text: string): number {
   const m = /^(\d{1,6})([smhdw])$/.exec(text.trim());
   const unit = m?.[2] === undefined ? undefined : UNIT_MS[m[2]];
   if (!m || unit === undefined || Number(m[1]) === 0) {
-    throw new ConfigError(`a duration is a positive number and a unit s, m, h, d or w (e.g. 90d), got "${text}"`);
+    throw new ConfigError(
+      `a duration is a positive number and a unit s, m, h, d or w (e.g. 90d), got "${text}"`,
+    );
   }
   return Number(m[1]) * unit;
 }

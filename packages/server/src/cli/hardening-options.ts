@@ -25,12 +25,19 @@ export function tlsOptionsOf(
   env: Env,
 ): TlsOptions {
   const version = (values['tls-min-version'] ?? env.DODIL_TLS_MIN_VERSION ?? 'TLSv1.2').trim();
-  const minVersion = /^(TLSv)?1\.2$/i.test(version) ? 'TLSv1.2' : /^(TLSv)?1\.3$/i.test(version) ? 'TLSv1.3' : undefined;
+  const minVersion = /^(TLSv)?1\.2$/i.test(version)
+    ? 'TLSv1.2'
+    : /^(TLSv)?1\.3$/i.test(version)
+      ? 'TLSv1.3'
+      : undefined;
   if (minVersion === undefined) {
     throw new ConfigError(`--tls-min-version must be TLSv1.2 or TLSv1.3, got "${version.slice(0, 20)}"`);
   }
   const ciphers = values['tls-ciphers'] ?? env.DODIL_TLS_CIPHERS;
-  return { minVersion, ...(ciphers === undefined || ciphers.trim() === '' ? {} : { ciphers: ciphers.trim() }) };
+  return {
+    minVersion,
+    ...(ciphers === undefined || ciphers.trim() === '' ? {} : { ciphers: ciphers.trim() }),
+  };
 }
 
 /** What the hardening flags resolve to. */
@@ -43,7 +50,8 @@ export interface HardeningSettings {
 }
 
 function nonNegativeInt(text: string, flag: string): number {
-  if (!/^\d{1,9}$/.test(text.trim())) throw new ConfigError(`${flag} must be a whole number ≥ 0, got "${text.slice(0, 40)}"`);
+  if (!/^\d{1,9}$/.test(text.trim()))
+    throw new ConfigError(`${flag} must be a whole number ≥ 0, got "${text.slice(0, 40)}"`);
   return Number(text.trim());
 }
 
@@ -52,7 +60,11 @@ function nonNegativeInt(text: string, flag: string): number {
  * (`DODIL_TOKEN_RATE`) and `--audit-min-free-mb` (`DODIL_AUDIT_MIN_FREE_MB`).
  */
 export function hardeningSettings(
-  values: { 'trusted-proxies'?: string | undefined; 'token-rate'?: string | undefined; 'audit-min-free-mb'?: string | undefined },
+  values: {
+    'trusted-proxies'?: string | undefined;
+    'token-rate'?: string | undefined;
+    'audit-min-free-mb'?: string | undefined;
+  },
   env: Env,
 ): HardeningSettings {
   const proxies = values['trusted-proxies'] ?? env.DODIL_TRUSTED_PROXIES;
@@ -69,6 +81,7 @@ export function hardeningSettings(
   return {
     clientAddressOf,
     tokenRate: rate === undefined ? DEFAULT_TOKEN_RATE : nonNegativeInt(rate, '--token-rate'),
-    auditMinFreeBytes: floor === undefined ? undefined : nonNegativeInt(floor, '--audit-min-free-mb') * 1024 * 1024,
+    auditMinFreeBytes:
+      floor === undefined ? undefined : nonNegativeInt(floor, '--audit-min-free-mb') * 1024 * 1024,
   };
 }

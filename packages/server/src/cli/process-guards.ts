@@ -50,7 +50,11 @@ export function envKeyWarning(pid: number | undefined): string {
  * the target of a rotation); for an existing store only warns, naming the way
  * out, so an upgrade never locks an install out of its own data.
  */
-export function checkKeyStrength(reason: string | undefined, creating: boolean, warn: (text: string) => void): void {
+export function checkKeyStrength(
+  reason: string | undefined,
+  creating: boolean,
+  warn: (text: string) => void,
+): void {
   if (reason === undefined) return;
   if (creating) {
     throw new ConfigError(

@@ -13,7 +13,8 @@ const KEY_BYTES = 32;
 // A WeakMap never keeps a key alive, and `matches` catches a buffer rewritten in place.
 const contexts = new WeakMap<Uint8Array, GcmKey>();
 function gcmKey(key: Uint8Array): Pick<GcmKey, 'seal' | 'open'> {
-  if (typeof __DODIL_BENCH_UNDO_GCM_KEY__ === 'boolean' && __DODIL_BENCH_UNDO_GCM_KEY__) return { seal: (n, a, p) => gcm(key, n, a).encrypt(p), open: (n, a, c) => gcm(key, n, a).decrypt(c) };
+  if (typeof __DODIL_BENCH_UNDO_GCM_KEY__ === 'boolean' && __DODIL_BENCH_UNDO_GCM_KEY__)
+    return { seal: (n, a, p) => gcm(key, n, a).encrypt(p), open: (n, a, c) => gcm(key, n, a).decrypt(c) };
   let ctx = contexts.get(key);
   if (ctx === undefined || !ctx.matches(key)) {
     ctx = new GcmKey(key);
@@ -27,7 +28,12 @@ function gcmKey(key: Uint8Array): Pick<GcmKey, 'seal' | 'open'> {
  * is `0x01 ‖ nonce ‖ ciphertext ‖ tag`; the leading byte versions the format
  * so another layout can be read side by side later.
  */
-export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, random: RandomBytes): Uint8Array {
+export function seal(
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  random: RandomBytes,
+): Uint8Array {
   if (key.length !== KEY_BYTES) throw new Error('AES-256-GCM needs a 32-byte key');
   const nonce = random(NONCE_BYTES);
   const body = gcmKey(key).seal(nonce, aad, plaintext);
@@ -46,7 +52,8 @@ export class OpenError extends Error {
 /** Opens a blob made by {@link seal}; throws {@link OpenError} on any mismatch. */
 export function open(key: Uint8Array, blob: Uint8Array, aad: Uint8Array): Uint8Array {
   if (key.length !== KEY_BYTES) throw new Error('AES-256-GCM needs a 32-byte key');
-  if (blob.length < 1 + NONCE_BYTES + 16 || blob[0] !== FORMAT_V1) throw new OpenError('unknown ciphertext format');
+  if (blob.length < 1 + NONCE_BYTES + 16 || blob[0] !== FORMAT_V1)
+    throw new OpenError('unknown ciphertext format');
   const nonce = blob.subarray(1, 1 + NONCE_BYTES);
   try {
     return gcmKey(key).open(nonce, aad, blob.subarray(1 + NONCE_BYTES));

@@ -51,7 +51,8 @@ export interface TokenBinding {
  */
 export function hashToken(pepper: Uint8Array, id: string, secret: string, binding: TokenBinding): Uint8Array {
   return createHmac('sha256', pepper)
-    .update(`dodil.token.v2\0${id}:${secret}\0${binding.orgId}\0${binding.scopes.join(',')}\0${binding.expiresAtMs ?? '-'}${
+    .update(
+      `dodil.token.v2\0${id}:${secret}\0${binding.orgId}\0${binding.scopes.join(',')}\0${binding.expiresAtMs ?? '-'}${
         binding.grants === undefined ? '' : `\0grants:${binding.grants.join(',')}`
       }`,
     )

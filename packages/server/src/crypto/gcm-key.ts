@@ -88,7 +88,8 @@ const TAG_BYTES = 16;
 const ZERO_BLOCK = new Uint8Array(16);
 // Table size of the GHASH precomputation (noble picks it from the expected length): 4-bit windows,
 // 512 entries per key; values are ~100 bytes plus ~60 bytes of AAD.
-const GHASH_TABLE_HINT = typeof __DODIL_BENCH_GHASH_W2__ === 'boolean' && __DODIL_BENCH_GHASH_W2__ ? 1024 : 2048;
+const GHASH_TABLE_HINT =
+  typeof __DODIL_BENCH_GHASH_W2__ === 'boolean' && __DODIL_BENCH_GHASH_W2__ ? 1024 : 2048;
 
 /**
  * A copy of `bytes` in a fresh buffer (4-byte aligned, as noble's CTR reads 32-bit words).

@@ -22,6 +22,8 @@ export function weakKeyReason(key: Uint8Array): string | undefined {
 }
 
 /** A fresh random master key, base64 (what `keys generate` prints and key files hold). */
-export function generateMasterKeyText(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): string {
+export function generateMasterKeyText(
+  random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n)),
+): string {
   return Buffer.from(random(32)).toString('base64');
 }

@@ -18,7 +18,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * Seals a slot value under its org's data key. The AAD binds org, name, type
  * and key version, so a row copied to another org or name does not open.
  */
-export function sealSlotValue(dek: Uint8Array, binding: SlotBinding, value: SecretValue, random: RandomBytes): Uint8Array {
+export function sealSlotValue(
+  dek: Uint8Array,
+  binding: SlotBinding,
+  value: SecretValue,
+  random: RandomBytes,
+): Uint8Array {
   return seal(dek, encoder.encode(JSON.stringify(value)), slotAad(binding), random);
 }
 

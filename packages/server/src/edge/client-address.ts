@@ -13,7 +13,6 @@ export const socketClientAddress: ClientAddressOf = (env) => {
   return incoming?.socket?.remoteAddress ?? 'unknown';
 };
 
-
 /** A parsed `--trusted-proxies` list. */
 export interface TrustedProxies {
   /** Whether `address` (a socket peer or an X-Forwarded-For hop) is one of the listed proxies. */
@@ -60,7 +59,11 @@ export function parseTrustedProxies(text: string): TrustedProxies {
  * proxy (hops to its left were written by the client and prove nothing). A
  * hop that is not an IP address ends the walk at the proxy that passed it on.
  */
-export function clientAddressBehind(trusted: TrustedProxies, peer: string, forwardedFor: string | undefined): string {
+export function clientAddressBehind(
+  trusted: TrustedProxies,
+  peer: string,
+  forwardedFor: string | undefined,
+): string {
   if (forwardedFor === undefined || !trusted.has(peer)) return peer;
   let nearest = peer;
   const hops = forwardedFor.split(',');

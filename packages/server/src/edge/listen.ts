@@ -127,7 +127,12 @@ function lazyRpcListener(deps: RpcDeps, logger: Logger, fallback: NodeHandlerFn)
       (listener) => listener(req, res),
       (err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));
-        logger.error({ msg: 'rpc failed', procedure: url.split('?', 1)[0], error: e.name, detail: e.message });
+        logger.error({
+          msg: 'rpc failed',
+          procedure: url.split('?', 1)[0],
+          error: e.name,
+          detail: e.message,
+        });
         if (!res.headersSent) res.writeHead(500);
         res.end();
       },
@@ -141,7 +146,11 @@ function lazyRpcListener(deps: RpcDeps, logger: Logger, fallback: NodeHandlerFn)
  * HTTP/1.1 keeps all of `http.Server`'s machinery (header and request
  * timeouts, keep-alive, closeIdleConnections) while HTTP/2 shares the port.
  */
-function divert(server: Server, event: 'connection' | 'secureConnection', choose: (socket: Socket, h1: () => void) => void) {
+function divert(
+  server: Server,
+  event: 'connection' | 'secureConnection',
+  choose: (socket: Socket, h1: () => void) => void,
+) {
   const h1Listeners = server.listeners(event) as ConnectionListener[];
   server.removeAllListeners(event);
   server.on(event, (socket: Socket) => {
@@ -212,16 +221,19 @@ export async function listen(options: ListenOptions): Promise<Listening> {
   const h1Handler = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
 
   const limits: ListenLimits = { ...DEFAULT_LISTEN_LIMITS, ...options.limits };
-  const h2 = createHttp2Server({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, (req, res) => {
-    // Answered before the body was read (a refusal never reads it): Node resets the stream
-    // with NO_ERROR, but the bytes that had arrived stay buffered, and a stream whose readable
-    // side was never consumed never emits 'close', so it (and everything the request held)
-    // would stay in memory. Drain it.
-    res.once('finish', () => {
-      if (!req.readableEnded) req.resume();
-    });
-    listener(req, res);
-  });
+  const h2 = createHttp2Server(
+    { settings: { maxConcurrentStreams: limits.maxConcurrentStreams } },
+    (req, res) => {
+      // Answered before the body was read (a refusal never reads it): Node resets the stream
+      // with NO_ERROR, but the bytes that had arrived stay buffered, and a stream whose readable
+      // side was never consumed never emits 'close', so it (and everything the request held)
+      // would stay in memory. Drain it.
+      res.once('finish', () => {
+        if (!req.readableEnded) req.resume();
+      });
+      listener(req, res);
+    },
+  );
   h2.setTimeout(H2_IDLE_MS);
   const sessions = new Set<Http2Session>();
   h2.on('session', (session) => {
@@ -238,7 +250,8 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     // A stream still sending its request when the time is up (a slow-loris body) is cancelled;
     // one already answering (a reflection stream) is left alone.
     const timer = setTimeout(() => {
-      if (!stream.closed && (!stream.headersSent || stream.writableFinished)) stream.close(h2constants.NGHTTP2_CANCEL);
+      if (!stream.closed && (!stream.headersSent || stream.writableFinished))
+        stream.close(h2constants.NGHTTP2_CANCEL);
     }, limits.requestTimeoutMs);
     stream.once('close', () => clearTimeout(timer));
   });
@@ -247,7 +260,10 @@ export async function listen(options: ListenOptions): Promise<Listening> {
   const sniffing = new Set<Socket>();
   let server: Server;
   if (options.tls) {
-    server = createHttpsServer({ ...secureOptions(options.tls), ALPNProtocols: ['h2', 'http/1.1'] }, h1Handler);
+    server = createHttpsServer(
+      { ...secureOptions(options.tls), ALPNProtocols: ['h2', 'http/1.1'] },
+      h1Handler,
+    );
     divert(server, 'secureConnection', (socket, h1) =>
       (socket as TLSSocket).alpnProtocol === 'h2' ? toH2(socket) : h1(),
     );

@@ -6,7 +6,9 @@ import { AppError } from '../errors/app-error';
  * the rules broken, in words (never zod's stringified issue list).
  */
 export function validationHook(
-  result: { success: true } | { success: false; error: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> } },
+  result:
+    | { success: true }
+    | { success: false; error: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> } },
 ): void {
   if (result.success) return;
   const parts = result.error.issues.map((issue) => {

@@ -17,5 +17,9 @@ export function callContext(vars: {
   get(key: 'requestId'): string;
   get(key: 'clientAddress'): string;
 }): CallContext {
-  return { principal: vars.get('principal'), requestId: vars.get('requestId'), clientAddress: vars.get('clientAddress') };
+  return {
+    principal: vars.get('principal'),
+    requestId: vars.get('requestId'),
+    clientAddress: vars.get('clientAddress'),
+  };
 }

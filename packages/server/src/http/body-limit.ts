@@ -18,14 +18,17 @@ export interface BodyLimitOptions<E extends Env> {
  * - anything else (chunked, or a Request from `app.request()` in tests): hono's streaming check.
  */
 export function bodyLimit<E extends Env>(options: BodyLimitOptions<E>): MiddlewareHandler<E> {
-  if (typeof __DODIL_BENCH_UNDO_BODY_LIMIT__ === 'boolean' && __DODIL_BENCH_UNDO_BODY_LIMIT__) return honoBodyLimit(options);
+  if (typeof __DODIL_BENCH_UNDO_BODY_LIMIT__ === 'boolean' && __DODIL_BENCH_UNDO_BODY_LIMIT__)
+    return honoBodyLimit(options);
   const streaming = honoBodyLimit(options);
   return (c: Context<E, string>, next: Next) => {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') return next();
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      return Promise.resolve(Number.parseInt(length || '0', 10) > options.maxSize ? options.onError(c) : next());
+      return Promise.resolve(
+        Number.parseInt(length || '0', 10) > options.maxSize ? options.onError(c) : next(),
+      );
     }
     return streaming(c, next);
   };

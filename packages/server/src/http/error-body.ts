@@ -27,7 +27,15 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
   return (err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
     // err.message can't hold a value: values never reach an exception's text in our code.
-    logger.error({ msg: 'unhandled error', requestId: c.get('requestId'), error: err.name, detail: err.message });
-    return errorResponse(c, new AppError('INTERNAL', `internal error (request id ${c.get('requestId') ?? 'unknown'})`));
+    logger.error({
+      msg: 'unhandled error',
+      requestId: c.get('requestId'),
+      error: err.name,
+      detail: err.message,
+    });
+    return errorResponse(
+      c,
+      new AppError('INTERNAL', `internal error (request id ${c.get('requestId') ?? 'unknown'})`),
+    );
   };
 }

@@ -9,7 +9,9 @@ import { parseWith } from '../edge/validation';
  * `curl -d '{…}'` works) and validates it with a shared schema through our
  * hook. The parsed value is left under `body`.
  */
-export function jsonBody<S extends z.ZodType>(schema: S): MiddlewareHandler<AppEnv & { Variables: { body: z.output<S> } }> {
+export function jsonBody<S extends z.ZodType>(
+  schema: S,
+): MiddlewareHandler<AppEnv & { Variables: { body: z.output<S> } }> {
   return async (c, next) => {
     const text = await c.req.text();
     let raw: unknown;

@@ -1,4 +1,3 @@
-
 /** Responses built here already carry their `x-request-id`; the request pipeline skips them. */
 const stamped = new WeakSet<Response>();
 
@@ -9,7 +8,12 @@ const stamped = new WeakSet<Response>();
  * goes through undici `Headers` twice instead. Same bytes as `c.json`:
  * `content-type: application/json`, the length set by node.
  */
-export function jsonResponse(c: { get(key: 'requestId'): string | undefined }, body: unknown, status: number, extra?: Record<string, string>): Response {
+export function jsonResponse(
+  c: { get(key: 'requestId'): string | undefined },
+  body: unknown,
+  status: number,
+  extra?: Record<string, string>,
+): Response {
   // Set by the request pipeline before anything can answer; undefined only outside the app.
   const id = c.get('requestId');
   const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -23,7 +23,8 @@ export interface PipelineDeps {
 }
 
 /** Whether a path is under `/v1/*` (as hono matches that pattern: `/v1` itself included). */
-const isApiPath = (path: string) => path.startsWith('/v1') && (path.length === 3 || path.charCodeAt(3) === 47);
+const isApiPath = (path: string) =>
+  path.startsWith('/v1') && (path.length === 3 || path.charCodeAt(3) === 47);
 
 /**
  * Everything that runs around every request, as one middleware (it was five;

@@ -13,7 +13,11 @@ export interface MetricsListening {
  * (Prometheus text). Separate from the API port so it can stay on a private
  * interface and needs no token; it exposes no slot names, tokens or values.
  */
-export async function listenMetrics(metrics: ServerMetrics, host: string, port: number): Promise<MetricsListening> {
+export async function listenMetrics(
+  metrics: ServerMetrics,
+  host: string,
+  port: number,
+): Promise<MetricsListening> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?', 1)[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {

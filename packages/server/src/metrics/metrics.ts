@@ -20,7 +20,6 @@ export interface RequestObservation {
   durationSeconds: number;
 }
 
-
 /** The server's metrics (docs/contract.md#operating-it) in a private registry (never prom-client's global one). */
 export interface ServerMetrics {
   readonly registry: Registry;

@@ -146,7 +146,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     method: 'get',
     path: '/v1/ignite/audit',
     operationId: 'ListAudit',
-    summary: "The caller's org's audit entries, newest first, filtered by slot, action and time (the console's audit page)",
+    summary:
+      "The caller's org's audit entries, newest first, filtered by slot, action and time (the console's audit page)",
     tag: 'Extensions',
     scope: 'ReadAudit',
     query: auditQuerySchema,

@@ -44,7 +44,10 @@ function operationOf(op: ApiOperation): Json {
     responses[status] =
       precise === undefined
         ? { $ref: `#/components/responses/Error${status}` }
-        : { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: schemaOf(precise, 'output') } } };
+        : {
+            description: ERROR_TEXT[status] ?? 'error',
+            content: { 'application/json': { schema: schemaOf(precise, 'output') } },
+          };
   }
   const parameters = [...parametersOf(op.params, 'path'), ...parametersOf(op.query, 'query')];
   return {
@@ -56,7 +59,12 @@ function operationOf(op: ApiOperation): Json {
     'x-dodil-scope': op.scope,
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body, 'input') } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaOf(op.body, 'input') } },
+          },
+        }
       : {}),
     responses,
   };
@@ -93,7 +101,9 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[] = API_O
           },
         ]),
       ),
-      securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer', description: 'An API token (dodil_…)' } },
+      securitySchemes: {
+        bearerToken: { type: 'http', scheme: 'bearer', description: 'An API token (dodil_…)' },
+      },
     },
   };
 }

@@ -15,7 +15,12 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { AUDIT_KEY_META, AUDIT_KEY_PURPOSE } from '../audit/audit-setup';
 import { verifyAuditChain } from '../audit/audit-verify';
-import { AUDIT_KEY_HISTORY_META, AUDIT_KEY_HISTORY_PURPOSE, decodeKeyHistory, keyForSeq } from '../audit/audit-key-history';
+import {
+  AUDIT_KEY_HISTORY_META,
+  AUDIT_KEY_HISTORY_PURPOSE,
+  decodeKeyHistory,
+  keyForSeq,
+} from '../audit/audit-key-history';
 import type { AuditVerifyResult } from '../audit/audit-verify';
 import { KEY_CHECK_META, MasterKey } from '../crypto/master-key';
 import { AppError } from '../errors/app-error';
@@ -53,7 +58,10 @@ function createOwnerOnly(file: string): void {
     if ((err as { code?: string }).code === 'EEXIST') {
       throw new AppError('ALREADY_EXISTS', `${file} already exists; give a new file name`);
     }
-    throw new AppError('INVALID_ARGUMENT', `cannot create ${file}: ${String((err as { code?: string }).code)}`);
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `cannot create ${file}: ${String((err as { code?: string }).code)}`,
+    );
   }
 }
 
@@ -69,7 +77,8 @@ async function copyDatabase(source: Database, file: string, binding: SqliteBindi
       // A self-contained file: no -wal next to it to forget when copying it elsewhere.
       copy.pragma('journal_mode = DELETE');
       const check = copy.pragma('integrity_check', { simple: true });
-      if (check !== 'ok') throw new AppError('DATA_LOSS', `the copy fails its integrity check: ${String(check)}`);
+      if (check !== 'ok')
+        throw new AppError('DATA_LOSS', `the copy fails its integrity check: ${String(check)}`);
     } finally {
       copy.close();
     }
@@ -83,7 +92,11 @@ async function copyDatabase(source: Database, file: string, binding: SqliteBindi
 }
 
 /** Takes a consistent backup of an open store while it serves; the file is mode 0600. */
-export async function backupDatabase(db: Database, file: string, binding: SqliteBinding): Promise<{ bytes: number }> {
+export async function backupDatabase(
+  db: Database,
+  file: string,
+  binding: SqliteBinding,
+): Promise<{ bytes: number }> {
   await copyDatabase(db, file, binding);
   return { bytes: statSync(file).size };
 }
@@ -111,9 +124,14 @@ export interface BackupCheck {
  * Checks a backup file before it is restored: SQLite's integrity check, that
  * `masterKey` opens it (key check value), and its audit chain.
  */
-export async function checkBackup(file: string, masterKey: Uint8Array, binding: SqliteBinding): Promise<BackupCheck> {
+export async function checkBackup(
+  file: string,
+  masterKey: Uint8Array,
+  binding: SqliteBinding,
+): Promise<BackupCheck> {
   if (!existsSync(file)) throw new AppError('NOT_FOUND', `no backup file ${file}`);
-  if (!hasSqliteHeader(file)) throw new AppError('INVALID_ARGUMENT', `${file} is not a dodil backup (not a SQLite file)`);
+  if (!hasSqliteHeader(file))
+    throw new AppError('INVALID_ARGUMENT', `${file} is not a dodil backup (not a SQLite file)`);
   let db: Database;
   try {
     db = openPlain(file, binding, true);
@@ -127,10 +145,12 @@ export async function checkBackup(file: string, masterKey: Uint8Array, binding: 
     } catch {
       check = 'unreadable';
     }
-    if (check !== 'ok') throw new AppError('DATA_LOSS', `${file} fails its integrity check (${String(check)})`);
+    if (check !== 'ok')
+      throw new AppError('DATA_LOSS', `${file} fails its integrity check (${String(check)})`);
     const meta = (key: string) => {
       try {
-        return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: Buffer } | undefined)?.value;
+        return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: Buffer } | undefined)
+          ?.value;
       } catch {
         throw new AppError('INVALID_ARGUMENT', `${file} is not a dodil backup (no meta table)`);
       }
@@ -141,13 +161,20 @@ export async function checkBackup(file: string, masterKey: Uint8Array, binding: 
       throw new AppError('FAILED_PRECONDITION', `the master key given does not open ${file}`);
     }
     const wrappedAuditKey = meta(AUDIT_KEY_META);
-    let audit: AuditVerifyResult = { ok: false, firstBroken: 1, verified: 0, reason: 'the audit key is missing' };
+    let audit: AuditVerifyResult = {
+      ok: false,
+      firstBroken: 1,
+      verified: 0,
+      reason: 'the audit key is missing',
+    };
     if (wrappedAuditKey !== undefined) {
       const auditKey = master.unwrap(wrappedAuditKey, AUDIT_KEY_PURPOSE);
       // Keys of earlier chain segments (rotate-master --compromised), if any.
       const wrappedHistory = meta(AUDIT_KEY_HISTORY_META);
       const history =
-        wrappedHistory === undefined ? [] : decodeKeyHistory(master.unwrap(wrappedHistory, AUDIT_KEY_HISTORY_PURPOSE));
+        wrappedHistory === undefined
+          ? []
+          : decodeKeyHistory(master.unwrap(wrappedHistory, AUDIT_KEY_HISTORY_PURPOSE));
       const conn = new SqliteConnection(db);
       const store = createSqliteAuditStore(conn);
       audit = await conn.transaction('DEFERRED', async (tx) =>
@@ -160,7 +187,8 @@ export async function checkBackup(file: string, masterKey: Uint8Array, binding: 
         ),
       );
     }
-    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const count = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { orgs: count('orgs'), slots: count('slots'), audit };
   } finally {
     db.close();

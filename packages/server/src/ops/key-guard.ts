@@ -55,7 +55,12 @@ export function createKeyGuard(deps: KeyGuardDeps): KeyGuard {
       return true; // a database hiccup is not a key change; the call itself will fail if it persists
     }
     if (stored !== undefined && deps.master.matches(stored)) return true;
-    if (stored !== undefined && deps.reloadKey !== undefined && (await deps.reloadKey(stored).catch(() => false))) return true;
+    if (
+      stored !== undefined &&
+      deps.reloadKey !== undefined &&
+      (await deps.reloadKey(stored).catch(() => false))
+    )
+      return true;
     sealed = true;
     deps.forgetKeys();
     deps.onSealed?.();

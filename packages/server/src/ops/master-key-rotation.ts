@@ -60,7 +60,12 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer
  * up to `anchorSeq`), and the chain head is re-signed with the new key, so the
  * next entry chains from the anchor's MAC under the new key.
  */
-async function replaceServerKeys(tx: Tx, deps: MasterRotationDeps, next: MasterKey, anchorSeq: number): Promise<void> {
+async function replaceServerKeys(
+  tx: Tx,
+  deps: MasterRotationDeps,
+  next: MasterKey,
+  anchorSeq: number,
+): Promise<void> {
   const keys = deps.storage.keys;
   await keys.putMeta(tx, TOKEN_PEPPER_META, next.wrap(deps.random(32), TOKEN_PEPPER_PURPOSE, deps.random));
   const wrappedAudit = await keys.getMeta(tx, AUDIT_KEY_META);
@@ -68,16 +73,23 @@ async function replaceServerKeys(tx: Tx, deps: MasterRotationDeps, next: MasterK
   const oldAuditKey = deps.master.unwrap(wrappedAudit, AUDIT_KEY_PURPOSE);
   const wrappedHistory = await keys.getMeta(tx, AUDIT_KEY_HISTORY_META);
   const history =
-    wrappedHistory === undefined ? [] : decodeKeyHistory(deps.master.unwrap(wrappedHistory, AUDIT_KEY_HISTORY_PURPOSE));
+    wrappedHistory === undefined
+      ? []
+      : decodeKeyHistory(deps.master.unwrap(wrappedHistory, AUDIT_KEY_HISTORY_PURPOSE));
   const newAuditKey = deps.random(32);
   const storedHead = await deps.storage.audit.readHead(tx);
   const head = storedHead === undefined ? undefined : decodeHead(oldAuditKey, storedHead);
-  if (head === undefined || head.count !== anchorSeq) throw new Error('the audit head does not end at the anchor entry');
+  if (head === undefined || head.count !== anchorSeq)
+    throw new Error('the audit head does not end at the anchor entry');
   await keys.putMeta(tx, AUDIT_KEY_META, next.wrap(newAuditKey, AUDIT_KEY_PURPOSE, deps.random));
   await keys.putMeta(
     tx,
     AUDIT_KEY_HISTORY_META,
-    next.wrap(encodeKeyHistory([...history, { lastSeq: anchorSeq, key: oldAuditKey }]), AUDIT_KEY_HISTORY_PURPOSE, deps.random),
+    next.wrap(
+      encodeKeyHistory([...history, { lastSeq: anchorSeq, key: oldAuditKey }]),
+      AUDIT_KEY_HISTORY_PURPOSE,
+      deps.random,
+    ),
   );
   await deps.storage.audit.writeHead(tx, encodeHead(newAuditKey, head));
   // A prune checkpoint is verified with the current key: re-sign it too.
@@ -116,7 +128,8 @@ export async function rotateMasterKey(
       const purpose = dataKeyPurpose(key.orgId, key.version);
       const dek = deps.master.unwrap(key.wrapped, purpose);
       const wrapped = next.wrap(dek, purpose, deps.random);
-      if (!sameBytes(next.unwrap(wrapped, purpose), dek)) throw new Error('re-wrapped data key does not read back');
+      if (!sameBytes(next.unwrap(wrapped, purpose), dek))
+        throw new Error('re-wrapped data key does not read back');
       await keys.updateWrapped(tx, key.orgId, key.version, wrapped);
       orgKeys++;
     }
@@ -140,7 +153,8 @@ export async function rotateMasterKey(
         if (old === undefined) continue;
         const material = deps.master.unwrap(old, purpose);
         const wrapped = next.wrap(material, purpose, deps.random);
-        if (!sameBytes(next.unwrap(wrapped, purpose), material)) throw new Error('re-wrapped server key does not read back');
+        if (!sameBytes(next.unwrap(wrapped, purpose), material))
+          throw new Error('re-wrapped server key does not read back');
         await keys.putMeta(tx, meta, wrapped);
         serverKeys++;
       }

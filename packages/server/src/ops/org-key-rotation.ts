@@ -67,7 +67,11 @@ export async function rotateOrgKey(
     await keys.setCurrentVersion(tx, org.id, next);
     await deps.audit.appendInTransaction(
       tx,
-      adminEntry(deps.clock, 'keys.rotate-org', { org: org.name, orgId: org.id, detail: `data key version ${current} -> ${next}` }),
+      adminEntry(deps.clock, 'keys.rotate-org', {
+        org: org.name,
+        orgId: org.id,
+        detail: `data key version ${current} -> ${next}`,
+      }),
     );
     return { fromVersion: current, toVersion: next };
   });
@@ -142,7 +146,11 @@ export async function rotateOrgKey(
       if (gone.length > 0) {
         await deps.audit.appendInTransaction(
           tx,
-          adminEntry(deps.clock, 'keys.drop-old', { org: org.name, orgId: org.id, detail: `dropped data key versions ${gone.join(',')}` }),
+          adminEntry(deps.clock, 'keys.drop-old', {
+            org: org.name,
+            orgId: org.id,
+            detail: `dropped data key versions ${gone.join(',')}`,
+          }),
         );
       }
       return gone;

@@ -1,4 +1,14 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AppError } from '../errors/app-error';
@@ -25,7 +35,11 @@ function fsyncPath(path: string): void {
  * while the replicas keep serving. `restore` puts it into either engine. Mode 0600; refuses to
  * overwrite; written beside its name and renamed into place, so a crash leaves no half file.
  */
-export async function backupPgStore(storage: PgStorage, file: string, binding: SqliteBinding): Promise<{ bytes: number }> {
+export async function backupPgStore(
+  storage: PgStorage,
+  file: string,
+  binding: SqliteBinding,
+): Promise<{ bytes: number }> {
   if (existsSync(file)) throw new AppError('ALREADY_EXISTS', `${file} already exists; give a new file name`);
   const staging = `${file}.writing`;
   rmSync(staging, { force: true });
@@ -40,7 +54,8 @@ export async function backupPgStore(storage: PgStorage, file: string, binding: S
     }
     chmodSync(staging, 0o600);
     fsyncPath(staging);
-    if (existsSync(file)) throw new AppError('ALREADY_EXISTS', `${file} already exists; give a new file name`);
+    if (existsSync(file))
+      throw new AppError('ALREADY_EXISTS', `${file} already exists; give a new file name`);
     renameSync(staging, file);
     fsyncPath(dirname(file));
   } finally {

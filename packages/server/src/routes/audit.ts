@@ -7,7 +7,11 @@ import { callContext } from '../http/app-env';
 import { jsonResponse } from '../http/json-response';
 import { validationHook } from '../edge/validation';
 
-const epochMs = z.string().regex(/^\d{1,15}$/, 'must be epoch milliseconds').transform(Number).optional();
+const epochMs = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be epoch milliseconds')
+  .transform(Number)
+  .optional();
 
 /** Query of `GET /v1/ignite/audit`. */
 export const auditQuerySchema = z.object({
@@ -15,7 +19,11 @@ export const auditQuerySchema = z.object({
   action: z.string().min(1).optional(),
   sinceMs: epochMs,
   untilMs: epochMs,
-  pageSize: z.string().regex(/^\d{1,9}$/, 'pageSize must be a non-negative integer').transform(Number).optional(),
+  pageSize: z
+    .string()
+    .regex(/^\d{1,9}$/, 'pageSize must be a non-negative integer')
+    .transform(Number)
+    .optional(),
   pageToken: z.string().optional(),
 });
 
@@ -58,6 +66,10 @@ export function renderAuditEntry(e: AuditView) {
 export function auditRoutes(audit: AuditQueryService) {
   return new Hono<AppEnv>().get('/', zValidator('query', auditQuerySchema, validationHook), async (c) => {
     const page = await audit.list(callContext(c), c.req.valid('query'));
-    return jsonResponse(c, { entries: page.entries.map(renderAuditEntry), nextPageToken: page.nextPageToken }, 200);
+    return jsonResponse(
+      c,
+      { entries: page.entries.map(renderAuditEntry), nextPageToken: page.nextPageToken },
+      200,
+    );
   });
 }

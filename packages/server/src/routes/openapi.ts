@@ -6,5 +6,7 @@ import { buildOpenApiDocument } from '../openapi/openapi-document';
 /** `GET /openapi.json` (no token): the OpenAPI 3.1 document, built once on first request. */
 export function openApiRoutes() {
   let document: Record<string, unknown> | undefined;
-  return new Hono<AppEnv>().get('/openapi.json', (c) => jsonResponse(c, (document ??= buildOpenApiDocument()), 200));
+  return new Hono<AppEnv>().get('/openapi.json', (c) =>
+    jsonResponse(c, (document ??= buildOpenApiDocument()), 200),
+  );
 }

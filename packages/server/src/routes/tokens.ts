@@ -31,9 +31,14 @@ export function tokenRoutes(tokens: TokenService) {
     .post('/', jsonBody(createTokenRequestSchema), async (c) => {
       const minted = await tokens.create(callContext(c), c.get('body'));
       // The token is shown once: no cache may keep it.
-      return jsonResponse(c, { id: minted.id, token: minted.token, expiresAtMs: ms(minted.expiresAtMs) }, 200, {
-        'cache-control': 'no-store',
-      });
+      return jsonResponse(
+        c,
+        { id: minted.id, token: minted.token, expiresAtMs: ms(minted.expiresAtMs) },
+        200,
+        {
+          'cache-control': 'no-store',
+        },
+      );
     })
     .get('/', async (c) => {
       const list = await tokens.list(callContext(c));

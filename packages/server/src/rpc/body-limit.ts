@@ -44,7 +44,8 @@ export function limitRequestBody(req: UniversalServerRequest, maxBytes: number):
           if (total > maxBytes) throw tooLarge();
           if (enveloped && prefix.length < ENVELOPE_HEADER) {
             prefix = Buffer.concat([prefix, r.value]).subarray(0, ENVELOPE_HEADER);
-            if (prefix.length === ENVELOPE_HEADER && ENVELOPE_HEADER + prefix.readUInt32BE(1) > maxBytes) throw tooLarge();
+            if (prefix.length === ENVELOPE_HEADER && ENVELOPE_HEADER + prefix.readUInt32BE(1) > maxBytes)
+              throw tooLarge();
           }
           return r;
         },

@@ -23,7 +23,9 @@ export interface RpcCallInfo {
   principal?: Principal;
 }
 
-const callInfoKey = createContextKey<RpcCallInfo | undefined>(undefined, { description: 'dodil rpc call info' });
+const callInfoKey = createContextKey<RpcCallInfo | undefined>(undefined, {
+  description: 'dodil rpc call info',
+});
 
 /** Context values carrying a fresh {@link RpcCallInfo}. */
 export function withCallInfo(values: ContextValues, info: RpcCallInfo): ContextValues {
@@ -37,7 +39,12 @@ export function withCallInfo(values: ContextValues, info: RpcCallInfo): ContextV
 export function callInfoOf(values: ContextValues): RpcCallInfo {
   const info = values.get(callInfoKey);
   if (info !== undefined) return info;
-  const fresh: RpcCallInfo = { requestId: 'unknown', clientAddress: 'unknown', org: undefined, code: undefined };
+  const fresh: RpcCallInfo = {
+    requestId: 'unknown',
+    clientAddress: 'unknown',
+    org: undefined,
+    code: undefined,
+  };
   values.set(callInfoKey, fresh);
   return fresh;
 }

@@ -24,7 +24,10 @@ const BINARY_DECODE_FAILURE = /^parse binary: /;
 export const MALFORMED_PROTOBUF = 'malformed protobuf message';
 
 /** True for connect-es's "could not parse the binary request" failure. */
-export function isBinaryDecodeFailure(code: string | null | undefined, message: string | null | undefined): boolean {
+export function isBinaryDecodeFailure(
+  code: string | null | undefined,
+  message: string | null | undefined,
+): boolean {
   return (code === 'internal' || code === '13') && BINARY_DECODE_FAILURE.test(message ?? '');
 }
 
@@ -51,11 +54,13 @@ export function sanitizeDecodeMessage(message: string): string {
  * protocol: a binary body that failed to parse is INVALID_ARGUMENT, and
  * decoder text loses anything quoted from the input.
  */
-export function safeStatus(code: string | null | undefined, message: string): { invalidArgument: boolean; message: string } {
+export function safeStatus(
+  code: string | null | undefined,
+  message: string,
+): { invalidArgument: boolean; message: string } {
   if (isBinaryDecodeFailure(code, message)) return { invalidArgument: true, message: MALFORMED_PROTOBUF };
   return { invalidArgument: false, message: sanitizeDecodeMessage(message) };
 }
-
 
 async function readAll(body: AsyncIterable<Uint8Array>, max: number): Promise<Uint8Array | undefined> {
   const chunks: Uint8Array[] = [];
@@ -68,7 +73,10 @@ async function readAll(body: AsyncIterable<Uint8Array>, max: number): Promise<Ui
   return Buffer.concat(chunks);
 }
 
-const once = (bytes: Uint8Array) => (async function* () { yield bytes; })();
+const once = (bytes: Uint8Array) =>
+  (async function* () {
+    yield bytes;
+  })();
 
 /**
  * A gRPC-Web answer given before our handler ran is one trailer frame
@@ -137,12 +145,19 @@ async function safeConnectError(res: UniversalServerResponse): Promise<Universal
   } catch {
     return { ...res, body: once(bytes) };
   }
-  if (typeof parsed !== 'object' || parsed === null || !('message' in parsed) || typeof parsed.message !== 'string') {
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    !('message' in parsed) ||
+    typeof parsed.message !== 'string'
+  ) {
     return { ...res, body: once(bytes) };
   }
   const code = 'code' in parsed && typeof parsed.code === 'string' ? parsed.code : undefined;
   const safe = safeStatus(code, parsed.message);
-  const answer = safe.invalidArgument ? { code: 'invalid_argument', message: safe.message } : { ...parsed, message: safe.message };
+  const answer = safe.invalidArgument
+    ? { code: 'invalid_argument', message: safe.message }
+    : { ...parsed, message: safe.message };
   const out = Buffer.from(JSON.stringify(answer), 'utf8');
   const header = new Headers(res.header);
   header.set('content-length', String(out.byteLength));
@@ -154,7 +169,9 @@ async function safeConnectError(res: UniversalServerResponse): Promise<Universal
  * decode), made safe by {@link safeStatus} on every protocol: the Connect
  * error body, the gRPC status trailer, and the gRPC-Web trailer frame.
  */
-export async function sanitizePreHandlerAnswer(res: UniversalServerResponse): Promise<UniversalServerResponse> {
+export async function sanitizePreHandlerAnswer(
+  res: UniversalServerResponse,
+): Promise<UniversalServerResponse> {
   const type = res.header?.get('content-type') ?? '';
   if (type.startsWith('application/grpc-web')) return reclassifyGrpcWebTrailer(res);
   if (type.startsWith('application/grpc')) return safeGrpcTrailer(res);

@@ -42,7 +42,8 @@ export function indexDescriptors(services: readonly DescService[]): DescriptorIn
     for (const oneof of message.oneofs) symbols.set(`${message.typeName}.${oneof.name}`, file);
     for (const nested of message.nestedMessages) addMessage(file, nested);
     for (const nested of message.nestedEnums) symbols.set(nested.typeName, file);
-    for (const ext of message.nestedExtensions) addExtension(file, ext.typeName, ext.extendee.typeName, ext.number);
+    for (const ext of message.nestedExtensions)
+      addExtension(file, ext.typeName, ext.extendee.typeName, ext.number);
   }
 
   function addExtension(file: DescFile, name: string, extendee: string, number: number): void {

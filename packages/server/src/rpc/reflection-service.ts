@@ -35,7 +35,9 @@ const notFound = (what: string): ReflectionAnswer => ({
  * on the stream are not sent again as dependencies, as the protocol allows,
  * so a client walking many symbols gets descriptor.proto once.
  */
-export function createReflectionSession(index: DescriptorIndex): (query: ReflectionQuery) => ReflectionAnswer {
+export function createReflectionSession(
+  index: DescriptorIndex,
+): (query: ReflectionQuery) => ReflectionAnswer {
   const sent = new Set<string>();
 
   function files(path: string | undefined, what: string): ReflectionAnswer {
@@ -43,13 +45,19 @@ export function createReflectionSession(index: DescriptorIndex): (query: Reflect
     if (file === undefined) return notFound(what);
     const out = index.withDependencies(file, sent);
     for (const f of out) sent.add(filePath(f));
-    return { case: 'fileDescriptorResponse', value: { fileDescriptorProto: out.map((f) => index.serialized(f)) } };
+    return {
+      case: 'fileDescriptorResponse',
+      value: { fileDescriptorProto: out.map((f) => index.serialized(f)) },
+    };
   }
 
   return (query) => {
     switch (query.case) {
       case 'listServices':
-        return { case: 'listServicesResponse', value: { service: index.serviceNames.map((name) => ({ name })) } };
+        return {
+          case: 'listServicesResponse',
+          value: { service: index.serviceNames.map((name) => ({ name })) },
+        };
       case 'fileByFilename':
         return files(query.value, `file ${query.value}`);
       case 'fileContainingSymbol':
@@ -62,7 +70,10 @@ export function createReflectionSession(index: DescriptorIndex): (query: Reflect
       case 'allExtensionNumbersOfType': {
         const numbers = index.extensionNumbersOf(query.value);
         if (numbers === undefined) return notFound(`type ${query.value}`);
-        return { case: 'allExtensionNumbersResponse', value: { baseTypeName: query.value, extensionNumber: numbers } };
+        return {
+          case: 'allExtensionNumbersResponse',
+          value: { baseTypeName: query.value, extensionNumber: numbers },
+        };
       }
       default:
         return {
@@ -106,7 +117,11 @@ export function reflectionV1(index: DescriptorIndex): ServiceImpl<typeof Reflect
     async *serverReflectionInfo(requests, ctx) {
       const answer = createReflectionSession(index);
       for await (const req of untilAborted(requests, ctx.signal)) {
-        yield create(ResponseV1, { validHost: req.host, originalRequest: req, messageResponse: answer(req.messageRequest) });
+        yield create(ResponseV1, {
+          validHost: req.host,
+          originalRequest: req,
+          messageResponse: answer(req.messageRequest),
+        });
       }
     },
   };

@@ -5,7 +5,6 @@ import { AppError } from '../errors/app-error';
 import type { Logger } from '../edge/logger';
 import { callInfoOf } from './call-info';
 
-
 /** The ConnectError (gRPC status) for an AppError: same code, same message. */
 export function connectErrorOf(error: AppError): ConnectError {
   const metadata = new Headers();

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError, createConnectRouter, createContextValues } from '@connectrpc/connect';
-import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from '@connectrpc/connect/protocol';
+import type {
+  UniversalHandler,
+  UniversalServerRequest,
+  UniversalServerResponse,
+} from '@connectrpc/connect/protocol';
 import {
   compressionBrotli,
   compressionGzip,
@@ -97,7 +101,9 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
   // Shutdown ends the long-lived reflection streams; unary calls in flight just finish.
   const streams = deps.shutdownSignal ? { shutdownSignal: unavailableOnAbort(deps.shutdownSignal) } : {};
   router
-    .service(SecretService, createSecretRpcService(deps), { interceptors: [errorMappingInterceptor(deps.logger)] })
+    .service(SecretService, createSecretRpcService(deps), {
+      interceptors: [errorMappingInterceptor(deps.logger)],
+    })
     .service(ReflectionV1, reflectionV1(index), streams)
     .service(ReflectionV1alpha, reflectionV1alpha(index), streams);
   const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
@@ -181,7 +187,13 @@ export function createRpcListener(deps: RpcDeps, fallback: NodeHandlerFn): NodeH
       .catch((reason: unknown) => {
         // Mostly a peer that went away mid-answer; never a value in the text.
         const e = reason instanceof Error ? reason : new Error(String(reason));
-        deps.logger.error({ msg: 'rpc failed', requestId: info.requestId, procedure: path, error: e.name, detail: e.message });
+        deps.logger.error({
+          msg: 'rpc failed',
+          requestId: info.requestId,
+          procedure: path,
+          error: e.name,
+          detail: e.message,
+        });
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });

@@ -21,7 +21,6 @@ export interface SecretRpcDeps {
   auth: Pick<AuthService, 'authenticate'>;
 }
 
-
 /**
  * dodil.ignite.v1.SecretService for gRPC, gRPC-Web and Connect. Each handler
  * authenticates the `authorization` metadata with the one auth service (so
@@ -37,7 +36,11 @@ export function createSecretRpcService(deps: SecretRpcDeps): ServiceImpl<typeof 
     // transport (unit tests) did not, so authenticate here then.
     const principal =
       info.principal ??
-      (await deps.auth.authenticate(hctx.requestHeader.get('authorization') ?? undefined, info.clientAddress, info.requestId));
+      (await deps.auth.authenticate(
+        hctx.requestHeader.get('authorization') ?? undefined,
+        info.clientAddress,
+        info.requestId,
+      ));
     info.org = principal.orgName;
     return { principal, requestId: info.requestId, clientAddress: info.clientAddress };
   }
@@ -53,7 +56,10 @@ export function createSecretRpcService(deps: SecretRpcDeps): ServiceImpl<typeof 
     async getSecret(req, hctx) {
       const ctx = await callContext(hctx);
       const slot = await deps.secrets.get(ctx, req.name);
-      return create(GetSecretResponseSchema, { metadata: metadataMessage(slot.metadata), value: valueMessage(slot.value) });
+      return create(GetSecretResponseSchema, {
+        metadata: metadataMessage(slot.metadata),
+        value: valueMessage(slot.value),
+      });
     },
 
     async listSecrets(req, hctx) {

@@ -150,7 +150,9 @@ describe('materialiseNativeAddon', () => {
     const cacheDir = join(tempRoot(), 'dodil');
     const fullDisk: AddonCacheFs = { ...fs, writeSync: () => failWith('ENOSPC') };
 
-    expect(() => materialise(cacheDir, deps({ fs: fullDisk }))).toThrow(/cannot write the native addon .*ENOSPC/);
+    expect(() => materialise(cacheDir, deps({ fs: fullDisk }))).toThrow(
+      /cannot write the native addon .*ENOSPC/,
+    );
     expect(fs.readdirSync(cacheDir)).toEqual([]);
   });
 
@@ -158,12 +160,16 @@ describe('materialiseNativeAddon', () => {
     const root = tempRoot();
     fs.writeFileSync(join(root, 'file'), '');
 
-    expect(() => materialise(join(root, 'file', 'dodil'))).toThrow(/cannot create the native addon cache .*ENOTDIR/);
+    expect(() => materialise(join(root, 'file', 'dodil'))).toThrow(
+      /cannot create the native addon cache .*ENOTDIR/,
+    );
   });
 });
 
 describe('loading the real better-sqlite3 addon', () => {
-  const addonPath = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  const addonPath = createRequire(import.meta.url).resolve(
+    'better-sqlite3/build/Release/better_sqlite3.node',
+  );
 
   test('the extracted addon works as better-sqlite3 nativeBinding', () => {
     const cacheDir = join(tempRoot(), 'dodil');

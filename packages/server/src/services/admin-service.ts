@@ -113,7 +113,8 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
     },
 
     async revokeToken(id) {
-      if (!/^[0-9a-f]{16}$/.test(id)) throw new AppError('INVALID_ARGUMENT', 'a token id is 16 hex characters');
+      if (!/^[0-9a-f]{16}$/.test(id))
+        throw new AppError('INVALID_ARGUMENT', 'a token id is 16 hex characters');
       return (await deps.tokens.revokeTree(id, deps.clock())).length > 0;
     },
   };

@@ -13,7 +13,11 @@ export interface AuthService {
    * The principal of a valid `Authorization` header value; throws UNAUTHENTICATED otherwise
    * (RESOURCE_EXHAUSTED once an address has failed too often). `requestId` goes into the audit log.
    */
-  authenticate(authorization: string | undefined, clientAddress: string, requestId?: string): Promise<Principal>;
+  authenticate(
+    authorization: string | undefined,
+    clientAddress: string,
+    requestId?: string,
+  ): Promise<Principal>;
 }
 
 /** Dependencies of {@link createAuthService}. */
@@ -96,8 +100,12 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       }
       const bearer = BEARER.exec(authorization)?.[1];
       const parsed = bearer === undefined ? undefined : parseToken(bearer);
-      if (parsed === undefined || bearer === undefined) throw new AppError('UNAUTHENTICATED', 'malformed bearer token');
-      const stamp = typeof __DODIL_BENCH_UNDO_TOKEN_CACHE__ === 'boolean' && __DODIL_BENCH_UNDO_TOKEN_CACHE__ ? undefined : deps.tokens.changeStamp?.();
+      if (parsed === undefined || bearer === undefined)
+        throw new AppError('UNAUTHENTICATED', 'malformed bearer token');
+      const stamp =
+        typeof __DODIL_BENCH_UNDO_TOKEN_CACHE__ === 'boolean' && __DODIL_BENCH_UNDO_TOKEN_CACHE__
+          ? undefined
+          : deps.tokens.changeStamp?.();
       const hit = stamp === undefined ? undefined : verified.get(bearer);
       if (hit !== undefined && hit.stamp === stamp) {
         if (hit.expiresAtMs === undefined || deps.clock() < hit.expiresAtMs) {

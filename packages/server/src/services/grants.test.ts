@@ -31,13 +31,22 @@ describe('slot grant patterns', () => {
     expect(isGrantPattern(p)).toBe(true);
   });
 
-  test.each(['*gh', 'g*h', 'gh**', '**', 'gh-*,x', 'a b', 'é', '', `${'x'.repeat(65)}`, `${'x'.repeat(64)}*`, 'a?'])(
-    'refuses %j',
-    (p) => {
-      expect(isGrantPattern(p)).toBe(false);
-      expect(() => parseGrants([p])).toThrow(/slot pattern/);
-    },
-  );
+  test.each([
+    '*gh',
+    'g*h',
+    'gh**',
+    '**',
+    'gh-*,x',
+    'a b',
+    'é',
+    '',
+    `${'x'.repeat(65)}`,
+    `${'x'.repeat(64)}*`,
+    'a?',
+  ])('refuses %j', (p) => {
+    expect(isGrantPattern(p)).toBe(false);
+    expect(() => parseGrants([p])).toThrow(/slot pattern/);
+  });
 
   test('parse trims, drops duplicates and keeps order', () => {
     expect(parseGrants([' gh-* ', 'ghcr-pull', 'gh-*'])).toEqual(['gh-*', 'ghcr-pull']);

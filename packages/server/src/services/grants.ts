@@ -57,7 +57,8 @@ export function parseGrants(patterns: readonly string[]): string[] {
     throw new AppError('INVALID_ARGUMENT', `give at least one slot pattern; ${GRANT_PATTERN_RULE}`);
   }
   const bad = cleaned.find((p) => !isGrantPattern(p));
-  if (bad !== undefined) throw new AppError('INVALID_ARGUMENT', `invalid slot pattern: ${GRANT_PATTERN_RULE}`);
+  if (bad !== undefined)
+    throw new AppError('INVALID_ARGUMENT', `invalid slot pattern: ${GRANT_PATTERN_RULE}`);
   if (cleaned.length > MAX_GRANT_PATTERNS) {
     throw new AppError('INVALID_ARGUMENT', `at most ${MAX_GRANT_PATTERNS} slot patterns per token`);
   }
@@ -79,7 +80,10 @@ export function patternCovered(grants: readonly string[] | undefined, pattern: s
 }
 
 /** Whether a requested grant list (undefined = every slot) is within the caller's grants. */
-export function grantsCovered(caller: readonly string[] | undefined, requested: readonly string[] | undefined): boolean {
+export function grantsCovered(
+  caller: readonly string[] | undefined,
+  requested: readonly string[] | undefined,
+): boolean {
   if (caller === undefined) return true;
   if (requested === undefined) return false;
   return requested.every((p) => patternCovered(caller, p));

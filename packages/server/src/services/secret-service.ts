@@ -74,7 +74,11 @@ export interface Receipted<T> {
  * Runs inside a successful slot write's transaction (the key-usage check and
  * the audit entry commit with the write); rejecting rolls the write back.
  */
-export type SlotWriteEffect = (tx: Tx, ctx: CallContext, write: SlotWrite) => Promise<WriteReceipt | undefined>;
+export type SlotWriteEffect = (
+  tx: Tx,
+  ctx: CallContext,
+  write: SlotWrite,
+) => Promise<WriteReceipt | undefined>;
 
 /** A slot write about to commit (what an in-transaction effect is told). */
 export interface SlotWrite {
@@ -194,7 +198,16 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
       const ciphertext = sealSlotValue(dek, { orgId: org.id, name, type, keyVersion }, value, deps.random);
       const write: SlotWrite = { action: 'CreateSecret', orgId: org.id, name, keyVersion };
       const result = await deps.slots.upsert(
-        { orgId: org.id, name, type, registryHost, keyVersion, ciphertext, createdAtMs: now, updatedAtMs: now },
+        {
+          orgId: org.id,
+          name,
+          type,
+          registryHost,
+          keyVersion,
+          ciphertext,
+          createdAtMs: now,
+          updatedAtMs: now,
+        },
         (tx) => effect(tx, ctx, write),
       );
       if (!result.ok) {
@@ -223,7 +236,10 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
     async list(ctx, { pageSize, pageToken }) {
       requireScope(ctx, 'ListSecrets');
       const after = decodePageToken(pageToken);
-      const size = pageSize === undefined || pageSize <= 0 ? LIMITS.defaultPageSize : Math.min(pageSize, LIMITS.maxPageSize);
+      const size =
+        pageSize === undefined || pageSize <= 0
+          ? LIMITS.defaultPageSize
+          : Math.min(pageSize, LIMITS.maxPageSize);
       // Fetch one extra row to learn whether another page exists without a second query.
       const rows = await listGranted(ctx, after, size + 1);
       const page = rows.slice(0, size);
@@ -238,7 +254,12 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
       requireScope(ctx, 'DeleteSecret');
       checkName(name);
       requireSlot(ctx.principal, name);
-      const write: SlotWrite = { action: 'DeleteSecret', orgId: ctx.principal.orgId, name, keyVersion: undefined };
+      const write: SlotWrite = {
+        action: 'DeleteSecret',
+        orgId: ctx.principal.orgId,
+        name,
+        keyVersion: undefined,
+      };
       const { receipt } = await deps.slots.delete(ctx.principal.orgId, name, (tx) => effect(tx, ctx, write));
       return { value: undefined, receipt };
     },
@@ -260,7 +281,10 @@ export function createSecretService(deps: SecretServiceDeps): SecretCore {
         const slot = await reveal(ctx, record);
         // The lookup key is kept in clear; the sealed address must agree with it, or an edited
         // row could hand one registry's credentials to another host.
-        const sealedHost = 'registrySecret' in slot.value ? normaliseRegistryHost(slot.value.registrySecret.serverAddress) : undefined;
+        const sealedHost =
+          'registrySecret' in slot.value
+            ? normaliseRegistryHost(slot.value.registrySecret.serverAddress)
+            : undefined;
         if (sealedHost !== record.registryHost) {
           integrityFailure(ctx, record);
         }

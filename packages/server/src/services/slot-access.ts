@@ -11,7 +11,10 @@ export function canSeeSlot(principal: Pick<Principal, 'grants'>, slot: string | 
 }
 
 /** Whether every name of an entry's slot field (the registry lookup records a comma-separated list) is visible. */
-export function canSeeSlotField(principal: Pick<Principal, 'grants'>, slotField: string | undefined): boolean {
+export function canSeeSlotField(
+  principal: Pick<Principal, 'grants'>,
+  slotField: string | undefined,
+): boolean {
   if (slotField === undefined) return canSeeSlot(principal, undefined);
   return slotField.split(',').every((name) => canSeeSlot(principal, name));
 }

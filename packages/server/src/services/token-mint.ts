@@ -35,7 +35,8 @@ export interface MintedTokenInfo {
 
 /** Validates a scope list (at least one, each known); duplicates dropped. Throws INVALID_ARGUMENT. */
 export function checkScopes(scopes: readonly string[]): Scope[] {
-  if (scopes.length === 0) throw new AppError('INVALID_ARGUMENT', `give at least one scope of ${ALL_SCOPES.join(',')}`);
+  if (scopes.length === 0)
+    throw new AppError('INVALID_ARGUMENT', `give at least one scope of ${ALL_SCOPES.join(',')}`);
   const unknown = scopes.filter((s) => !isScope(s));
   if (unknown.length > 0) {
     // Only names that are scope-shaped are echoed; anything else is caller text of any shape.

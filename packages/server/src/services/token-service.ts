@@ -101,8 +101,15 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   function expiryOf(ctx: CallContext, expiresInSeconds: number | undefined): number | undefined {
     const callerExpiry = ctx.principal.expiresAtMs;
     if (expiresInSeconds === undefined) return callerExpiry;
-    if (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds <= 0 || expiresInSeconds > MAX_EXPIRES_IN_SECONDS) {
-      throw new AppError('INVALID_ARGUMENT', `expiresInSeconds is a whole number from 1 to ${MAX_EXPIRES_IN_SECONDS}`);
+    if (
+      !Number.isSafeInteger(expiresInSeconds) ||
+      expiresInSeconds <= 0 ||
+      expiresInSeconds > MAX_EXPIRES_IN_SECONDS
+    ) {
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `expiresInSeconds is a whole number from 1 to ${MAX_EXPIRES_IN_SECONDS}`,
+      );
     }
     const expiresAtMs = deps.clock() + expiresInSeconds * 1000;
     if (callerExpiry !== undefined && expiresAtMs > callerExpiry) {
@@ -121,7 +128,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       const expiresAtMs = expiryOf(ctx, input.expiresInSeconds);
       const missing = scopes.filter((s) => !ctx.principal.scopes.has(s));
       if (missing.length > 0) {
-        throw new AppError('PERMISSION_DENIED', `a minted token cannot have scopes its minter lacks: ${missing.join(',')}`);
+        throw new AppError(
+          'PERMISSION_DENIED',
+          `a minted token cannot have scopes its minter lacks: ${missing.join(',')}`,
+        );
       }
       if (!grantsCovered(ctx.principal.grants, grants)) {
         throw new AppError('PERMISSION_DENIED', "a minted token's slots must lie within the minter's slots");

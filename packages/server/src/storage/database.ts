@@ -29,7 +29,11 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
-    db.pragma(typeof __DODIL_BENCH_NO_FSYNC__ === 'boolean' && __DODIL_BENCH_NO_FSYNC__ ? 'synchronous = NORMAL' : 'synchronous = FULL');
+    db.pragma(
+      typeof __DODIL_BENCH_NO_FSYNC__ === 'boolean' && __DODIL_BENCH_NO_FSYNC__
+        ? 'synchronous = NORMAL'
+        : 'synchronous = FULL',
+    );
   }
   db.pragma('foreign_keys = ON');
   for (const pragma of benchPragmas()) db.pragma(pragma);

@@ -44,7 +44,9 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
     `INSERT INTO audit_log (seq, time_ms, request_id, token_id, org_id, org, action, slot, code, client_address, detail, mac)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const last = db.prepare<[], { seq: number; mac: Buffer }>('SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const last = db.prepare<[], { seq: number; mac: Buffer }>(
+    'SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1',
+  );
   const macAt = db.prepare<[number], { mac: Buffer }>('SELECT mac FROM audit_log WHERE seq = ?');
   const getHead = db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE key = ?');
   const putHead = db.prepare(
@@ -53,7 +55,9 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
   const all = db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq');
   const newest = db.prepare<[number], AuditRow>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?');
   // No index on org: every request pays for an index, only `audit list --org` would use it.
-  const newestOfOrg = db.prepare<[string, number], AuditRow>('SELECT * FROM audit_log WHERE org = ? ORDER BY seq DESC LIMIT ?');
+  const newestOfOrg = db.prepare<[string, number], AuditRow>(
+    'SELECT * FROM audit_log WHERE org = ? ORDER BY seq DESC LIMIT ?',
+  );
   const deleteHead = db.prepare('DELETE FROM meta WHERE key = ?');
   // One statement; an absent filter binds NULL and drops out. Scans newest first by seq and stops
   // at `limit`, so a page costs what it returns plus what the filters skip.
@@ -67,9 +71,13 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
        AND (@beforeSeq IS NULL OR seq < @beforeSeq)
      ORDER BY seq DESC LIMIT @limit`,
   );
-  const after = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
+  const after = db.prepare<[number, number], AuditRow>(
+    'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
+  );
   // A scan without an index on time: retention runs rarely, and an index would cost every request.
-  const firstSince = db.prepare<[number], { seq: number | null }>('SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= ?');
+  const firstSince = db.prepare<[number], { seq: number | null }>(
+    'SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= ?',
+  );
   const deleteThrough = db.prepare('DELETE FROM audit_log WHERE seq <= ?');
   return {
     async last(tx) {

@@ -10,21 +10,31 @@ export function createSqliteKeyStore(conn: SqliteConnection): KeyStore {
   const orgById = db.prepare<[string], OrgRow>('SELECT * FROM orgs WHERE id = ?');
   const orgByName = db.prepare<[string], OrgRow>('SELECT * FROM orgs WHERE name = ?');
   const orgs = db.prepare<[], OrgRow>('SELECT * FROM orgs ORDER BY name');
-  const encryptions = db.prepare<[string, number], { encryptions: number }>('SELECT encryptions FROM org_keys WHERE org_id = ? AND version = ?');
-  const maxVersion = db.prepare<[string], { v: number | null }>('SELECT max(version) AS v FROM org_keys WHERE org_id = ?');
-  const versions = db.prepare<[string], { version: number }>('SELECT version FROM org_keys WHERE org_id = ? ORDER BY version');
+  const encryptions = db.prepare<[string, number], { encryptions: number }>(
+    'SELECT encryptions FROM org_keys WHERE org_id = ? AND version = ?',
+  );
+  const maxVersion = db.prepare<[string], { v: number | null }>(
+    'SELECT max(version) AS v FROM org_keys WHERE org_id = ?',
+  );
+  const versions = db.prepare<[string], { version: number }>(
+    'SELECT version FROM org_keys WHERE org_id = ? ORDER BY version',
+  );
   const insertKey = db.prepare(
     `INSERT INTO org_keys (org_id, version, wrapped, encryptions, created_at_ms)
      VALUES (@orgId, @version, @wrapped, @encryptions, @createdAtMs)`,
   );
   const setCurrent = db.prepare('UPDATE orgs SET current_key_version = ? WHERE id = ?');
-  const count = db.prepare('UPDATE org_keys SET encryptions = encryptions + ? WHERE org_id = ? AND version = ?');
+  const count = db.prepare(
+    'UPDATE org_keys SET encryptions = encryptions + ? WHERE org_id = ? AND version = ?',
+  );
   const allKeys = db.prepare<[], KeyRow>('SELECT * FROM org_keys ORDER BY org_id, version');
   const updateWrapped = db.prepare('UPDATE org_keys SET wrapped = ? WHERE org_id = ? AND version = ?');
   const slotsBelow = db.prepare<[string, number, string, number], SlotRow>(
     'SELECT * FROM slots WHERE org_id = ? AND key_version < ? AND name > ? ORDER BY name LIMIT ?',
   );
-  const countBelow = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM slots WHERE org_id = ? AND key_version < ?');
+  const countBelow = db.prepare<[string, number], { n: number }>(
+    'SELECT count(*) AS n FROM slots WHERE org_id = ? AND key_version < ?',
+  );
   const reseal = db.prepare('UPDATE slots SET key_version = ?, ciphertext = ? WHERE org_id = ? AND name = ?');
   const dropUnused = db.prepare<[string, number], { version: number }>(
     `DELETE FROM org_keys WHERE org_id = ? AND version != ?
@@ -61,7 +71,8 @@ export function createSqliteKeyStore(conn: SqliteConnection): KeyStore {
     countEncryptions: inTx((orgId: string, version: number, n: number) => void count.run(n, orgId, version)),
     allKeys: inTx(() => allKeys.all().map(toKeyRecord)),
     updateWrapped: inTx(
-      (orgId: string, version: number, wrapped: Uint8Array) => void updateWrapped.run(Buffer.from(wrapped), orgId, version),
+      (orgId: string, version: number, wrapped: Uint8Array) =>
+        void updateWrapped.run(Buffer.from(wrapped), orgId, version),
     ),
     slotsBelow: inTx((orgId: string, version: number, afterName: string, limit: number) =>
       slotsBelow.all(orgId, version, afterName, limit).map(toSlotRecord),

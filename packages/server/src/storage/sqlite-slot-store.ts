@@ -19,10 +19,17 @@ export function createSqliteSlotStore(conn: SqliteConnection): SlotStore {
      WHERE slots.type = excluded.type
      RETURNING created_at_ms, updated_at_ms`,
   );
-  const typeStmt = db.prepare<[string, string], { type: SecretType }>('SELECT type FROM slots WHERE org_id = ? AND name = ?');
-  const countStmt = db.prepare('UPDATE org_keys SET encryptions = encryptions + 1 WHERE org_id = ? AND version = ?');
+  const typeStmt = db.prepare<[string, string], { type: SecretType }>(
+    'SELECT type FROM slots WHERE org_id = ? AND name = ?',
+  );
+  const countStmt = db.prepare(
+    'UPDATE org_keys SET encryptions = encryptions + 1 WHERE org_id = ? AND version = ?',
+  );
   const deleteStmt = db.prepare('DELETE FROM slots WHERE org_id = ? AND name = ?');
-  const listStmt = db.prepare<[string, string, number], Pick<SlotRow, 'name' | 'type' | 'created_at_ms' | 'updated_at_ms'>>(
+  const listStmt = db.prepare<
+    [string, string, number],
+    Pick<SlotRow, 'name' | 'type' | 'created_at_ms' | 'updated_at_ms'>
+  >(
     `SELECT name, type, created_at_ms, updated_at_ms FROM slots
      WHERE org_id = ? AND name > ? ORDER BY name LIMIT ?`,
   );

@@ -43,7 +43,9 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
              @grants, @parentId, @trustId, NULL)`,
   );
   const get = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
-  const byOrg = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE org_id = ? ORDER BY created_at_ms, id');
+  const byOrg = db.prepare<[string], TokenRow>(
+    'SELECT * FROM tokens WHERE org_id = ? ORDER BY created_at_ms, id',
+  );
   const revoke = db.prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL');
   // The subtree by parent id, at any depth (a parent is always created before its children, so
   // there is no cycle); already-revoked members are walked through but not rewritten.

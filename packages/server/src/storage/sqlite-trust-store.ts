@@ -14,11 +14,15 @@ export function createSqliteTrustStore(conn: SqliteConnection): TrustStore {
   const byOrg = db.prepare<[string], TrustRow>('SELECT * FROM oidc_trusts WHERE org_id = ? ORDER BY name');
   const remove = db.prepare('DELETE FROM oidc_trusts WHERE org_id = ? AND name = ?');
   const prune = db.prepare('DELETE FROM oidc_used_jti WHERE expires_at_ms < ?');
-  const remember = db.prepare('INSERT OR IGNORE INTO oidc_used_jti (issuer, jti, expires_at_ms) VALUES (?, ?, ?)');
-  const useJti = db.transaction((issuer: string, jti: string, expiresAtMs: number, nowMs: number): boolean => {
-    prune.run(nowMs);
-    return remember.run(issuer, jti, expiresAtMs).changes > 0;
-  });
+  const remember = db.prepare(
+    'INSERT OR IGNORE INTO oidc_used_jti (issuer, jti, expires_at_ms) VALUES (?, ?, ?)',
+  );
+  const useJti = db.transaction(
+    (issuer: string, jti: string, expiresAtMs: number, nowMs: number): boolean => {
+      prune.run(nowMs);
+      return remember.run(issuer, jti, expiresAtMs).changes > 0;
+    },
+  );
   return {
     async create(t) {
       if (conn.busy) await conn.outside();

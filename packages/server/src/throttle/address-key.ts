@@ -25,7 +25,11 @@ export function addressKey(address: string): string {
   const bare = address.split('%')[0] ?? address; // drop a zone id (fe80::1%eth0)
   if (isIPv6(bare) && !bare.includes('.')) {
     const groups = expandV6(bare.toLowerCase());
-    if (groups !== undefined) return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+    if (groups !== undefined)
+      return `${groups
+        .slice(0, 4)
+        .map((g) => g.toString(16))
+        .join(':')}::/64`;
   }
   return address.slice(0, 100);
 }

@@ -8,7 +8,11 @@ export interface FailureLimits {
 }
 
 /** The documented defaults: 10 failed authentications per rolling minute per address. */
-export const DEFAULT_FAILURE_LIMITS: FailureLimits = { maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 };
+export const DEFAULT_FAILURE_LIMITS: FailureLimits = {
+  maxFailures: 10,
+  windowMs: 60_000,
+  maxAddresses: 10_000,
+};
 
 /**
  * Counts failures per key in a sliding window (the times of the last

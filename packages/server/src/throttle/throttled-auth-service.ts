@@ -28,7 +28,8 @@ export interface AuthThrottleOptions {
  * are counted; a refused failure is not counted again.
  */
 export function createThrottledAuthService(inner: AuthService, options: AuthThrottleOptions): AuthService {
-  const limiter = options.limiter ?? new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...options.limits }, options.clock);
+  const limiter =
+    options.limiter ?? new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...options.limits }, options.clock);
   return {
     async authenticate(authorization, clientAddress, requestId) {
       try {
@@ -39,7 +40,11 @@ export function createThrottledAuthService(inner: AuthService, options: AuthThro
         const wait = limiter.retryAfterSeconds(key);
         if (wait > 0) {
           options.onThrottled?.('auth-failures');
-          throw new AppError('RESOURCE_EXHAUSTED', `too many failed authentications from this address; retry in ${wait}s`, wait);
+          throw new AppError(
+            'RESOURCE_EXHAUSTED',
+            `too many failed authentications from this address; retry in ${wait}s`,
+            wait,
+          );
         }
         limiter.fail(key);
         throw err;

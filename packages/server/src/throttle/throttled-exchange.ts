@@ -14,7 +14,11 @@ export function createThrottledExchange(inner: ExchangeService, limiter: Failure
       const key = addressKey(call.clientAddress);
       const wait = limiter.retryAfterSeconds(key);
       if (wait > 0) {
-        throw new AppError('RESOURCE_EXHAUSTED', `too many failed authentications from this address; retry in ${wait}s`, wait);
+        throw new AppError(
+          'RESOURCE_EXHAUSTED',
+          `too many failed authentications from this address; retry in ${wait}s`,
+          wait,
+        );
       }
       try {
         return await inner.exchange(input, call);

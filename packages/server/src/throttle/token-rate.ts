@@ -28,7 +28,8 @@ export class TokenBuckets {
   take(key: string): number {
     const now = this.clock();
     const old = this.#buckets.get(key);
-    const refilled = old === undefined ? this.rate : Math.min(this.rate, old.tokens + ((now - old.atMs) / 1000) * this.rate);
+    const refilled =
+      old === undefined ? this.rate : Math.min(this.rate, old.tokens + ((now - old.atMs) / 1000) * this.rate);
     this.#buckets.delete(key);
     if (refilled < 1) {
       this.#buckets.set(key, { tokens: refilled, atMs: now });
@@ -56,7 +57,10 @@ export interface TokenRateOptions {
  * is refused with RESOURCE_EXHAUSTED (429 + Retry-After) before any service
  * runs, so one leaked or looping token can't flood the store or the audit log.
  */
-export function createTokenRateLimitedAuthService(inner: AuthService, options: TokenRateOptions): AuthService {
+export function createTokenRateLimitedAuthService(
+  inner: AuthService,
+  options: TokenRateOptions,
+): AuthService {
   if (options.rate <= 0) return inner;
   const buckets = new TokenBuckets(options.rate, options.clock);
   return {
@@ -65,7 +69,11 @@ export function createTokenRateLimitedAuthService(inner: AuthService, options: T
       const wait = buckets.take(principal.tokenId);
       if (wait > 0) {
         options.onThrottled?.('token-rate');
-        throw new AppError('RESOURCE_EXHAUSTED', `this token exceeded its request rate; retry in ${wait}s`, wait);
+        throw new AppError(
+          'RESOURCE_EXHAUSTED',
+          `this token exceeded its request rate; retry in ${wait}s`,
+          wait,
+        );
       }
       return principal;
     },

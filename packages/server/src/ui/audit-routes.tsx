@@ -22,7 +22,8 @@ export function auditRoutes(audit: AuditQueryService) {
     const props = { session: c.get('session'), form, nextHref: '', firstHref: undefined };
     let entries;
     try {
-      if (since === null || until === null) throw new AppError('INVALID_ARGUMENT', 'times are YYYY-MM-DDTHH:MM (UTC)');
+      if (since === null || until === null)
+        throw new AppError('INVALID_ARGUMENT', 'times are YYYY-MM-DDTHH:MM (UTC)');
       entries = await audit.list(callContext(c), {
         slot: form.slot === '' ? undefined : form.slot,
         action: form.action === '' ? undefined : form.action,
@@ -38,6 +39,14 @@ export function auditRoutes(audit: AuditQueryService) {
     const base = `/ui/audit${params.size === 0 ? '' : `?${params.toString()}`}`;
     if (entries.nextPageToken !== '') params.set('page', entries.nextPageToken);
     const nextHref = entries.nextPageToken === '' ? '' : `/ui/audit?${params.toString()}`;
-    return sendPage(c, <AuditPage {...props} entries={entries.entries} nextHref={nextHref} firstHref={pageToken === '' ? undefined : base} />);
+    return sendPage(
+      c,
+      <AuditPage
+        {...props}
+        entries={entries.entries}
+        nextHref={nextHref}
+        firstHref={pageToken === '' ? undefined : base}
+      />,
+    );
   });
 }

@@ -20,7 +20,11 @@ import type { UiEnv } from './ui-env';
 /** The session cookie's name. It holds a random session id, never the token. */
 export const SESSION_COOKIE = 'dodil_session';
 
-const refuseCrossSite = () => new AppError('PERMISSION_DENIED', 'this form was not sent from the console itself; reload the page and try again');
+const refuseCrossSite = () =>
+  new AppError(
+    'PERMISSION_DENIED',
+    'this form was not sent from the console itself; reload the page and try again',
+  );
 
 /**
  * The web console, mounted at `/ui` (docs/contract.md#web-console): server-rendered pages, no script. Every
@@ -28,7 +32,12 @@ const refuseCrossSite = () => new AppError('PERMISSION_DENIED', 'this form was n
  * service); every POST must come from our own origin and carry the session's CSRF token.
  */
 export function consoleRoutes(deps: ConsoleDeps) {
-  const cookieOptions = { httpOnly: true, sameSite: 'Strict', path: '/ui', secure: deps.secureCookies } as const;
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/ui',
+    secure: deps.secureCookies,
+  } as const;
 
   async function signedIn(c: Context<UiEnv>, next: Next) {
     const cookie = getCookie(c, SESSION_COOKIE);
@@ -64,7 +73,9 @@ export function consoleRoutes(deps: ConsoleDeps) {
     .get('/assets/console.css', (c) =>
       c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-store' }),
     )
-    .get('/login', (c) => sendPage(c, <LoginPage notice={c.req.query('out') === '1' ? 'Signed out.' : undefined} />))
+    .get('/login', (c) =>
+      sendPage(c, <LoginPage notice={c.req.query('out') === '1' ? 'Signed out.' : undefined} />),
+    )
     .post('/login', async (c) => {
       const body = await c.req.parseBody();
       let started;

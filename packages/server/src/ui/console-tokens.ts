@@ -18,7 +18,12 @@ export interface ConsoleTokens {
   list(ctx: CallContext): Promise<ConsoleTokenInfo[]>;
   create(
     ctx: CallContext,
-    input: { name: string; scopes: readonly string[]; slots: readonly string[]; expiresInSeconds: number | undefined },
+    input: {
+      name: string;
+      scopes: readonly string[];
+      slots: readonly string[];
+      expiresInSeconds: number | undefined;
+    },
   ): Promise<{ id: string; token: string; expiresAtMs: number | undefined }>;
   revoke(ctx: CallContext, id: string): Promise<void>;
 }

@@ -20,7 +20,12 @@ export function consoleErrorHandler(logger: Logger) {
       const status = err.message.startsWith('request body larger') ? 413 : httpStatusFor(err.code);
       return sendPage(c, <ErrorPage session={session} title="Not done" message={err.message} />, status);
     }
-    logger.error({ msg: 'unhandled error', requestId: c.get('requestId'), error: err.name, detail: err.message });
+    logger.error({
+      msg: 'unhandled error',
+      requestId: c.get('requestId'),
+      error: err.name,
+      detail: err.message,
+    });
     const message = `Something went wrong (request id ${c.get('requestId')}).`;
     return sendPage(c, <ErrorPage session={session} title="Error" message={message} />, 500);
   };

@@ -17,12 +17,20 @@ export interface ConsoleSession {
 /** Starts, resumes and ends console sessions (docs/contract.md#web-console). */
 export interface SessionService {
   /** Signs in with an API token (through the auth service: throttled, audited); returns the cookie value. */
-  start(token: string, clientAddress: string, requestId: string): Promise<{ cookie: string; session: ConsoleSession }>;
+  start(
+    token: string,
+    clientAddress: string,
+    requestId: string,
+  ): Promise<{ cookie: string; session: ConsoleSession }>;
   /**
    * The session of a cookie value, with its token re-checked through the auth service on every
    * call; `undefined` (and the session deleted) once it ended, expired, or its token did.
    */
-  resume(cookie: string | undefined, clientAddress: string, requestId: string): Promise<ConsoleSession | undefined>;
+  resume(
+    cookie: string | undefined,
+    clientAddress: string,
+    requestId: string,
+  ): Promise<ConsoleSession | undefined>;
   end(cookie: string | undefined): Promise<void>;
   /** Whether `presented` is the session's CSRF token (constant time). */
   csrfMatches(session: ConsoleSession, presented: string | undefined): boolean;
@@ -45,7 +53,8 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 // The id is 256 random bits, so plain hashes are enough to separate its uses: the stored lookup
 // key, the key that seals the token, and the CSRF token. None can be derived from another.
-const derive = (id: Uint8Array, purpose: string) => createHash('sha256').update(`dodil.ui.${purpose}\0`).update(id).digest();
+const derive = (id: Uint8Array, purpose: string) =>
+  createHash('sha256').update(`dodil.ui.${purpose}\0`).update(id).digest();
 
 /** Creates the {@link SessionService}. */
 export function createSessionService(deps: SessionServiceDeps): SessionService {
@@ -53,12 +62,15 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   const bearer = (token: string) => `Bearer ${token}`;
   const csrfOf = (id: Uint8Array) => createHmac('sha256', id).update('dodil.ui.csrf').digest('base64url');
   const decode = (cookie: string | undefined) =>
-    cookie !== undefined && COOKIE_VALUE.test(cookie) ? new Uint8Array(Buffer.from(cookie, 'base64url')) : undefined;
+    cookie !== undefined && COOKIE_VALUE.test(cookie)
+      ? new Uint8Array(Buffer.from(cookie, 'base64url'))
+      : undefined;
 
   return {
     async start(token, clientAddress, requestId) {
       const trimmed = token.trim();
-      if (trimmed === '' || /\s/.test(trimmed)) throw new AppError('UNAUTHENTICATED', 'malformed bearer token');
+      if (trimmed === '' || /\s/.test(trimmed))
+        throw new AppError('UNAUTHENTICATED', 'malformed bearer token');
       const principal = await deps.auth.authenticate(bearer(trimmed), clientAddress, requestId);
       const id = deps.random(ID_BYTES);
       const idHash = derive(id, 'session-id');
@@ -67,7 +79,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       await deps.store.create({
         idHash,
         tokenId: principal.tokenId,
-        sealedToken: seal(derive(id, 'session-key'), Buffer.from(trimmed, 'utf8'), aad('ui-session', principal.tokenId), deps.random),
+        sealedToken: seal(
+          derive(id, 'session-key'),
+          Buffer.from(trimmed, 'utf8'),
+          aad('ui-session', principal.tokenId),
+          deps.random,
+        ),
         createdAtMs: now,
         expiresAtMs: now + ttl,
       });
@@ -86,7 +103,9 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
       let token: string;
       try {
-        token = Buffer.from(open(derive(id, 'session-key'), record.sealedToken, aad('ui-session', record.tokenId))).toString('utf8');
+        token = Buffer.from(
+          open(derive(id, 'session-key'), record.sealedToken, aad('ui-session', record.tokenId)),
+        ).toString('utf8');
       } catch {
         await deps.store.delete(idHash);
         return undefined;

@@ -41,7 +41,8 @@ export async function listSlots(
     for (const m of page.secrets) {
       if (!matches(filter, m)) continue;
       found.push(m);
-      if (found.length > size) return { slots: found.slice(0, size), next: encodePageToken(found[size - 1]?.name ?? m.name) };
+      if (found.length > size)
+        return { slots: found.slice(0, size), next: encodePageToken(found[size - 1]?.name ?? m.name) };
     }
     if (unfiltered && found.length === size) return { slots: found, next: page.nextPageToken };
     if (page.nextPageToken === '') return { slots: found, next: '' };

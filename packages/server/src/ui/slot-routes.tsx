@@ -35,7 +35,11 @@ export function slotRoutes(secrets: SecretService) {
   return new Hono<UiEnv>()
     .get('/', async (c) => {
       const session = c.get('session');
-      const form = { q: c.req.query('q') ?? '', type: c.req.query('type') ?? '', since: c.req.query('since') ?? '' };
+      const form = {
+        q: c.req.query('q') ?? '',
+        type: c.req.query('type') ?? '',
+        since: c.req.query('since') ?? '',
+      };
       const after = c.req.query('after') ?? '';
       const done = DONE[c.req.query('done') ?? ''];
       const notice = done === undefined ? undefined : `${done} ${c.req.query('name') ?? ''}`;
@@ -49,10 +53,18 @@ export function slotRoutes(secrets: SecretService) {
         const props = { session, slots: undefined, form, nextHref: '', firstHref: undefined, error };
         return sendPage(c, <SlotsPage {...props} />, error === undefined ? 200 : 400);
       }
-      const page = await listSlots(secrets, callContext(c), { q: form.q, type, updatedSinceMs: since ?? undefined }, after);
+      const page = await listSlots(
+        secrets,
+        callContext(c),
+        { q: form.q, type, updatedSinceMs: since ?? undefined },
+        after,
+      );
       const nextHref = page.next === '' ? '' : `/ui/slots${query({ ...form, after: page.next })}`;
       const firstHref = after === '' ? undefined : `/ui/slots${query(form)}`;
-      return sendPage(c, <SlotsPage {...{ session, slots: page.slots, form, nextHref, firstHref, notice }} />);
+      return sendPage(
+        c,
+        <SlotsPage {...{ session, slots: page.slots, form, nextHref, firstHref, notice }} />,
+      );
     })
     .get('/new', async (c) => {
       const props = { session: c.get('session'), type: formType(c.req.query('type')), rotating: undefined };
@@ -62,18 +74,29 @@ export function slotRoutes(secrets: SecretService) {
       const body = await c.req.parseBody({ all: true });
       const type = formType(field(body, 'type'));
       const rotate = field(body, 'rotate') === '1';
-      const form = { name: field(body, 'name'), username: field(body, 'username'), serverAddress: field(body, 'serverAddress') };
+      const form = {
+        name: field(body, 'name'),
+        username: field(body, 'username'),
+        serverAddress: field(body, 'serverAddress'),
+      };
       const secret = field(body, 'secret');
       const value =
         type === 'git'
           ? { gitSecret: { username: form.username, token: secret } }
-          : { registrySecret: { username: form.username, password: secret, serverAddress: form.serverAddress } };
+          : {
+              registrySecret: {
+                username: form.username,
+                password: secret,
+                serverAddress: form.serverAddress,
+              },
+            };
       try {
         // The API's own request schema: same names, limits and messages.
         const input = parseWith(createSecretRequestSchema, { name: form.name, value });
         await secrets.create(callContext(c), input);
       } catch (err) {
-        if (!(err instanceof AppError) || err.code === 'UNAUTHENTICATED' || err.code === 'RESOURCE_EXHAUSTED') throw err;
+        if (!(err instanceof AppError) || err.code === 'UNAUTHENTICATED' || err.code === 'RESOURCE_EXHAUSTED')
+          throw err;
         const rotating = rotate && isSlotName(form.name) ? form.name : undefined;
         const props = { session: c.get('session'), type, rotating, form, error: err.message };
         return sendPage(c, <SlotFormPage {...props} />, err.code === 'PERMISSION_DENIED' ? 403 : 400);

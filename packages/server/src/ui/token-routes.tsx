@@ -29,7 +29,8 @@ export function tokenRoutes(tokens: ConsoleTokens) {
       let created: { id: string; token: string } | undefined;
       let error: string | undefined;
       try {
-        if (!EXPIRY_CHOICES.some(([, s]) => s === seconds)) throw new AppError('INVALID_ARGUMENT', 'choose an expiry from the list');
+        if (!EXPIRY_CHOICES.some(([, s]) => s === seconds))
+          throw new AppError('INVALID_ARGUMENT', 'choose an expiry from the list');
         const scopes = fields(body, 'scopes');
         if (scopes.length === 0) throw new AppError('INVALID_ARGUMENT', 'choose at least one scope');
         created = await tokens.create(ctx, {
@@ -39,12 +40,17 @@ export function tokenRoutes(tokens: ConsoleTokens) {
           expiresInSeconds: seconds === 0 ? undefined : seconds,
         });
       } catch (err) {
-        if (!(err instanceof AppError) || err.code === 'UNAUTHENTICATED' || err.code === 'RESOURCE_EXHAUSTED') throw err;
+        if (!(err instanceof AppError) || err.code === 'UNAUTHENTICATED' || err.code === 'RESOURCE_EXHAUSTED')
+          throw err;
         error = err.message;
       }
       const list = await tokens.list(ctx);
       const status = error === undefined ? 200 : 400;
-      return sendPage(c, <TokensPage session={c.get('session')} tokens={list} created={created} error={error} />, status);
+      return sendPage(
+        c,
+        <TokensPage session={c.get('session')} tokens={list} created={created} error={error} />,
+        status,
+      );
     })
     .post('/:id/revoke', async (c) => {
       const id = c.req.param('id');

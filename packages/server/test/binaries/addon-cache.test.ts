@@ -74,7 +74,9 @@ describe('native addon cache of dodil-server', () => {
     const refused = await run(['org', 'create', 'other']);
 
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/^dodil-server org: cached native addon .*better_sqlite3-[0-9a-f]{64}\.node does not match/);
+    expect(refused.stderr).toMatch(
+      /^dodil-server org: cached native addon .*better_sqlite3-[0-9a-f]{64}\.node does not match/,
+    );
     expect(refused.stderr).toMatch(/refusing to load it\. Delete the file/);
     expect(refused.stderr).not.toMatch(/\n\s+at /);
     // Refused, not repaired: the operator decides.
@@ -92,7 +94,9 @@ describe('native addon cache of dodil-server', () => {
     });
 
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/^dodil-server org: native addon cache .* is open to other users \(mode 755\); run chmod 700/);
+    expect(refused.stderr).toMatch(
+      /^dodil-server org: native addon cache .* is open to other users \(mode 755\); run chmod 700/,
+    );
     expect(readdirSync(world.cacheDir)).toEqual([]);
   });
 
@@ -101,7 +105,10 @@ describe('native addon cache of dodil-server', () => {
     const server = join(install.binDir, 'dodil-server');
     const { DODIL_CACHE_DIR: _unused, ...withoutCacheDir } = world.env();
 
-    const viaHome = await runProcess(server, ['org', 'create', 'a'], { env: withoutCacheDir, cwd: world.dir });
+    const viaHome = await runProcess(server, ['org', 'create', 'a'], {
+      env: withoutCacheDir,
+      cwd: world.dir,
+    });
     expect(viaHome.status).toBe(0);
     expect(readdirSync(join(world.home, '.cache', 'dodil'))).toEqual([expect.stringMatching(ADDON_FILE)]);
 
@@ -144,6 +151,8 @@ describe('native addon cache of dodil-server', () => {
     });
 
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/^dodil-server org: native addon cache \/ belongs to uid 0, not to us \(uid \d+\); refusing/);
+    expect(refused.stderr).toMatch(
+      /^dodil-server org: native addon cache \/ belongs to uid 0, not to us \(uid \d+\); refusing/,
+    );
   });
 });

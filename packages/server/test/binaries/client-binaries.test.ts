@@ -23,7 +23,14 @@ async function serverWorld(): Promise<{ world: World; clientEnv: Record<string, 
   const server = join(install.binDir, 'dodil-server');
   const admin = (args: string[]) => runProcess(server, args, { env: world.env(), cwd: world.dir });
   expect((await admin(['org', 'create', 'acme'])).status).toBe(0);
-  const issued = await admin(['token', 'create', '--org', 'acme', '--scopes', 'CreateSecret,GetSecret,ListSecrets,DeleteSecret']);
+  const issued = await admin([
+    'token',
+    'create',
+    '--org',
+    'acme',
+    '--scopes',
+    'CreateSecret,GetSecret,ListSecrets,DeleteSecret',
+  ]);
   expect(issued.status).toBe(0);
   const running = await startServer(server, { env: world.env(), cwd: world.dir });
   onTestFinished(async () => {
@@ -36,11 +43,16 @@ describe('dodil single executable', () => {
   test('--version names the version and the commit', async () => {
     const world = newWorld(install);
 
-    const result = await runProcess(join(install.binDir, 'dodil'), ['--version'], { env: world.env(), cwd: world.dir });
+    const result = await runProcess(join(install.binDir, 'dodil'), ['--version'], {
+      env: world.env(),
+      cwd: world.dir,
+    });
 
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^dodil \d+\.\d+\.\d+\S* \(commit (?:[0-9a-f]{7,40}(?:-dirty)?|unknown)\)\n$/);
+    expect(result.stdout).toMatch(
+      /^dodil \d+\.\d+\.\d+\S* \(commit (?:[0-9a-f]{7,40}(?:-dirty)?|unknown)\)\n$/,
+    );
   });
 
   test('ignite secret create and get, then git and docker helpers answer get from the slots', async () => {
@@ -48,23 +60,44 @@ describe('dodil single executable', () => {
     const dodil = (args: string[], input = '') =>
       runProcess(join(install.binDir, 'dodil'), args, { env: clientEnv, cwd: world.dir, input });
 
-    const git = await dodil(['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'bot', '--token-stdin'], 'pat-123\n');
+    const git = await dodil(
+      ['ignite', 'secret', 'create', 'gh-clone', '--type', 'git', '--username', 'bot', '--token-stdin'],
+      'pat-123\n',
+    );
     expect(git.stderr).toBe('');
     expect(git.status).toBe(0);
     const registry = await dodil(
-      ['ignite', 'secret', 'create', 'ghcr-pull', '--type', 'registry', '--username', 'puller', '--password-stdin', '--server-address', 'ghcr.io'],
+      [
+        'ignite',
+        'secret',
+        'create',
+        'ghcr-pull',
+        '--type',
+        'registry',
+        '--username',
+        'puller',
+        '--password-stdin',
+        '--server-address',
+        'ghcr.io',
+      ],
       's3cret\n',
     );
     expect(registry.status).toBe(0);
     const got = await dodil(['ignite', 'secret', 'get', 'gh-clone', '-o', 'json']);
     expect(got.status).toBe(0);
-    expect(JSON.parse(got.stdout)).toMatchObject({ value: { gitSecret: { username: 'bot', token: 'pat-123' } } });
-
-    const gitHelper = await runProcess(join(install.binDir, 'git-credential-dodil'), ['--slot', 'gh-clone', 'get'], {
-      env: clientEnv,
-      cwd: world.dir,
-      input: 'protocol=https\nhost=git.example.com\n\n',
+    expect(JSON.parse(got.stdout)).toMatchObject({
+      value: { gitSecret: { username: 'bot', token: 'pat-123' } },
     });
+
+    const gitHelper = await runProcess(
+      join(install.binDir, 'git-credential-dodil'),
+      ['--slot', 'gh-clone', 'get'],
+      {
+        env: clientEnv,
+        cwd: world.dir,
+        input: 'protocol=https\nhost=git.example.com\n\n',
+      },
+    );
     expect(gitHelper.status).toBe(0);
     expect(gitHelper.stdout).toBe('username=bot\npassword=pat-123\n');
 
@@ -74,7 +107,11 @@ describe('dodil single executable', () => {
       input: 'ghcr.io\n',
     });
     expect(dockerHelper.status).toBe(0);
-    expect(JSON.parse(dockerHelper.stdout)).toEqual({ ServerURL: 'ghcr.io', Username: 'puller', Secret: 's3cret' });
+    expect(JSON.parse(dockerHelper.stdout)).toEqual({
+      ServerURL: 'ghcr.io',
+      Username: 'puller',
+      Secret: 's3cret',
+    });
   });
 
   test('real git finds git-credential-dodil on the PATH and fills credentials from the slot', async () => {
@@ -114,11 +151,15 @@ describe('dodil single executable', () => {
 
   test('V8 flags in NODE_OPTIONS (common in developer shells) do not break the helper', async () => {
     const { world, clientEnv } = await serverWorld();
-    await runProcess(join(install.binDir, 'dodil'), ['ignite', 'secret', 'create', 'gh', '--type', 'git', '--username', 'u', '--token-stdin'], {
-      env: clientEnv,
-      cwd: world.dir,
-      input: 't\n',
-    });
+    await runProcess(
+      join(install.binDir, 'dodil'),
+      ['ignite', 'secret', 'create', 'gh', '--type', 'git', '--username', 'u', '--token-stdin'],
+      {
+        env: clientEnv,
+        cwd: world.dir,
+        input: 't\n',
+      },
+    );
 
     const result = await runProcess(join(install.binDir, 'git-credential-dodil'), ['--slot', 'gh', 'get'], {
       env: { ...clientEnv, NODE_OPTIONS: '--max-old-space-size=256' },

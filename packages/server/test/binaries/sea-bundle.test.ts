@@ -35,14 +35,18 @@ describe('bundleForSea', () => {
       "const code = readFileSync(process.argv[1], 'utf8');",
       "runInThisContext('(function (require, module, exports) {' + code + '\\n})')(require, module, exports);",
     ].join('\n');
-    const run = spawnSync(process.execPath, ['-e', runner, join(dir, 'out.cjs')], { encoding: 'utf8', env: {} });
+    const run = spawnSync(process.execPath, ['-e', runner, join(dir, 'out.cjs')], {
+      encoding: 'utf8',
+      env: {},
+    });
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('false\nfunction true\n');
   });
 
   test('an import() of anything else fails the build, naming it', async () => {
     const dir = project({
-      'main.ts': "export async function f() { try { return await import('./not-bundled'); } catch { return undefined; } }\n",
+      'main.ts':
+        "export async function f() { try { return await import('./not-bundled'); } catch { return undefined; } }\n",
     });
 
     await expect(
@@ -52,7 +56,8 @@ describe('bundleForSea', () => {
 
   test('a require() of a package that is not bundled fails the build, naming it', async () => {
     const dir = project({
-      'main.cjs': "try { module.exports = require('left-pad-not-installed'); } catch { module.exports = null; }\n",
+      'main.cjs':
+        "try { module.exports = require('left-pad-not-installed'); } catch { module.exports = null; }\n",
     });
 
     await expect(

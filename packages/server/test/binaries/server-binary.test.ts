@@ -26,7 +26,9 @@ describe('dodil-server single executable', () => {
 
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^dodil-server \d+\.\d+\.\d+\S* \((?:[0-9a-f]{7,40}(?:-dirty)?|unknown)\)\n$/);
+    expect(result.stdout).toMatch(
+      /^dodil-server \d+\.\d+\.\d+\S* \((?:[0-9a-f]{7,40}(?:-dirty)?|unknown)\)\n$/,
+    );
     expect(existsSync(world.cacheDir)).toBe(false);
   });
 
@@ -38,7 +40,14 @@ describe('dodil-server single executable', () => {
     const org = await run(['org', 'create', 'acme']);
     expect(org.stderr).not.toMatch(/error/i);
     expect(org.status).toBe(0);
-    const issued = await run(['token', 'create', '--org', 'acme', '--scopes', 'CreateSecret,GetSecret,ListSecrets,DeleteSecret']);
+    const issued = await run([
+      'token',
+      'create',
+      '--org',
+      'acme',
+      '--scopes',
+      'CreateSecret,GetSecret,ListSecrets,DeleteSecret',
+    ]);
     expect(issued.status).toBe(0);
     const token = issued.stdout.trim();
     expect(token).toMatch(/^\S{20,}$/);
@@ -49,12 +58,17 @@ describe('dodil-server single executable', () => {
       const created = await fetch(`${running.url}/v1/ignite/secrets`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ name: 'gh-clone', value: { gitSecret: { username: 'bot', token: 'pat-123' } } }),
+        body: JSON.stringify({
+          name: 'gh-clone',
+          value: { gitSecret: { username: 'bot', token: 'pat-123' } },
+        }),
       });
       expect(created.status).toBe(200);
       const fetched = await fetch(`${running.url}/v1/ignite/secrets/gh-clone`, { headers });
       expect(fetched.status).toBe(200);
-      expect(await fetched.json()).toMatchObject({ value: { gitSecret: { username: 'bot', token: 'pat-123' } } });
+      expect(await fetched.json()).toMatchObject({
+        value: { gitSecret: { username: 'bot', token: 'pat-123' } },
+      });
       // The console and the OpenAPI document travel inside the executable too (no file from outside).
       const signIn = await fetch(`${running.url}/ui/login`);
       expect(signIn.status).toBe(200);

@@ -29,7 +29,20 @@ describe('dodil-server admin subcommands', () => {
 
     const tokenRun = io();
     const code = await runServerCli(
-      ['token', 'create', '--org', 'acme', '--scopes', 'GetSecret,ListSecrets', '--name', 'ci', '--expires-in', '90d', '--data-dir', dir],
+      [
+        'token',
+        'create',
+        '--org',
+        'acme',
+        '--scopes',
+        'GetSecret,ListSecrets',
+        '--name',
+        'ci',
+        '--expires-in',
+        '90d',
+        '--data-dir',
+        dir,
+      ],
       tokenRun.io,
     );
     expect(code).toBe(0);
@@ -38,7 +51,9 @@ describe('dodil-server admin subcommands', () => {
     const id = token.split('_')[1] ?? '';
 
     const listRun = io();
-    expect(await runServerCli(['token', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], listRun.io)).toBe(0);
+    expect(
+      await runServerCli(['token', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], listRun.io),
+    ).toBe(0);
     const listed = JSON.parse(listRun.out()) as Array<Record<string, unknown>>;
     expect(listed).toMatchObject([{ id, name: 'ci', scopes: ['GetSecret', 'ListSecrets'] }]);
     expect(listRun.out()).not.toContain(token.split('_').slice(2).join('_'));
@@ -50,7 +65,10 @@ describe('dodil-server admin subcommands', () => {
     expect(await runServerCli(['token', 'revoke', id, '--data-dir', dir], io().io)).toBe(0);
     expect(await runServerCli(['token', 'revoke', id, '--data-dir', dir], io().io)).toBe(5);
 
-    const rt = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey: Buffer.from(KEY_B64, 'base64') });
+    const rt = await openRuntime({
+      databaseFile: join(dir, 'dodil.db'),
+      masterKey: Buffer.from(KEY_B64, 'base64'),
+    });
     await expect(rt.auth.authenticate(`Bearer ${token}`, 'x')).rejects.toThrow('token revoked');
     await rt.close();
   });
@@ -58,7 +76,11 @@ describe('dodil-server admin subcommands', () => {
   test.each([
     [['token', 'create', '--org', 'acme', '--scopes', 'Nope'], 2, /unknown scope Nope/],
     [['token', 'create', '--org', 'ghost', '--scopes', 'GetSecret'], 5, /org ghost not found/],
-    [['token', 'create', '--org', 'acme'], 2, /^dodil-server token: token create needs --scopes: a comma-separated list of [A-Za-z,]+\n\nusage:/],
+    [
+      ['token', 'create', '--org', 'acme'],
+      2,
+      /^dodil-server token: token create needs --scopes: a comma-separated list of [A-Za-z,]+\n\nusage:/,
+    ],
     [['org', 'create', 'bad name'], 2, /invalid org name/],
     [['org', 'create', 'acme'], 6, /already exists/],
     [['token', 'create', '--org', 'acme', '--scopes', 'GetSecret', '--bogus'], 2, /bogus/],
@@ -74,7 +96,8 @@ describe('dodil-server admin subcommands', () => {
 
   test('org list: every org by name, as a table or JSON, never a key', async () => {
     const dir = tempDir();
-    for (const name of ['zeta', 'acme']) expect(await runServerCli(['org', 'create', name, '--data-dir', dir], io().io)).toBe(0);
+    for (const name of ['zeta', 'acme'])
+      expect(await runServerCli(['org', 'create', name, '--data-dir', dir], io().io)).toBe(0);
     const table = io();
     expect(await runServerCli(['org', 'list', '--data-dir', dir], table.io)).toBe(0);
     expect(table.out()).toMatch(/^NAME {2}CREATED\nacme {2}\d{4}-\d\d-\d\dT[\d:.]+Z\nzeta {2}\d{4}-/);

@@ -75,8 +75,12 @@ describe('resolveMasterKey', () => {
     const file = join(dir, 'k');
     writeFileSync(file, `${KEY_B64}\n`);
     expect(resolveMasterKey({ ...base, dataDir: dir, flagFile: file }).source).toBe(file);
-    expect(resolveMasterKey({ ...base, dataDir: dir, env: { DODIL_MASTER_KEY_FILE: file } }).source).toBe(file);
-    expect(() => resolveMasterKey({ ...base, dataDir: dir, flagFile: join(dir, 'missing') })).toThrow(/cannot read/);
+    expect(resolveMasterKey({ ...base, dataDir: dir, env: { DODIL_MASTER_KEY_FILE: file } }).source).toBe(
+      file,
+    );
+    expect(() => resolveMasterKey({ ...base, dataDir: dir, flagFile: join(dir, 'missing') })).toThrow(
+      /cannot read/,
+    );
   });
 
   test('--dev generates a 0600 key file once, then reuses it', () => {

@@ -7,8 +7,16 @@ import { tempDir } from '../support/harness';
 test.each([
   [undefined, {}, { engine: 'sqlite' }],
   ['sqlite', { DODIL_DATABASE_URL: 'postgres://a@h/d' }, { engine: 'sqlite' }],
-  ['postgres://dodil@db.internal:5432/dodil?sslmode=verify-full', {}, { engine: 'postgres', url: 'postgres://dodil@db.internal:5432/dodil?sslmode=verify-full' }],
-  [undefined, { DODIL_DATABASE_URL: 'postgresql://u:pw@h:5/d' }, { engine: 'postgres', url: 'postgresql://u:pw@h:5/d' }],
+  [
+    'postgres://dodil@db.internal:5432/dodil?sslmode=verify-full',
+    {},
+    { engine: 'postgres', url: 'postgres://dodil@db.internal:5432/dodil?sslmode=verify-full' },
+  ],
+  [
+    undefined,
+    { DODIL_DATABASE_URL: 'postgresql://u:pw@h:5/d' },
+    { engine: 'postgres', url: 'postgresql://u:pw@h:5/d' },
+  ],
 ])('--database %s with env %j → %j', (flag, env, expected) => {
   expect(resolveDatabase(flag, env)).toEqual(expected);
 });
@@ -30,7 +38,12 @@ test.each([
 test('the URL can come from a file (first line), and a password is redacted for logs', () => {
   const file = join(tempDir(), 'db-url');
   writeFileSync(file, 'postgres://u:pw@h:5432/d\n', { mode: 0o600 });
-  expect(resolveDatabase(undefined, { DODIL_DATABASE_URL_FILE: file })).toEqual({ engine: 'postgres', url: 'postgres://u:pw@h:5432/d' });
+  expect(resolveDatabase(undefined, { DODIL_DATABASE_URL_FILE: file })).toEqual({
+    engine: 'postgres',
+    url: 'postgres://u:pw@h:5432/d',
+  });
   expect(redactUrl('postgres://u:pw@h:5432/d')).toBe('postgres://u:***@h:5432/d');
-  expect(() => resolveDatabase(undefined, { DODIL_DATABASE_URL_FILE: join(tempDir(), 'none') })).toThrow(/cannot read/);
+  expect(() => resolveDatabase(undefined, { DODIL_DATABASE_URL_FILE: join(tempDir(), 'none') })).toThrow(
+    /cannot read/,
+  );
 });

@@ -17,7 +17,9 @@ describe('GET /v1/ignite/audit', () => {
     await h.call('GET', '/v1/ignite/secrets/b', { token: admin });
     await h.call('POST', '/v1/ignite/secrets', { token: other, body: { name: 'a', value: gitValue() } });
 
-    const noScope = await h.call('GET', '/v1/ignite/audit', { token: await h.token('acme', ['ListSecrets']) });
+    const noScope = await h.call('GET', '/v1/ignite/audit', {
+      token: await h.token('acme', ['ListSecrets']),
+    });
     expect(noScope.status).toBe(403);
     expect(noScope.json.message).toBe('this token lacks the ReadAudit scope');
 
@@ -35,13 +37,16 @@ describe('GET /v1/ignite/audit', () => {
 
     const bySlot = (await h.call('GET', '/v1/ignite/audit?slot=a', { token: admin })).json as unknown as Page;
     expect(bySlot.entries.map((e) => e.action)).toEqual(['CreateSecret']);
-    const byAction = (await h.call('GET', '/v1/ignite/audit?action=GetSecret', { token: admin })).json as unknown as Page;
+    const byAction = (await h.call('GET', '/v1/ignite/audit?action=GetSecret', { token: admin }))
+      .json as unknown as Page;
     expect(byAction.entries.map((e) => e.slot)).toEqual(['b']);
-    const since = (await h.call('GET', `/v1/ignite/audit?action=CreateSecret&sinceMs=${t1}`, { token: admin }))
-      .json as unknown as Page;
+    const since = (
+      await h.call('GET', `/v1/ignite/audit?action=CreateSecret&sinceMs=${t1}`, { token: admin })
+    ).json as unknown as Page;
     expect(since.entries.map((e) => e.slot)).toEqual(['b']);
-    const until = (await h.call('GET', `/v1/ignite/audit?action=CreateSecret&untilMs=${t1}`, { token: admin }))
-      .json as unknown as Page;
+    const until = (
+      await h.call('GET', `/v1/ignite/audit?action=CreateSecret&untilMs=${t1}`, { token: admin })
+    ).json as unknown as Page;
     expect(until.entries.map((e) => e.slot)).toEqual(['a']);
   });
 
@@ -49,21 +54,29 @@ describe('GET /v1/ignite/audit', () => {
     const h = await makeHarness();
     const admin = await h.token('acme', ALL_SCOPES);
     for (let i = 0; i < 5; i++) {
-      await h.call('POST', '/v1/ignite/secrets', { token: admin, body: { name: `s${i}`, value: gitValue() } });
+      await h.call('POST', '/v1/ignite/secrets', {
+        token: admin,
+        body: { name: `s${i}`, value: gitValue() },
+      });
     }
     const seen: string[] = [];
     let pageToken = '';
     for (let i = 0; i < 10; i++) {
-      const res = await h.call('GET', `/v1/ignite/audit?action=CreateSecret&pageSize=2&pageToken=${pageToken}`, {
-        token: admin,
-      });
+      const res = await h.call(
+        'GET',
+        `/v1/ignite/audit?action=CreateSecret&pageSize=2&pageToken=${pageToken}`,
+        {
+          token: admin,
+        },
+      );
       const page = res.json as unknown as Page;
       seen.push(...page.entries.map((e) => e.slot));
       pageToken = page.nextPageToken;
       if (pageToken === '') break;
     }
     expect(seen).toEqual(['s4', 's3', 's2', 's1', 's0']);
-    const reads = (await h.call('GET', '/v1/ignite/audit?action=ReadAudit', { token: admin })).json as unknown as Page;
+    const reads = (await h.call('GET', '/v1/ignite/audit?action=ReadAudit', { token: admin }))
+      .json as unknown as Page;
     expect(reads.entries.length).toBeGreaterThanOrEqual(3);
   });
 
@@ -75,7 +88,9 @@ describe('GET /v1/ignite/audit', () => {
       expect(res.status, q).toBe(400);
       expect(res.json.code).toBe(3);
     }
-    const cookieOnly = await h.call('GET', '/v1/ignite/audit', { headers: { cookie: 'dodil_session=anything' } });
+    const cookieOnly = await h.call('GET', '/v1/ignite/audit', {
+      headers: { cookie: 'dodil_session=anything' },
+    });
     expect(cookieOnly.status).toBe(401);
   });
 });

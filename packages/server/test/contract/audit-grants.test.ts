@@ -8,12 +8,19 @@ test('entries a token may not see are skipped without breaking paging', async ()
   const h = await makeHarness();
   const admin = await h.token('acme', ALL_SCOPES);
   for (let i = 0; i < 12; i++) {
-    await h.call('POST', '/v1/ignite/secrets', { token: admin, body: { name: i % 3 === 0 ? `gh-${i}` : `other-${i}`, value: gitValue() } });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: admin,
+      body: { name: i % 3 === 0 ? `gh-${i}` : `other-${i}`, value: gitValue() },
+    });
   }
   const principal = await h.runtime.auth.authenticate(`Bearer ${admin}`, '127.0.0.1');
   const ctx: CallContext = { principal, requestId: 'r', clientAddress: '127.0.0.1' };
   // As a grant of `gh-*` would: only gh- slots, and no slot-less entries.
-  const service = createAuditQueryService(h.runtime.audit, h.clock, (_p, slot) => slot !== undefined && slot.startsWith('gh-'));
+  const service = createAuditQueryService(
+    h.runtime.audit,
+    h.clock,
+    (_p, slot) => slot !== undefined && slot.startsWith('gh-'),
+  );
   const seen: string[] = [];
   let pageToken = '';
   for (let i = 0; i < 10; i++) {
@@ -32,7 +39,8 @@ test('GET /v1/ignite/audit: a token with grants sees only its granted slots entr
     await h.call('POST', '/v1/ignite/secrets', { token: admin, body: { name, value: gitValue() } });
   }
   await h.call('GET', '/v1/ignite/secrets', { token: admin });
-  const granted = (await h.runtime.admin.createToken({ org: 'acme', scopes: ['ReadAudit'], slots: ['gh-*'] })).token;
+  const granted = (await h.runtime.admin.createToken({ org: 'acme', scopes: ['ReadAudit'], slots: ['gh-*'] }))
+    .token;
   const res = await h.call('GET', '/v1/ignite/audit', { token: granted });
   expect(res.status).toBe(200);
   const entries = res.json.entries as Array<{ action: string; slot: string }>;

@@ -67,10 +67,16 @@ describe('scopes (PERMISSION_DENIED, 403)', () => {
     const admin = await h.token();
     await h.call('POST', '/v1/ignite/secrets', { token: admin, body: { name: 'x', value: gitValue() } });
     const others = SCOPES.filter((s) => s !== scope);
-    const denied = await h.call(method, path, { token: await h.token('acme', others), ...(body ? { body } : {}) });
+    const denied = await h.call(method, path, {
+      token: await h.token('acme', others),
+      ...(body ? { body } : {}),
+    });
     expect(denied.status).toBe(403);
     expect(denied.json).toEqual({ code: 7, message: `this token lacks the ${scope} scope`, details: [] });
-    const allowed = await h.call(method, path, { token: await h.token('acme', [scope]), ...(body ? { body } : {}) });
+    const allowed = await h.call(method, path, {
+      token: await h.token('acme', [scope]),
+      ...(body ? { body } : {}),
+    });
     expect(allowed.status).toBe(200);
   });
 
@@ -88,25 +94,46 @@ describe('org isolation', () => {
     const h = await makeHarness();
     const a = await h.token('org-a');
     const b = await h.token('org-b');
-    await h.call('POST', '/v1/ignite/secrets', { token: a, body: { name: 'ghcr-pull', value: gitValue('a', 'A-SECRET') } });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: a,
+      body: { name: 'ghcr-pull', value: gitValue('a', 'A-SECRET') },
+    });
 
     const missing = await h.call('GET', '/v1/ignite/secrets/never-existed', { token: b });
     const other = await h.call('GET', '/v1/ignite/secrets/ghcr-pull', { token: b });
-    expect([other.status, other.json]).toEqual([404, { code: 5, message: 'slot ghcr-pull not found', details: [] }]);
+    expect([other.status, other.json]).toEqual([
+      404,
+      { code: 5, message: 'slot ghcr-pull not found', details: [] },
+    ]);
     expect(missing.status).toBe(other.status);
 
-    expect((await h.call('GET', '/v1/ignite/secrets', { token: b })).json).toEqual({ secrets: [], nextPageToken: '' });
+    expect((await h.call('GET', '/v1/ignite/secrets', { token: b })).json).toEqual({
+      secrets: [],
+      nextPageToken: '',
+    });
     expect((await h.call('DELETE', '/v1/ignite/secrets/ghcr-pull', { token: b })).status).toBe(200);
-    expect((await h.call('GET', '/v1/ignite/secrets/ghcr-pull', { token: a })).json.value).toEqual(gitValue('a', 'A-SECRET'));
+    expect((await h.call('GET', '/v1/ignite/secrets/ghcr-pull', { token: a })).json.value).toEqual(
+      gitValue('a', 'A-SECRET'),
+    );
   });
 
   test('two orgs can each have a slot of the same name', async () => {
     const h = await makeHarness();
     const a = await h.token('org-a');
     const b = await h.token('org-b');
-    await h.call('POST', '/v1/ignite/secrets', { token: a, body: { name: 'same', value: gitValue('a', 'A') } });
-    await h.call('POST', '/v1/ignite/secrets', { token: b, body: { name: 'same', value: gitValue('b', 'B') } });
-    expect((await h.call('GET', '/v1/ignite/secrets/same', { token: a })).json.value).toEqual(gitValue('a', 'A'));
-    expect((await h.call('GET', '/v1/ignite/secrets/same', { token: b })).json.value).toEqual(gitValue('b', 'B'));
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: a,
+      body: { name: 'same', value: gitValue('a', 'A') },
+    });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: b,
+      body: { name: 'same', value: gitValue('b', 'B') },
+    });
+    expect((await h.call('GET', '/v1/ignite/secrets/same', { token: a })).json.value).toEqual(
+      gitValue('a', 'A'),
+    );
+    expect((await h.call('GET', '/v1/ignite/secrets/same', { token: b })).json.value).toEqual(
+      gitValue('b', 'B'),
+    );
   });
 });

@@ -36,9 +36,13 @@ describe('ListSecrets pagination', () => {
     const token = await h.token();
     await seed(h, token, 4);
     const first = await h.call('GET', '/v1/ignite/secrets?page_size=2', { token });
-    const second = await h.call('GET', `/v1/ignite/secrets?page_size=2&page_token=${String(first.json.nextPageToken)}`, {
-      token,
-    });
+    const second = await h.call(
+      'GET',
+      `/v1/ignite/secrets?page_size=2&page_token=${String(first.json.nextPageToken)}`,
+      {
+        token,
+      },
+    );
     expect((second.json.secrets as unknown[]).length).toBe(2);
     expect(second.json.nextPageToken).toBe('');
   });
@@ -55,11 +59,14 @@ describe('ListSecrets pagination', () => {
     expect(big.json.nextPageToken).toBe('');
   });
 
-  test.each([['not-base64!'], ['djE6YS5i'], ['eHl6'], ['a'.repeat(300)]])('page token %s is INVALID_ARGUMENT', async (t) => {
-    const h = await makeHarness();
-    const res = await h.call('GET', `/v1/ignite/secrets?pageToken=${t}`, { token: await h.token() });
-    expect([res.status, res.json.code]).toEqual([400, 3]);
-  });
+  test.each([['not-base64!'], ['djE6YS5i'], ['eHl6'], ['a'.repeat(300)]])(
+    'page token %s is INVALID_ARGUMENT',
+    async (t) => {
+      const h = await makeHarness();
+      const res = await h.call('GET', `/v1/ignite/secrets?pageToken=${t}`, { token: await h.token() });
+      expect([res.status, res.json.code]).toEqual([400, 3]);
+    },
+  );
 
   test.each([['-1'], ['abc'], ['1.5']])('pageSize %s is INVALID_ARGUMENT', async (size) => {
     const h = await makeHarness();
@@ -73,7 +80,9 @@ describe('ListSecrets pagination', () => {
     const b = await h.token('org-b');
     await seed(h, a, 3);
     const first = await h.call('GET', '/v1/ignite/secrets?pageSize=1', { token: a });
-    const res = await h.call('GET', `/v1/ignite/secrets?pageToken=${String(first.json.nextPageToken)}`, { token: b });
+    const res = await h.call('GET', `/v1/ignite/secrets?pageToken=${String(first.json.nextPageToken)}`, {
+      token: b,
+    });
     expect(res.json).toEqual({ secrets: [], nextPageToken: '' });
   });
 });
@@ -82,15 +91,31 @@ describe('registry lookup for the docker helper', () => {
   test('matches every spelling of a host, and Docker Hub for an empty address', async () => {
     const h = await makeHarness();
     const token = await h.token();
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'ghcr', value: registryValue('ghcr.io') } });
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'hub', value: registryValue('', 'hubuser') } });
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'local', value: registryValue('127.0.0.1:5000') } });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'ghcr', value: registryValue('ghcr.io') },
+    });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'hub', value: registryValue('', 'hubuser') },
+    });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'local', value: registryValue('127.0.0.1:5000') },
+    });
     await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'git', value: gitValue() } });
     const names = async (host: string) =>
-      ((await h.call('GET', `/v1/ignite/registry-secrets?host=${encodeURIComponent(host)}`, { token })).json
-        .secrets as Array<{ metadata: { name: string } }>).map((s) => s.metadata.name);
+      (
+        (await h.call('GET', `/v1/ignite/registry-secrets?host=${encodeURIComponent(host)}`, { token })).json
+          .secrets as Array<{ metadata: { name: string } }>
+      ).map((s) => s.metadata.name);
     expect(await names('https://GHCR.io:443/v2/')).toEqual(['ghcr']);
-    for (const hub of ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io', 'registry-1.docker.io']) {
+    for (const hub of [
+      'https://index.docker.io/v1/',
+      'docker.io',
+      'index.docker.io',
+      'registry-1.docker.io',
+    ]) {
       expect(await names(hub)).toEqual(['hub']);
     }
     expect(await names('127.0.0.1:5000')).toEqual(['local']);
@@ -149,9 +174,14 @@ describe('request ids, health and unknown routes', () => {
   test('the access log has one line per request, with no token or value', async () => {
     const h = await makeHarness();
     const token = await h.token();
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'logme', value: gitValue('u', 'VALUE-123') } });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'logme', value: gitValue('u', 'VALUE-123') },
+    });
     await h.call('GET', '/v1/ignite/secrets/logme', { token });
-    const requests = h.logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+    const requests = h.logger.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'request');
     expect(requests.map((r) => [r.method, r.route, r.status, r.org])).toEqual([
       ['POST', '/v1/ignite/secrets', 200, 'acme'],
       ['GET', '/v1/ignite/secrets/:name', 200, 'acme'],

@@ -11,11 +11,19 @@ describe('CreateSecret / GetSecret / DeleteSecret', () => {
   test('creates a git slot and returns metadata only, with int64 as strings', async () => {
     const h = await makeHarness();
     const token = await h.token();
-    const res = await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh-clone', value: gitValue() } });
+    const res = await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'gh-clone', value: gitValue() },
+    });
     expect(res.status).toBe(200);
     const body = createSecretResponseSchema.parse(res.json);
     expect(res.json).toEqual({
-      metadata: { name: 'gh-clone', type: 'git_secret', createdAtMs: String(h.clock()), updatedAtMs: String(h.clock()) },
+      metadata: {
+        name: 'gh-clone',
+        type: 'git_secret',
+        createdAtMs: String(h.clock()),
+        updatedAtMs: String(h.clock()),
+      },
     });
     expect(body.metadata.createdAtMs).toMatch(/^\d+$/);
     expect(res.text).not.toContain('ghp_testtoken');
@@ -24,7 +32,10 @@ describe('CreateSecret / GetSecret / DeleteSecret', () => {
   test('GetSecret returns the value in full', async () => {
     const h = await makeHarness();
     const token = await h.token();
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'ghcr-pull', value: registryValue() } });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'ghcr-pull', value: registryValue() },
+    });
     const res = await h.call('GET', '/v1/ignite/secrets/ghcr-pull', { token });
     expect(res.status).toBe(200);
     expect(getSecretResponseSchema.parse(res.json).value).toEqual(registryValue());
@@ -47,11 +58,16 @@ describe('CreateSecret / GetSecret / DeleteSecret', () => {
     const token = await h.token();
     const res = await h.call('POST', '/v1/ignite/secrets', {
       token,
-      body: { name: 'snake', value: { registry_secret: { username: 'u', password: 'p', server_address: 'quay.io' } } },
+      body: {
+        name: 'snake',
+        value: { registry_secret: { username: 'u', password: 'p', server_address: 'quay.io' } },
+      },
     });
     expect(res.status).toBe(200);
     const got = await h.call('GET', '/v1/ignite/secrets/snake', { token });
-    expect(got.json.value).toEqual({ registrySecret: { username: 'u', password: 'p', serverAddress: 'quay.io' } });
+    expect(got.json.value).toEqual({
+      registrySecret: { username: 'u', password: 'p', serverAddress: 'quay.io' },
+    });
     const git = await h.call('POST', '/v1/ignite/secrets', {
       token,
       body: { name: 'snake-git', value: { git_secret: { username: 'u', token: 't' } } },
@@ -65,9 +81,17 @@ describe('CreateSecret / GetSecret / DeleteSecret', () => {
     await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh', value: gitValue('a', 'old') } });
     const created = h.clock();
     h.clock.advance(5_000);
-    const res = await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh', value: gitValue('a', 'new') } });
+    const res = await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'gh', value: gitValue('a', 'new') },
+    });
     expect(res.json).toEqual({
-      metadata: { name: 'gh', type: 'git_secret', createdAtMs: String(created), updatedAtMs: String(created + 5_000) },
+      metadata: {
+        name: 'gh',
+        type: 'git_secret',
+        createdAtMs: String(created),
+        updatedAtMs: String(created + 5_000),
+      },
     });
     const got = await h.call('GET', '/v1/ignite/secrets/gh', { token });
     expect(got.json.value).toEqual(gitValue('a', 'new'));
@@ -77,7 +101,10 @@ describe('CreateSecret / GetSecret / DeleteSecret', () => {
     const h = await makeHarness();
     const token = await h.token();
     await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'x', value: gitValue() } });
-    const res = await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'x', value: registryValue() } });
+    const res = await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'x', value: registryValue() },
+    });
     expect(res.status).toBe(400);
     expect(errorBodySchema.parse(res.json)).toEqual({
       code: 9,
@@ -110,8 +137,14 @@ describe('CreateSecret / GetSecret / DeleteSecret', () => {
   test('list never returns values', async () => {
     const h = await makeHarness();
     const token = await h.token();
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'a', value: gitValue('u', 'SECRET-A') } });
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'b', value: registryValue('h.io', 'u', 'SECRET-B') } });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'a', value: gitValue('u', 'SECRET-A') },
+    });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'b', value: registryValue('h.io', 'u', 'SECRET-B') },
+    });
     const res = await h.call('GET', '/v1/ignite/secrets', { token });
     expect(listSecretsResponseSchema.parse(res.json).secrets.map((s) => s.name)).toEqual(['a', 'b']);
     expect(res.text).not.toMatch(/SECRET-|username|password|token/);

@@ -29,15 +29,23 @@ describe('CreateSecret validation (INVALID_ARGUMENT, 400)', () => {
     const token = await h.token();
     await h.call('POST', '/v1/ignite/secrets', { token, body: create('Gh', gitValue('u', 'upper')) });
     await h.call('POST', '/v1/ignite/secrets', { token, body: create('gh', gitValue('u', 'lower')) });
-    expect((await h.call('GET', '/v1/ignite/secrets/Gh', { token })).json.value).toEqual(gitValue('u', 'upper'));
-    expect((await h.call('GET', '/v1/ignite/secrets/gh', { token })).json.value).toEqual(gitValue('u', 'lower'));
+    expect((await h.call('GET', '/v1/ignite/secrets/Gh', { token })).json.value).toEqual(
+      gitValue('u', 'upper'),
+    );
+    expect((await h.call('GET', '/v1/ignite/secrets/gh', { token })).json.value).toEqual(
+      gitValue('u', 'lower'),
+    );
   });
 
   test.each([
     ['both variants', { ...gitValue(), ...registryValue() }, 'exactly one'],
     ['neither variant', {}, 'exactly one'],
     ['an unknown variant', { sshSecret: {} }, 'unknown field value.sshSecret'],
-    ['both spellings of one variant', { gitSecret: gitValue().gitSecret, git_secret: gitValue().gitSecret }, 'not both'],
+    [
+      'both spellings of one variant',
+      { gitSecret: gitValue().gitSecret, git_secret: gitValue().gitSecret },
+      'not both',
+    ],
     ['a non-object value', 'x', 'value must be an object'],
     ['a null value', null, 'value must be an object'],
     ['an empty username', gitValue('', 't'), 'gitSecret.username must not be empty'],
@@ -50,7 +58,10 @@ describe('CreateSecret validation (INVALID_ARGUMENT, 400)', () => {
     ['a server address that is no host', registryValue('not a host!'), 'serverAddress'],
   ])('%s is refused', async (_label, value, message) => {
     const h = await makeHarness();
-    const res = await h.call('POST', '/v1/ignite/secrets', { token: await h.token(), body: create('s', value) });
+    const res = await h.call('POST', '/v1/ignite/secrets', {
+      token: await h.token(),
+      body: create('s', value),
+    });
     expect(res.status).toBe(400);
     expect(res.json.code).toBe(3);
     expect(res.json.message).toContain(message);
@@ -61,8 +72,17 @@ describe('CreateSecret validation (INVALID_ARGUMENT, 400)', () => {
     const h = await makeHarness();
     const token = await h.token();
     const key = '{\n  "type": "service_account"\n}';
-    expect((await h.call('POST', '/v1/ignite/secrets', { token, body: create('gcr', registryValue('gcr.io', '_json_key', key)) })).status).toBe(200);
-    expect((await h.call('GET', '/v1/ignite/secrets/gcr', { token })).json.value).toEqual(registryValue('gcr.io', '_json_key', key));
+    expect(
+      (
+        await h.call('POST', '/v1/ignite/secrets', {
+          token,
+          body: create('gcr', registryValue('gcr.io', '_json_key', key)),
+        })
+      ).status,
+    ).toBe(200);
+    expect((await h.call('GET', '/v1/ignite/secrets/gcr', { token })).json.value).toEqual(
+      registryValue('gcr.io', '_json_key', key),
+    );
   });
 
   test.each([
@@ -73,18 +93,32 @@ describe('CreateSecret validation (INVALID_ARGUMENT, 400)', () => {
     ['token at 16 KiB', gitValue('u', 't'.repeat(16 * 1024)), 200],
     ['token at 16 KiB + 1', gitValue('u', 't'.repeat(16 * 1024 + 1)), 400],
     ['password at 16 KiB + 1', registryValue('h.io', 'u', 'p'.repeat(16 * 1024 + 1)), 400],
-    ['server address at 255 bytes', registryValue(`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`), 200],
-    ['server address at 256 bytes', registryValue(`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}.e`), 400],
+    [
+      'server address at 255 bytes',
+      registryValue(`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`),
+      200,
+    ],
+    [
+      'server address at 256 bytes',
+      registryValue(`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}.e`),
+      400,
+    ],
   ])('limits: %s → %s', async (_label, value, status) => {
     const h = await makeHarness();
-    const res = await h.call('POST', '/v1/ignite/secrets', { token: await h.token(), body: create('lim', value) });
+    const res = await h.call('POST', '/v1/ignite/secrets', {
+      token: await h.token(),
+      body: create('lim', value),
+    });
     expect(res.status).toBe(status);
   });
 
   test('a body over 64 KiB is 413 with INVALID_ARGUMENT, and nothing is written', async () => {
     const h = await makeHarness();
     const token = await h.token();
-    const body = JSON.stringify(create('big', gitValue('u', 'x'))).replace('"x"', `"${'x'.repeat(64 * 1024)}"`);
+    const body = JSON.stringify(create('big', gitValue('u', 'x'))).replace(
+      '"x"',
+      `"${'x'.repeat(64 * 1024)}"`,
+    );
     const res = await h.call('POST', '/v1/ignite/secrets', { token, rawBody: body });
     expect(res.status).toBe(413);
     expect(res.json).toMatchObject({ code: 3, details: [] });
@@ -116,16 +150,24 @@ describe('CreateSecret validation (INVALID_ARGUMENT, 400)', () => {
 
   test('an unknown top-level field is refused', async () => {
     const h = await makeHarness();
-    const res = await h.call('POST', '/v1/ignite/secrets', { token: await h.token(), body: { ...create('x'), org: 'other' } });
+    const res = await h.call('POST', '/v1/ignite/secrets', {
+      token: await h.token(),
+      body: { ...create('x'), org: 'other' },
+    });
     expect(res.status).toBe(400);
   });
 
-  test.each([['GET'], ['DELETE']])('%s with an invalid name in the path is INVALID_ARGUMENT', async (method) => {
-    const h = await makeHarness();
-    const res = await h.call(method, `/v1/ignite/secrets/${encodeURIComponent('a.b')}`, { token: await h.token() });
-    expect(res.status).toBe(400);
-    expect(res.json.code).toBe(3);
-  });
+  test.each([['GET'], ['DELETE']])(
+    '%s with an invalid name in the path is INVALID_ARGUMENT',
+    async (method) => {
+      const h = await makeHarness();
+      const res = await h.call(method, `/v1/ignite/secrets/${encodeURIComponent('a.b')}`, {
+        token: await h.token(),
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.code).toBe(3);
+    },
+  );
 
   test('a malformed percent-encoding in the path is a clean 400', async () => {
     const h = await makeHarness();

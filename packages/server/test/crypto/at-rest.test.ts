@@ -15,8 +15,14 @@ describe('encryption at rest', () => {
     const token = await h.token();
     const gitToken = 'ghp_PLAINTEXT_MARKER_0123456789';
     const password = 'registry-PLAINTEXT-MARKER-xyz';
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'g', value: gitValue('octo', gitToken) } });
-    await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'r', value: registryValue('ghcr.io', 'bot', password) } });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'g', value: gitValue('octo', gitToken) },
+    });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'r', value: registryValue('ghcr.io', 'bot', password) },
+    });
     await h.call('GET', '/v1/ignite/secrets/g', { token });
     h.runtime.db.pragma('wal_checkpoint(TRUNCATE)');
     const bytes = dataDirBytes(h.dir);
@@ -37,19 +43,32 @@ describe('encryption at rest', () => {
     const h = await makeHarness();
     const a = await h.token('org-a');
     const b = await h.token('org-b');
-    await h.call('POST', '/v1/ignite/secrets', { token: a, body: { name: 'src', value: gitValue('a', 'STOLEN') } });
-    await h.call('POST', '/v1/ignite/secrets', { token: b, body: { name: 'dst', value: gitValue('b', 'mine') } });
-    await h.call('POST', '/v1/ignite/secrets', { token: a, body: { name: 'dst', value: gitValue('a', 'mine-a') } });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: a,
+      body: { name: 'src', value: gitValue('a', 'STOLEN') },
+    });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: b,
+      body: { name: 'dst', value: gitValue('b', 'mine') },
+    });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: a,
+      body: { name: 'dst', value: gitValue('a', 'mine-a') },
+    });
 
     // An attacker with write access to the file moves the ciphertext of org-a/src.
     const raw = new BetterSqlite3(join(h.dir, 'dodil.db'));
     const orgA = raw.prepare('SELECT id FROM orgs WHERE name = ?').get('org-a') as { id: string };
     const orgB = raw.prepare('SELECT id FROM orgs WHERE name = ?').get('org-b') as { id: string };
-    const src = raw.prepare('SELECT ciphertext FROM slots WHERE org_id = ? AND name = ?').get(orgA.id, 'src') as {
+    const src = raw
+      .prepare('SELECT ciphertext FROM slots WHERE org_id = ? AND name = ?')
+      .get(orgA.id, 'src') as {
       ciphertext: Buffer;
     };
     const [victimOrg, victimToken] = target === 'org' ? [orgB.id, b] : [orgA.id, a];
-    raw.prepare('UPDATE slots SET ciphertext = ? WHERE org_id = ? AND name = ?').run(src.ciphertext, victimOrg, 'dst');
+    raw
+      .prepare('UPDATE slots SET ciphertext = ? WHERE org_id = ? AND name = ?')
+      .run(src.ciphertext, victimOrg, 'dst');
     raw.close();
 
     const res = await h.call('GET', '/v1/ignite/secrets/dst', { token: victimToken });

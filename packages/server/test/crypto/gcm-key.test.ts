@@ -12,7 +12,10 @@ describe('GcmKey (AES-256-GCM with the key schedule and GHASH table kept per key
     fc.assert(
       fc.property(
         bytes(32, 32),
-        fc.array(fc.record({ nonce: bytes(12, 12), aad: bytes(0, 80), plain: bytes(0, 300) }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.record({ nonce: bytes(12, 12), aad: bytes(0, 80), plain: bytes(0, 300) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         (key, messages) => {
           const ctx = new GcmKey(key);
           for (const m of messages) {
@@ -31,7 +34,9 @@ describe('GcmKey (AES-256-GCM with the key schedule and GHASH table kept per key
     const key = Buffer.alloc(32, 4);
     const nonce = Buffer.alloc(12, 6);
     const plain = Buffer.from('{"gitSecret":{"username":"octo","token":"ghp_y"}}');
-    const expected = gcm(new Uint8Array(key), new Uint8Array(nonce), new Uint8Array(0)).encrypt(new Uint8Array(plain));
+    const expected = gcm(new Uint8Array(key), new Uint8Array(nonce), new Uint8Array(0)).encrypt(
+      new Uint8Array(plain),
+    );
     const stored = Buffer.concat([Buffer.alloc(13), Buffer.from(expected)]);
     const ctx = new GcmKey(key);
     expect(hex(ctx.open(nonce, new Uint8Array(0), stored.subarray(13)))).toBe(hex(plain));
@@ -56,18 +61,25 @@ describe('GcmKey (AES-256-GCM with the key schedule and GHASH table kept per key
 
   test('any flipped bit of ciphertext, tag or AAD is refused, and the next message still opens', () => {
     fc.assert(
-      fc.property(bytes(32, 32), bytes(12, 12), bytes(1, 40), bytes(1, 100), fc.nat(), (key, nonce, ad, plain, at) => {
-        const ctx = new GcmKey(key);
-        const sealed = ctx.seal(nonce, ad, plain);
-        const bad = sealed.slice();
-        const i = at % bad.length;
-        bad[i] = (bad[i] ?? 0) ^ (1 << at % 8);
-        expect(() => ctx.open(nonce, ad, bad)).toThrow('invalid tag');
-        const badAad = ad.slice();
-        badAad[at % badAad.length] = (badAad[at % badAad.length] ?? 0) ^ 1;
-        expect(() => ctx.open(nonce, badAad, sealed)).toThrow('invalid tag');
-        expect(hex(ctx.open(nonce, ad, sealed))).toBe(hex(plain));
-      }),
+      fc.property(
+        bytes(32, 32),
+        bytes(12, 12),
+        bytes(1, 40),
+        bytes(1, 100),
+        fc.nat(),
+        (key, nonce, ad, plain, at) => {
+          const ctx = new GcmKey(key);
+          const sealed = ctx.seal(nonce, ad, plain);
+          const bad = sealed.slice();
+          const i = at % bad.length;
+          bad[i] = (bad[i] ?? 0) ^ (1 << (at % 8));
+          expect(() => ctx.open(nonce, ad, bad)).toThrow('invalid tag');
+          const badAad = ad.slice();
+          badAad[at % badAad.length] = (badAad[at % badAad.length] ?? 0) ^ 1;
+          expect(() => ctx.open(nonce, badAad, sealed)).toThrow('invalid tag');
+          expect(hex(ctx.open(nonce, ad, sealed))).toBe(hex(plain));
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -75,8 +87,12 @@ describe('GcmKey (AES-256-GCM with the key schedule and GHASH table kept per key
   test('refuses other key and nonce sizes and a blob shorter than a tag', () => {
     expect(() => new GcmKey(new Uint8Array(16))).toThrow('32-byte key');
     const ctx = new GcmKey(new Uint8Array(32));
-    expect(() => ctx.seal(new Uint8Array(16), new Uint8Array(0), new Uint8Array(1))).toThrow('12-byte nonces');
-    expect(() => ctx.open(new Uint8Array(12), new Uint8Array(0), new Uint8Array(15))).toThrow('shorter than its tag');
+    expect(() => ctx.seal(new Uint8Array(16), new Uint8Array(0), new Uint8Array(1))).toThrow(
+      '12-byte nonces',
+    );
+    expect(() => ctx.open(new Uint8Array(12), new Uint8Array(0), new Uint8Array(15))).toThrow(
+      'shorter than its tag',
+    );
   });
 
   test('aead notices a key buffer rewritten in place and never opens with the stale key', () => {

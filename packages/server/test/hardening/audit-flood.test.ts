@@ -12,17 +12,32 @@ import { provisionOrg, startServer } from '../support/server-process';
 async function world(security: SecurityOptions = {}) {
   const dir = tempDir();
   const clock = testClock();
-  const runtime = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey: TEST_MASTER_KEY, clock, security });
+  const runtime = await openRuntime({
+    databaseFile: join(dir, 'dodil.db'),
+    masterKey: TEST_MASTER_KEY,
+    clock,
+    security,
+  });
   await runtime.admin.createOrg('acme');
-  const app = createApp({ secrets: runtime.secrets, auth: runtime.auth, isReady: () => runtime.isReady(), logger: silentLogger });
-  const token = async (scopes: readonly string[] = SCOPES) => (await runtime.admin.createToken({ org: 'acme', scopes })).token;
+  const app = createApp({
+    secrets: runtime.secrets,
+    auth: runtime.auth,
+    isReady: () => runtime.isReady(),
+    logger: silentLogger,
+  });
+  const token = async (scopes: readonly string[] = SCOPES) =>
+    (await runtime.admin.createToken({ org: 'acme', scopes })).token;
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const res = await app.request(path, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), json: (await res.json()) as Record<string, unknown> };
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      json: (await res.json()) as Record<string, unknown>,
+    };
   };
   const entries = () => runtime.audit.list({ limit: 100_000 });
   return { runtime, app, clock, token, call, entries, close: () => runtime.close() };
@@ -67,10 +82,14 @@ describe('issue 13 item 2: repeated identical failures are one audit entry per w
     expect(denied.map((e) => [e.action, e.code])).toEqual([['ListSecrets', 'PERMISSION_DENIED']]);
     w.clock.advance(60_000);
     expect((await w.call('GET', '/v1/ignite/secrets', t)).status).toBe(403);
-    expect((await w.entries()).at(-1)?.detail).toBe('1999 identical failures before this one not logged individually');
+    expect((await w.entries()).at(-1)?.detail).toBe(
+      '1999 identical failures before this one not logged individually',
+    );
     // Successful reads are never aggregated: every value that leaves is audited.
     const full = await w.token();
-    expect((await w.call('POST', '/v1/ignite/secrets', full, { name: 'x', value: gitValue() })).status).toBe(200);
+    expect((await w.call('POST', '/v1/ignite/secrets', full, { name: 'x', value: gitValue() })).status).toBe(
+      200,
+    );
     const n = (await w.entries()).length;
     for (let i = 0; i < 20; i++) expect((await w.call('GET', '/v1/ignite/secrets/x', full)).status).toBe(200);
     expect((await w.entries()).length).toBe(n + 20);
@@ -82,7 +101,15 @@ describe('issue 13 item 2: repeated identical failures are one audit entry per w
     const w = await world({ authFailureLimits: { maxFailures: 1_000_000 } });
     const before = (await w.entries()).length;
     for (let i = 0; i < 500; i++) {
-      expect((await w.call('GET', '/v1/ignite/secrets', 'dodil_0123456789abcdef_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(401);
+      expect(
+        (
+          await w.call(
+            'GET',
+            '/v1/ignite/secrets',
+            'dodil_0123456789abcdef_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+          )
+        ).status,
+      ).toBe(401);
     }
     expect((await w.entries()).length - before).toBe(1);
     await w.close();
@@ -94,7 +121,9 @@ describe('issue 13 item 2: the audit log refuses writes above a disk floor', () 
     let free = 10 * 1024 * 1024 * 1024;
     const w = await world({ auditMinFreeBytes: 64 * 1024 * 1024, freeBytes: () => free });
     const t = await w.token();
-    expect((await w.call('POST', '/v1/ignite/secrets', t, { name: 'x', value: gitValue() })).status).toBe(200);
+    expect((await w.call('POST', '/v1/ignite/secrets', t, { name: 'x', value: gitValue() })).status).toBe(
+      200,
+    );
     expect(await w.runtime.isReady()).toBe(true);
     const count = (await w.entries()).length;
     free = 63 * 1024 * 1024;
@@ -103,7 +132,9 @@ describe('issue 13 item 2: the audit log refuses writes above a disk floor', () 
     for (const r of [write, read]) expect([r.status, r.json.code, r.retryAfter]).toEqual([503, 14, '60']);
     expect(String(write.json.message)).toContain('audit log cannot be written');
     expect(await w.runtime.isReady()).toBe(false);
-    expect((await w.runtime.stores.slots.get((await w.runtime.stores.orgs.getByName('acme'))?.id ?? '', 'y'))).toBeUndefined();
+    expect(
+      await w.runtime.stores.slots.get((await w.runtime.stores.orgs.getByName('acme'))?.id ?? '', 'y'),
+    ).toBeUndefined();
     expect((await w.entries()).length).toBe(count);
     free = 65 * 1024 * 1024;
     expect((await w.call('GET', '/v1/ignite/secrets/x', t)).status).toBe(200);
@@ -149,12 +180,17 @@ describe('issue 13 item 2: the disk floor in a real server process (statfs of th
     const token = provisionOrg(env);
     // 999,999,999 MiB (~950 TB) is more than any test machine has free.
     const starved = await startServer(['--audit-min-free-mb', '999999999'], env);
-    const res = await fetch(`${starved.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${starved.url}/v1/ignite/secrets`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect([res.status, res.headers.get('retry-after')]).toEqual([503, '60']);
     expect((await fetch(`${starved.url}/readyz`)).status).toBe(503);
     expect(await starved.stop()).toBe(0);
     const fine = await startServer(['--audit-min-free-mb', '1'], env);
-    expect((await fetch(`${fine.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${fine.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${token}` } }))
+        .status,
+    ).toBe(200);
     expect((await fetch(`${fine.url}/readyz`)).status).toBe(200);
     expect(await fine.stop()).toBe(0);
   });

@@ -11,7 +11,12 @@ import { TEST_MASTER_KEY, gitValue, tempDir, testKey, testKeyB64 } from '../supp
 /** A runtime on `file` with `key`, and a REST call helper. */
 async function open(file: string, key: Uint8Array) {
   const runtime = await openRuntime({ databaseFile: file, masterKey: key });
-  const app = createApp({ secrets: runtime.secrets, auth: runtime.auth, isReady: () => runtime.isReady(), logger: silentLogger });
+  const app = createApp({
+    secrets: runtime.secrets,
+    auth: runtime.auth,
+    isReady: () => runtime.isReady(),
+    logger: silentLogger,
+  });
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const res = await app.request(path, {
       method,
@@ -28,9 +33,27 @@ describe('issue 13 item 4: keys rotate-master --compromised', () => {
     const dir = tempDir();
     const file = join(dir, 'dodil.db');
     expect((await cli(['org', 'create', 'acme', '--data-dir', dir])).code).toBe(0);
-    const token = (await cli(['token', 'create', '--org', 'acme', '--scopes', 'CreateSecret,GetSecret,ListSecrets', '--data-dir', dir])).stdout.trim();
+    const token = (
+      await cli([
+        'token',
+        'create',
+        '--org',
+        'acme',
+        '--scopes',
+        'CreateSecret,GetSecret,ListSecrets',
+        '--data-dir',
+        dir,
+      ])
+    ).stdout.trim();
     const before = await open(file, TEST_MASTER_KEY);
-    expect((await before.call('POST', '/v1/ignite/secrets', token, { name: 'gh', value: gitValue('octo', 'VALUE-1') })).status).toBe(200);
+    expect(
+      (
+        await before.call('POST', '/v1/ignite/secrets', token, {
+          name: 'gh',
+          value: gitValue('octo', 'VALUE-1'),
+        })
+      ).status,
+    ).toBe(200);
     await before.runtime.close();
     // The attacker's old backup (and the old master key, leaked).
     const backup = join(tempDir(), 'dodil.db');
@@ -38,21 +61,38 @@ describe('issue 13 item 4: keys rotate-master --compromised', () => {
 
     const newKeyFile = join(dir, 'new.key');
     writeFileSync(newKeyFile, testKeyB64(77), { mode: 0o600 });
-    const rotated = await cli(['keys', 'rotate-master', '--new-master-key-file', newKeyFile, '--compromised', '--data-dir', dir]);
+    const rotated = await cli([
+      'keys',
+      'rotate-master',
+      '--new-master-key-file',
+      newKeyFile,
+      '--compromised',
+      '--data-dir',
+      dir,
+    ]);
     expect(rotated.code).toBe(0);
     expect(rotated.stderr).toContain('EVERY API token has stopped working');
     expect(rotated.stderr).toContain('dodil-server token create --org <org>');
-    expect(rotated.stderr).toMatch(/org acme: data key version 1 -> 2, re-encrypted 1 slots, dropped versions 1/);
+    expect(rotated.stderr).toMatch(
+      /org acme: data key version 1 -> 2, re-encrypted 1 slots, dropped versions 1/,
+    );
 
     // The attacker mints an all-scope token in the old backup (old pepper) and copies its row in.
     const old = await openRuntime({ databaseFile: backup, masterKey: TEST_MASTER_KEY });
-    const forged = await old.admin.createToken({ org: 'acme', scopes: ['GetSecret', 'ListSecrets', 'CreateSecret', 'DeleteSecret'] });
+    const forged = await old.admin.createToken({
+      org: 'acme',
+      scopes: ['GetSecret', 'ListSecrets', 'CreateSecret', 'DeleteSecret'],
+    });
     await old.close();
     const src = new BetterSqlite3(backup, { readonly: true });
     const row = src.prepare('SELECT * FROM tokens WHERE id = ?').get(forged.id) as Record<string, unknown>;
     src.close();
     const live = new BetterSqlite3(file);
-    live.prepare('INSERT INTO tokens (id, org_id, name, hash, scopes, created_at_ms, expires_at_ms, revoked_at_ms) VALUES (@id, @org_id, @name, @hash, @scopes, @created_at_ms, @expires_at_ms, @revoked_at_ms)').run(row);
+    live
+      .prepare(
+        'INSERT INTO tokens (id, org_id, name, hash, scopes, created_at_ms, expires_at_ms, revoked_at_ms) VALUES (@id, @org_id, @name, @hash, @scopes, @created_at_ms, @expires_at_ms, @revoked_at_ms)',
+      )
+      .run(row);
     live.close();
 
     const after = await open(file, testKey(77));
@@ -86,7 +126,19 @@ describe('issue 13 item 4: keys rotate-master --compromised', () => {
     expect((await cli(['org', 'create', 'acme', '--data-dir', dir])).code).toBe(0);
     const newKeyFile = join(dir, 'new.key');
     writeFileSync(newKeyFile, testKeyB64(78), { mode: 0o600 });
-    expect((await cli(['keys', 'rotate-master', '--new-master-key-file', newKeyFile, '--compromised', '--data-dir', dir])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'keys',
+          'rotate-master',
+          '--new-master-key-file',
+          newKeyFile,
+          '--compromised',
+          '--data-dir',
+          dir,
+        ])
+      ).code,
+    ).toBe(0);
     const db = new BetterSqlite3(file);
     db.prepare("UPDATE audit_log SET detail = 'edited' WHERE seq = 1").run();
     db.close();

@@ -20,7 +20,12 @@ function h2(url: string): Promise<ClientHttp2Session> {
 }
 
 /** One HTTP/2 request; resolves with status and grpc-status (headers or trailers). */
-function h2call(session: ClientHttp2Session, headers: Record<string, string | string[]>, body?: Buffer | string, end = true) {
+function h2call(
+  session: ClientHttp2Session,
+  headers: Record<string, string | string[]>,
+  body?: Buffer | string,
+  end = true,
+) {
   // A held stream (never ended) resolves on the response headers; the others once closed.
   return new Promise<{ status: number; grpcStatus: string | undefined; text: string }>((resolve, reject) => {
     const stream = session.request({ ':method': 'POST', ...headers });
@@ -52,12 +57,23 @@ function vmRssKb(pid: number): number {
 describe('issue 13 item 3: authenticate before reading an RPC body', () => {
   test('a bad Connect or gRPC body without a token is UNAUTHENTICATED, not INVALID_ARGUMENT', async () => {
     const w = await startWorld();
-    const connectRes = await fetch(`${w.url}${CREATE}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const connectRes = await fetch(`${w.url}${CREATE}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     // Before the fix: 400 invalid_argument (the body was decoded first).
-    expect([connectRes.status, ((await connectRes.json()) as { code: string }).code]).toEqual([401, 'unauthenticated']);
+    expect([connectRes.status, ((await connectRes.json()) as { code: string }).code]).toEqual([
+      401,
+      'unauthenticated',
+    ]);
     const session = await h2(w.url);
     const garbage = Buffer.from([0, 0, 0, 0, 3, 0xff, 0xff, 0xff]);
-    const grpc = await h2call(session, { ':path': CREATE, 'content-type': 'application/grpc', te: 'trailers' }, garbage);
+    const grpc = await h2call(
+      session,
+      { ':path': CREATE, 'content-type': 'application/grpc', te: 'trailers' },
+      garbage,
+    );
     expect(grpc.grpcStatus).toBe('16');
     session.close();
   });
@@ -97,7 +113,12 @@ describe('issue 13 item 3: authenticate before reading an RPC body', () => {
 
   test('connections beyond the cap are closed on accept', async () => {
     const w = await startWorld();
-    const server = await listen({ fetch: w.app.fetch, host: '127.0.0.1', port: 0, limits: { maxConnections: 2 } });
+    const server = await listen({
+      fetch: w.app.fetch,
+      host: '127.0.0.1',
+      port: 0,
+      limits: { maxConnections: 2 },
+    });
     const sessions = [await h2(server.url), await h2(server.url)];
     const third = connect(server.url);
     const closed = await new Promise<boolean>((resolve) => {
@@ -114,7 +135,12 @@ describe('issue 13 item 3: authenticate before reading an RPC body', () => {
 
   test('the reproduction: 20 connections × 100 held unauthenticated streams grow a real server by ≤ 30 MB, all answered 401 or 429', async () => {
     const dir = tempDir();
-    const env = { DODIL_MASTER_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 73 + 41) & 255)).toString('base64'), DODIL_DATA_DIR: dir };
+    const env = {
+      DODIL_MASTER_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 73 + 41) & 255)).toString(
+        'base64',
+      ),
+      DODIL_DATA_DIR: dir,
+    };
     provisionOrg(env);
     const server = await startServer([], env);
     const pid = server.child.pid ?? 0;
@@ -128,11 +154,13 @@ describe('issue 13 item 3: authenticate before reading an RPC body', () => {
         sessions.flatMap((s) =>
           Array.from({ length: 100 }, () =>
             // Headers and the first byte of a body that (when held) never ends, with no token.
-            h2call(s, { ':path': LIST, 'content-type': 'application/json' }, hold ? '{' : '{}', !hold).catch(() => ({
-              status: -1,
-              grpcStatus: undefined,
-              text: '',
-            })),
+            h2call(s, { ':path': LIST, 'content-type': 'application/json' }, hold ? '{' : '{}', !hold).catch(
+              () => ({
+                status: -1,
+                grpcStatus: undefined,
+                text: '',
+              }),
+            ),
           ),
         ),
       );
@@ -147,7 +175,9 @@ describe('issue 13 item 3: authenticate before reading an RPC body', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const after = vmRssKb(pid);
     const grewMb = (after - before) / 1024;
-    console.log(`RSS ${before} kB → ${after} kB (+${grewMb.toFixed(1)} MB) under 2,000 unauthenticated streams`);
+    console.log(
+      `RSS ${before} kB → ${after} kB (+${grewMb.toFixed(1)} MB) under 2,000 unauthenticated streams`,
+    );
     // Before the fix: the streams were held open waiting for their bodies (no answer). After the
     // tenth failure the address is throttled: 429 from then on.
     expect(answers.filter((a) => a.status === 401 || a.status === 429)).toHaveLength(2000);
@@ -174,13 +204,21 @@ describe('issue 13 item 6: two Authorization headers are refused on every protoc
             port,
             path: LIST,
             method: 'POST',
-            headers: ['host', `127.0.0.1:${port}`, 'content-type', type, ...[authorization].flat().flatMap((a) => ['authorization', a])],
+            headers: [
+              'host',
+              `127.0.0.1:${port}`,
+              'content-type',
+              type,
+              ...[authorization].flat().flatMap((a) => ['authorization', a]),
+            ],
           },
           (res) => {
             let data = '';
             res.setEncoding('latin1');
             res.on('data', (d: string) => (data += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, grpcStatus: /grpc-status:\s*(\d+)/.exec(data)?.[1] }));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, grpcStatus: /grpc-status:\s*(\d+)/.exec(data)?.[1] }),
+            );
           },
         );
         req.on('error', reject);
@@ -191,7 +229,12 @@ describe('issue 13 item 6: two Authorization headers are refused on every protoc
     const empty = Buffer.from([0, 0, 0, 0, 0]);
     expect((await h1('application/grpc-web+proto', empty, [good, bad])).grpcStatus).toBe('16');
     expect((await h1('application/grpc-web+proto', empty, good)).grpcStatus).toBe('0');
-    const rest = await fetch(`${w.url}/v1/ignite/secrets`, { headers: [['authorization', good], ['authorization', bad]] });
+    const rest = await fetch(`${w.url}/v1/ignite/secrets`, {
+      headers: [
+        ['authorization', good],
+        ['authorization', bad],
+      ],
+    });
     expect(rest.status).toBe(401);
   });
 });

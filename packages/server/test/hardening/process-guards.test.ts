@@ -17,12 +17,25 @@ const PASSWORD = Buffer.from('password'.repeat(4));
 /** `node main.cjs start …` under `ulimit -c <core>`, run to exit (bounded). */
 function startUnderUlimit(core: string, args: string[], env: Record<string, string>) {
   try {
-    const out = execFileSync('bash', ['-c', `ulimit -c ${core} && exec "$0" "$@"`, process.execPath, builtServer(), 'start', '--listen', '127.0.0.1:0', ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 20_000,
-    });
+    const out = execFileSync(
+      'bash',
+      [
+        '-c',
+        `ulimit -c ${core} && exec "$0" "$@"`,
+        process.execPath,
+        builtServer(),
+        'start',
+        '--listen',
+        '127.0.0.1:0',
+        ...args,
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 20_000,
+      },
+    );
     return { code: 0, stderr: '', stdout: out };
   } catch (err) {
     const e = err as { status?: number; stderr?: string };
@@ -32,10 +45,23 @@ function startUnderUlimit(core: string, args: string[], env: Record<string, stri
 
 /** Starts the server under `ulimit -c <core>`, waits (bounded) for it to listen, then stops it by PID. */
 function listensUnderUlimit(core: string, args: string[], env: Record<string, string>) {
-  const child = spawn('bash', ['-c', `ulimit -c ${core} && exec "$0" "$@"`, process.execPath, builtServer(), 'start', '--listen', '127.0.0.1:0', ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'bash',
+    [
+      '-c',
+      `ulimit -c ${core} && exec "$0" "$@"`,
+      process.execPath,
+      builtServer(),
+      'start',
+      '--listen',
+      '127.0.0.1:0',
+      ...args,
+    ],
+    {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -63,8 +89,16 @@ describe('issue 13 item 8: obviously weak master keys', () => {
     ['32 zero bytes', ZERO, 'every byte is the same'],
     ['"password" repeated', PASSWORD, 'it repeats a 8-byte pattern'],
     ['a 3-byte pattern', Buffer.from('abc'.repeat(11)).subarray(0, 32), 'it repeats a 3-byte pattern'],
-    ['few distinct bytes', Buffer.from('aabbcadbeccadebbaecdabeccbadeabd'), 'it has only 5 distinct byte values'],
-    ['a typed passphrase', Buffer.from('Tr0ub4dor&3-correct-horse-batt!!'), 'it is printable text (a password), not random bytes'],
+    [
+      'few distinct bytes',
+      Buffer.from('aabbcadbeccadebbaecdabeccbadeabd'),
+      'it has only 5 distinct byte values',
+    ],
+    [
+      'a typed passphrase',
+      Buffer.from('Tr0ub4dor&3-correct-horse-batt!!'),
+      'it is printable text (a password), not random bytes',
+    ],
   ])('%s is weak', (_label, key, reason) => {
     expect(weakKeyReason(key)).toBe(reason);
   });
@@ -76,7 +110,9 @@ describe('issue 13 item 8: obviously weak master keys', () => {
 
   test('a new store refuses one; an existing store opens with a warning naming keys rotate-master', async () => {
     // Before the fix: exit 0, store created under 32 zero bytes.
-    const fresh = await cli(['org', 'create', 'acme', '--data-dir', tempDir()], { DODIL_MASTER_KEY: b64(ZERO) });
+    const fresh = await cli(['org', 'create', 'acme', '--data-dir', tempDir()], {
+      DODIL_MASTER_KEY: b64(ZERO),
+    });
     expect(fresh.code).not.toBe(0);
     expect(fresh.stderr).toContain('refusing a weak master key: every byte is the same');
     expect(fresh.stderr).toContain('dodil-server keys generate');
@@ -90,16 +126,29 @@ describe('issue 13 item 8: obviously weak master keys', () => {
 
     const weakNew = join(dir, 'new.key');
     writeFileSync(weakNew, b64(PASSWORD));
-    const rotated = await cli(['keys', 'rotate-master', '--new-master-key-file', weakNew, '--data-dir', dir], { DODIL_MASTER_KEY: b64(ZERO) });
-    expect([rotated.code === 0, rotated.stderr]).toEqual([false, expect.stringContaining('refusing a weak master key')]);
+    const rotated = await cli(
+      ['keys', 'rotate-master', '--new-master-key-file', weakNew, '--data-dir', dir],
+      { DODIL_MASTER_KEY: b64(ZERO) },
+    );
+    expect([rotated.code === 0, rotated.stderr]).toEqual([
+      false,
+      expect.stringContaining('refusing a weak master key'),
+    ]);
 
     const generated = await cli(['keys', 'generate']);
     const again = await cli(['keys', 'generate']);
     const key = Buffer.from(generated.stdout.trim(), 'base64');
-    expect([generated.code, key.length, weakKeyReason(key), generated.stdout === again.stdout]).toEqual([0, 32, undefined, false]);
+    expect([generated.code, key.length, weakKeyReason(key), generated.stdout === again.stdout]).toEqual([
+      0,
+      32,
+      undefined,
+      false,
+    ]);
     const strong = join(dir, 'strong.key');
     writeFileSync(strong, generated.stdout);
-    const fixed = await cli(['keys', 'rotate-master', '--new-master-key-file', strong, '--data-dir', dir], { DODIL_MASTER_KEY: b64(ZERO) });
+    const fixed = await cli(['keys', 'rotate-master', '--new-master-key-file', strong, '--data-dir', dir], {
+      DODIL_MASTER_KEY: b64(ZERO),
+    });
     expect(fixed.code).toBe(0);
   });
 });
@@ -141,7 +190,10 @@ describe('issue 13 item 7: core dumps and the key in the environment', () => {
     expect(await plain.stop()).toBe(0);
     const keyFile = join(dir, 'master.key');
     writeFileSync(keyFile, testKeyB64(32), { mode: 0o600 });
-    const fromFile = await spawnServer(main, [], { DODIL_MASTER_KEY_FILE: keyFile, DODIL_DATA_DIR: join(dir, 'a') });
+    const fromFile = await spawnServer(main, [], {
+      DODIL_MASTER_KEY_FILE: keyFile,
+      DODIL_DATA_DIR: join(dir, 'a'),
+    });
     expect(fromFile.stderr()).not.toContain('environ');
     expect(await fromFile.stop()).toBe(0);
   });

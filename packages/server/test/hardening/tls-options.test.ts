@@ -9,17 +9,43 @@ import { runServer, startServer } from '../support/server-process';
 function makeCert(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', `/CN=${name}`, '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
 function tlsConnect(url: string, options: ConnectionOptions = {}): Promise<TLSSocket> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...options }, () => resolve(socket));
+    const socket = connect(
+      {
+        host: hostname,
+        port: Number(port),
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+        ...options,
+      },
+      () => resolve(socket),
+    );
     socket.once('error', reject);
   });
 }
@@ -49,7 +75,10 @@ describe('issue 13 item 10 (server): TLS options', () => {
     const a = makeCert(dir, 'alpha');
     const env = { DODIL_MASTER_KEY: testKeyB64(41), DODIL_DATA_DIR: join(dir, 'data') };
     // Before the fix: "Unknown option '--tls-min-version'".
-    const v13 = await startServer(['--tls-cert', a.cert, '--tls-key', a.key, '--tls-min-version', 'TLSv1.3'], env);
+    const v13 = await startServer(
+      ['--tls-cert', a.cert, '--tls-key', a.key, '--tls-min-version', 'TLSv1.3'],
+      env,
+    );
     await expect(tlsConnect(v13.url, { maxVersion: 'TLSv1.2' })).rejects.toThrow();
     const ok = await tlsConnect(v13.url);
     expect(ok.getProtocol()).toBe('TLSv1.3');
@@ -57,15 +86,29 @@ describe('issue 13 item 10 (server): TLS options', () => {
     expect(await v13.stop()).toBe(0);
 
     const suite = 'ECDHE-ECDSA-AES256-GCM-SHA384';
-    const pinned = await startServer(['--tls-cert', a.cert, '--tls-key', a.key, '--tls-ciphers', `${suite}:TLS_AES_256_GCM_SHA384`], env);
+    const pinned = await startServer(
+      ['--tls-cert', a.cert, '--tls-key', a.key, '--tls-ciphers', `${suite}:TLS_AES_256_GCM_SHA384`],
+      env,
+    );
     const s12 = await tlsConnect(pinned.url, { maxVersion: 'TLSv1.2' });
-    expect([s12.getProtocol(), s12.getCipher().standardName]).toEqual(['TLSv1.2', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384']);
+    expect([s12.getProtocol(), s12.getCipher().standardName]).toEqual([
+      'TLSv1.2',
+      'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+    ]);
     s12.destroy();
-    await expect(tlsConnect(pinned.url, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' })).rejects.toThrow();
+    await expect(
+      tlsConnect(pinned.url, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }),
+    ).rejects.toThrow();
     expect(await pinned.stop()).toBe(0);
 
-    for (const bad of [['--tls-min-version', 'TLSv1.1'], ['--tls-ciphers', 'NOT-A-CIPHER']]) {
-      const res = runServer(['start', '--listen', '127.0.0.1:0', '--tls-cert', a.cert, '--tls-key', a.key, ...bad], env);
+    for (const bad of [
+      ['--tls-min-version', 'TLSv1.1'],
+      ['--tls-ciphers', 'NOT-A-CIPHER'],
+    ]) {
+      const res = runServer(
+        ['start', '--listen', '127.0.0.1:0', '--tls-cert', a.cert, '--tls-key', a.key, ...bad],
+        env,
+      );
       expect(res.code).not.toBe(0);
       expect(res.stderr).toMatch(/tls-min-version must be|TLS certificate, key or options are not usable/);
     }
@@ -89,7 +132,8 @@ describe('issue 13 item 10 (server): TLS options', () => {
     execFileSync('cp', [b.key, live.key]);
     // Before the fix: SIGHUP's default action ends the process.
     server.child.kill('SIGHUP');
-    for (let i = 0; i < 100 && !server.stdout().includes('tls certificate reloaded'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !server.stdout().includes('tls certificate reloaded'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(server.stdout()).toContain('"msg":"tls certificate reloaded"');
 
     const fresh = await tlsConnect(server.url);
@@ -102,7 +146,8 @@ describe('issue 13 item 10 (server): TLS options', () => {
     // A broken pair on reload keeps the current certificate.
     execFileSync('cp', [a.key, live.key]);
     server.child.kill('SIGHUP');
-    for (let i = 0; i < 100 && !server.stdout().includes('tls reload failed'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !server.stdout().includes('tls reload failed'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const still = await tlsConnect(server.url);
     expect(cn(still)).toBe('bravo');
     still.destroy();

@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createApp } from '../../src/app';
-import { clientAddressBehind, parseTrustedProxies, proxyAwareClientAddress } from '../../src/edge/client-address';
+import {
+  clientAddressBehind,
+  parseTrustedProxies,
+  proxyAwareClientAddress,
+} from '../../src/edge/client-address';
 import { listen } from '../../src/edge/listen';
 import { silentLogger } from '../../src/edge/logger';
 import { openRuntime } from '../../src/runtime';
@@ -31,13 +35,32 @@ describe('issue 13 item 1: --trusted-proxies', () => {
   test('over real HTTP behind a trusted proxy, each forwarded client has its own failure budget', async () => {
     const dir = tempDir();
     const clock = testClock();
-    const runtime = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey: TEST_MASTER_KEY, clock });
+    const runtime = await openRuntime({
+      databaseFile: join(dir, 'dodil.db'),
+      masterKey: TEST_MASTER_KEY,
+      clock,
+    });
     const clientAddressOf = proxyAwareClientAddress(parseTrustedProxies('127.0.0.1/32'));
-    const app = createApp({ secrets: runtime.secrets, auth: runtime.auth, isReady: async () => true, logger: silentLogger, clientAddressOf });
-    const server = await listen({ fetch: app.fetch, host: '127.0.0.1', port: 0, rpc: { secrets: runtime.secrets, auth: runtime.auth, logger: silentLogger, clientAddressOf } });
+    const app = createApp({
+      secrets: runtime.secrets,
+      auth: runtime.auth,
+      isReady: async () => true,
+      logger: silentLogger,
+      clientAddressOf,
+    });
+    const server = await listen({
+      fetch: app.fetch,
+      host: '127.0.0.1',
+      port: 0,
+      rpc: { secrets: runtime.secrets, auth: runtime.auth, logger: silentLogger, clientAddressOf },
+    });
     try {
       const call = async (xff: string) =>
-        (await fetch(`${server.url}/v1/ignite/secrets`, { headers: { authorization: BAD, 'x-forwarded-for': xff } })).status;
+        (
+          await fetch(`${server.url}/v1/ignite/secrets`, {
+            headers: { authorization: BAD, 'x-forwarded-for': xff },
+          })
+        ).status;
       for (let i = 0; i < 10; i++) expect(await call('198.51.100.1')).toBe(401);
       expect(await call('198.51.100.1')).toBe(429);
       // Another client behind the same proxy is a different address.

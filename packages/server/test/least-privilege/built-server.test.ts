@@ -10,11 +10,32 @@ describe('least privilege in the built server', () => {
     const dir = tempDir();
     const env = { DODIL_DATA_DIR: dir, DODIL_MASTER_KEY: testKeyB64(5) };
     provisionOrg(env);
-    const admin = runServer(['token', 'create', '--org', 'acme', '--scopes', 'GetSecret,ManageTokens'], env).stdout.trim();
+    const admin = runServer(
+      ['token', 'create', '--org', 'acme', '--scopes', 'GetSecret,ManageTokens'],
+      env,
+    ).stdout.trim();
     const idp = await startIdp();
     const created = runServer(
-      ['trust', 'create', '--org', 'acme', '--name', 'ci', '--issuer', idp.issuer, '--jwks-url', idp.jwksUrl, '--audience', 'dodil',
-        '--claim', 'repository=acme/*', '--scopes', 'GetSecret', '--slots', 'gh-*'],
+      [
+        'trust',
+        'create',
+        '--org',
+        'acme',
+        '--name',
+        'ci',
+        '--issuer',
+        idp.issuer,
+        '--jwks-url',
+        idp.jwksUrl,
+        '--audience',
+        'dodil',
+        '--claim',
+        'repository=acme/*',
+        '--scopes',
+        'GetSecret',
+        '--slots',
+        'gh-*',
+      ],
       env,
     );
     expect(created.code).toBe(0);
@@ -22,25 +43,45 @@ describe('least privilege in the built server', () => {
     const post = (path: string, body: unknown, token?: string) =>
       fetch(`${server.url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
       });
 
     const now = Math.floor(Date.now() / 1000);
-    const ok = await post('/v1/ignite/token:exchange', { org: 'acme', subjectToken: await idp.sign({}, { nowSeconds: now }) });
+    const ok = await post('/v1/ignite/token:exchange', {
+      org: 'acme',
+      subjectToken: await idp.sign({}, { nowSeconds: now }),
+    });
     expect(ok.status).toBe(200);
     const { token } = (await ok.json()) as { token: string };
-    expect((await fetch(`${server.url}/v1/ignite/secrets/npm`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
+    expect(
+      (await fetch(`${server.url}/v1/ignite/secrets/npm`, { headers: { authorization: `Bearer ${token}` } }))
+        .status,
+    ).toBe(403);
 
-    const bad = await post('/v1/ignite/token:exchange', { org: 'acme', subjectToken: await idp.sign({ repository: 'evil/x' }, { nowSeconds: now }) });
+    const bad = await post('/v1/ignite/token:exchange', {
+      org: 'acme',
+      subjectToken: await idp.sign({ repository: 'evil/x' }, { nowSeconds: now }),
+    });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toEqual({ code: 16, message: 'token exchange refused', details: [] });
     expect(server.stdout()).toMatch(/token exchange refused.*claim \\"repository\\" does not match/);
 
-    const minted = await post('/v1/ignite/tokens', { name: 'deploy', scopes: ['GetSecret'], slots: ['gh-*'], expiresInSeconds: 600 }, admin);
+    const minted = await post(
+      '/v1/ignite/tokens',
+      { name: 'deploy', scopes: ['GetSecret'], slots: ['gh-*'], expiresInSeconds: 600 },
+      admin,
+    );
     expect(minted.status).toBe(200);
-    const list = await fetch(`${server.url}/v1/ignite/tokens`, { headers: { authorization: `Bearer ${admin}` } });
-    expect(((await list.json()) as { tokens: { name: string }[] }).tokens.map((t) => t.name)).toEqual(['deploy']);
+    const list = await fetch(`${server.url}/v1/ignite/tokens`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(((await list.json()) as { tokens: { name: string }[] }).tokens.map((t) => t.name)).toEqual([
+      'deploy',
+    ]);
     expect(await server.stop()).toBe(0);
 
     const listed = runServer(['token', 'list', '--org', 'acme'], env);

@@ -18,7 +18,11 @@ async function seeded(w: World) {
     const out = await rest.create(bearer(admin), { name, value });
     if (out.code !== 'OK') throw new Error(`setup failed: ${out.code}`);
   }
-  const granted = await w.runtime.admin.createToken({ org: 'acme', scopes: ['CreateSecret', 'GetSecret', 'ListSecrets', 'DeleteSecret'], slots: ['gh-*', 'ghcr-pull'] });
+  const granted = await w.runtime.admin.createToken({
+    org: 'acme',
+    scopes: ['CreateSecret', 'GetSecret', 'ListSecrets', 'DeleteSecret'],
+    slots: ['gh-*', 'ghcr-pull'],
+  });
   return bearer(granted.token);
 }
 
@@ -48,7 +52,7 @@ describe.each(PROTOCOLS)('slot grants over %s', (protocol) => {
 
     // Nothing outside the grants was changed.
     const all = await DRIVERS.rest(w).list(bearer(await w.token('acme')), {});
-    const names = ((all.data as { secrets: { name: string }[] }).secrets).map((s) => s.name);
+    const names = (all.data as { secrets: { name: string }[] }).secrets.map((s) => s.name);
     expect(names).toEqual(['gh', 'gh-clone', 'gh-new', 'ghcr-pull', 'npm-publish']);
   });
 
@@ -78,12 +82,18 @@ describe('grants in the registry lookup', () => {
     await rest.create(bearer(admin), { name: 'ghcr-pull', value: registryValue('ghcr.io', 'a') });
     await rest.create(bearer(admin), { name: 'ghcr-other', value: registryValue('ghcr.io', 'b') });
     // ListSecrets too: the lookup without host is metadata and needs it (issue 13 item 5).
-    const { token } = await w.runtime.admin.createToken({ org: 'acme', scopes: ['GetSecret', 'ListSecrets'], slots: ['ghcr-pull'] });
+    const { token } = await w.runtime.admin.createToken({
+      org: 'acme',
+      scopes: ['GetSecret', 'ListSecrets'],
+      slots: ['ghcr-pull'],
+    });
     const lookup = async (t: string, host?: string) =>
       w.call('GET', `/v1/ignite/registry-secrets${host === undefined ? '' : `?host=${host}`}`, { token: t });
     const granted = await lookup(token, 'ghcr.io');
     expect(granted.status).toBe(200);
-    expect((granted.json.secrets as { metadata: { name: string } }[]).map((s) => s.metadata.name)).toEqual(['ghcr-pull']);
+    expect((granted.json.secrets as { metadata: { name: string } }[]).map((s) => s.metadata.name)).toEqual([
+      'ghcr-pull',
+    ]);
     const everything = await lookup(token);
     expect((everything.json.secrets as unknown[]).length).toBe(1);
     expect(everything.text).not.toContain('ghcr-other');
@@ -94,7 +104,11 @@ describe('grants in the registry lookup', () => {
   test('a token with grants that cannot be forged wider: editing the stored grants breaks the token', async () => {
     const w = await startWorld();
     await w.runtime.admin.createOrg('acme');
-    const { token, id } = await w.runtime.admin.createToken({ org: 'acme', scopes: ['GetSecret'], slots: ['a'] });
+    const { token, id } = await w.runtime.admin.createToken({
+      org: 'acme',
+      scopes: ['GetSecret'],
+      slots: ['a'],
+    });
     w.runtime.db.prepare('UPDATE tokens SET grants = NULL WHERE id = ?').run(id);
     const out = await w.call('GET', '/v1/ignite/secrets/b', { token });
     expect(out.status).toBe(401);

@@ -25,26 +25,45 @@ describe('dodil-server token create --slots and token list', () => {
     const dir = tempDir();
     expect(await runServerCli(['org', 'create', 'acme', '--data-dir', dir], io().io)).toBe(0);
     const made = io();
-    const argv = ['token', 'create', '--org', 'acme', '--scopes', 'GetSecret', '--slots', 'gh-*,ghcr-pull', '--data-dir', dir];
+    const argv = [
+      'token',
+      'create',
+      '--org',
+      'acme',
+      '--scopes',
+      'GetSecret',
+      '--slots',
+      'gh-*,ghcr-pull',
+      '--data-dir',
+      dir,
+    ];
     expect(await runServerCli(argv, made.io)).toBe(0);
     const token = made.out().trim();
 
     const clock = testClock();
-    const rt = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey: Buffer.from(KEY_B64, 'base64'), clock });
+    const rt = await openRuntime({
+      databaseFile: join(dir, 'dodil.db'),
+      masterKey: Buffer.from(KEY_B64, 'base64'),
+      clock,
+    });
     const principal = await rt.auth.authenticate(`Bearer ${token}`, '127.0.0.1');
     expect(principal.grants).toEqual(['gh-*', 'ghcr-pull']);
     const first = clock();
     clock.advance(30_000);
     await rt.auth.authenticate(`Bearer ${token}`, '127.0.0.1'); // within the minute: not written
     const list1 = io();
-    expect(await runServerCli(['token', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], list1.io)).toBe(0);
+    expect(
+      await runServerCli(['token', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], list1.io),
+    ).toBe(0);
     expect(JSON.parse(list1.out())).toMatchObject([{ grants: ['gh-*', 'ghcr-pull'], lastUsedAtMs: first }]);
     clock.advance(31_000);
     await rt.auth.authenticate(`Bearer ${token}`, '127.0.0.1');
     await rt.close();
 
     const list2 = io();
-    expect(await runServerCli(['token', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], list2.io)).toBe(0);
+    expect(
+      await runServerCli(['token', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], list2.io),
+    ).toBe(0);
     expect(JSON.parse(list2.out())).toMatchObject([{ lastUsedAtMs: first + 61_000 }]);
     const table = io();
     expect(await runServerCli(['token', 'list', '--org', 'acme', '--data-dir', dir], table.io)).toBe(0);

@@ -6,7 +6,10 @@ import { gitValue, makeHarness } from '../support/harness';
 
 type H = Awaited<ReturnType<typeof makeHarness>>;
 
-async function adminToken(h: H, extra: { slots?: string[]; expiresInMs?: number; scopes?: readonly string[] } = {}) {
+async function adminToken(
+  h: H,
+  extra: { slots?: string[]; expiresInMs?: number; scopes?: readonly string[] } = {},
+) {
   if ((await h.runtime.stores.orgs.getByName('acme')) === undefined) await h.runtime.admin.createOrg('acme');
   return h.runtime.admin.createToken({ org: 'acme', scopes: extra.scopes ?? ALL_SCOPES, ...extra });
 }
@@ -17,13 +20,29 @@ describe('POST/GET/DELETE /v1/ignite/tokens', () => {
   test('mints a narrower token shown once; it works within its scopes and grants', async () => {
     const h = await makeHarness();
     const root = await adminToken(h);
-    await h.call('POST', '/v1/ignite/secrets', { token: root.token, body: { name: 'gh-clone', value: gitValue() } });
-    await h.call('POST', '/v1/ignite/secrets', { token: root.token, body: { name: 'npm', value: gitValue() } });
-    const out = await mint(h, root.token, { name: 'ci', scopes: ['GetSecret'], slots: ['gh-*'], expiresInSeconds: 600 });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: root.token,
+      body: { name: 'gh-clone', value: gitValue() },
+    });
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: root.token,
+      body: { name: 'npm', value: gitValue() },
+    });
+    const out = await mint(h, root.token, {
+      name: 'ci',
+      scopes: ['GetSecret'],
+      slots: ['gh-*'],
+      expiresInSeconds: 600,
+    });
     expect(out.status).toBe(200);
     expect(out.headers.get('cache-control')).toBe('no-store');
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers (expect.stringMatching) as any
-    expect(out.json).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), token: expect.stringMatching(/^dodil_/), expiresAtMs: String(h.clock() + 600_000) });
+    expect(out.json).toEqual({
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers as any
+      id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers as any
+      token: expect.stringMatching(/^dodil_/),
+      expiresAtMs: String(h.clock() + 600_000),
+    });
     const child = String(out.json.token);
     expect((await h.call('GET', '/v1/ignite/secrets/gh-clone', { token: child })).status).toBe(200);
     expect((await h.call('GET', '/v1/ignite/secrets/npm', { token: child })).status).toBe(403);
@@ -53,7 +72,11 @@ describe('POST/GET/DELETE /v1/ignite/tokens', () => {
     expect((await mint(h, noManage.token, { scopes: ['GetSecret'] })).status).toBe(403);
     expect((await h.call('GET', '/v1/ignite/tokens', { token: noManage.token })).status).toBe(403);
 
-    const limited = await adminToken(h, { scopes: ['ManageTokens', 'GetSecret'], slots: ['gh-*'], expiresInMs: 3_600_000 });
+    const limited = await adminToken(h, {
+      scopes: ['ManageTokens', 'GetSecret'],
+      slots: ['gh-*'],
+      expiresInMs: 3_600_000,
+    });
     const cases: [unknown, number][] = [
       [{ scopes: ['GetSecret', 'CreateSecret'] }, 403],
       [{ scopes: ['GetSecret'], slots: ['*'] }, 403],
@@ -77,7 +100,10 @@ describe('POST/GET/DELETE /v1/ignite/tokens', () => {
     expect(ok.json.expiresAtMs).toBe(String(h.clock() + 3_600_000));
     const inherited = await mint(h, limited.token, { scopes: ['GetSecret'] });
     const listed = await h.call('GET', '/v1/ignite/tokens', { token: limited.token });
-    expect((listed.json.tokens as { id: string; slots: string[] }[]).find((t) => t.id === inherited.json.id)?.slots).toEqual(['gh-*']);
+    expect(
+      (listed.json.tokens as { id: string; slots: string[] }[]).find((t) => t.id === inherited.json.id)
+        ?.slots,
+    ).toEqual(['gh-*']);
   });
 
   test('a token sees and revokes only its descendants; revoking revokes the subtree; all audited', async () => {
@@ -87,21 +113,30 @@ describe('POST/GET/DELETE /v1/ignite/tokens', () => {
     const b = await mint(h, String(a.json.token), { name: 'b', scopes: ['ManageTokens', 'GetSecret'] });
     const c = await mint(h, String(b.json.token), { name: 'c', scopes: ['GetSecret'] });
     const sibling = await mint(h, admin.token, { name: 's', scopes: ['ManageTokens'] });
-    const ids = (r: { json: Record<string, unknown> }) => (r.json.tokens as { id: string }[]).map((t) => t.id).sort();
+    const ids = (r: { json: Record<string, unknown> }) =>
+      (r.json.tokens as { id: string }[]).map((t) => t.id).sort();
 
-    expect(ids(await h.call('GET', '/v1/ignite/tokens', { token: String(a.json.token) }))).toEqual([String(b.json.id), String(c.json.id)].sort());
+    expect(ids(await h.call('GET', '/v1/ignite/tokens', { token: String(a.json.token) }))).toEqual(
+      [String(b.json.id), String(c.json.id)].sort(),
+    );
     expect(ids(await h.call('GET', '/v1/ignite/tokens', { token: String(sibling.json.token) }))).toEqual([]);
     // Not its own, not an ancestor, not a sibling, not a missing id: all the same NOT_FOUND.
     for (const id of [a.json.id, admin.id, sibling.json.id, 'ffffffffffffffff']) {
-      expect((await h.call('DELETE', `/v1/ignite/tokens/${String(id)}`, { token: String(a.json.token) })).status).toBe(404);
+      expect(
+        (await h.call('DELETE', `/v1/ignite/tokens/${String(id)}`, { token: String(a.json.token) })).status,
+      ).toBe(404);
     }
     expect((await h.call('DELETE', '/v1/ignite/tokens/zz', { token: admin.token })).status).toBe(400);
 
-    expect((await h.call('DELETE', `/v1/ignite/tokens/${String(a.json.id)}`, { token: admin.token })).status).toBe(200);
+    expect(
+      (await h.call('DELETE', `/v1/ignite/tokens/${String(a.json.id)}`, { token: admin.token })).status,
+    ).toBe(200);
     for (const t of [a, b, c]) {
       expect((await h.call('GET', '/v1/ignite/secrets/x', { token: String(t.json.token) })).status).toBe(401);
     }
-    expect((await h.call('GET', '/v1/ignite/tokens', { token: String(sibling.json.token) })).status).toBe(200);
+    expect((await h.call('GET', '/v1/ignite/tokens', { token: String(sibling.json.token) })).status).toBe(
+      200,
+    );
     const actions = (await h.runtime.audit.list({ limit: 1000 })).map((e) => `${e.action}:${e.code}`);
     expect(actions).toContain('CreateToken:OK');
     expect(actions).toContain('RevokeToken:OK');
@@ -152,8 +187,10 @@ describe('property: minted tokens are never broader than their minter', () => {
           const minter = await h.runtime.auth.authenticate(`Bearer ${caller.token}`, '127.0.0.1');
           for (const s of minted.scopes) expect(minter.scopes.has(s)).toBe(true);
           for (const name of SLOT_NAMES) {
-            const childAllows = minted.grants === undefined || minted.grants.some((p) => patternMatches(p, name));
-            const parentAllows = minter.grants === undefined || minter.grants.some((p) => patternMatches(p, name));
+            const childAllows =
+              minted.grants === undefined || minted.grants.some((p) => patternMatches(p, name));
+            const parentAllows =
+              minter.grants === undefined || minter.grants.some((p) => patternMatches(p, name));
             if (childAllows) expect(parentAllows).toBe(true);
           }
           if (minter.expiresAtMs !== undefined) {
@@ -175,7 +212,9 @@ describe('property: minted tokens are never broader than their minter', () => {
         async (parents, pick) => {
           const h = await makeHarness();
           const root = await adminToken(h, { scopes: ['ManageTokens'] });
-          const nodes: { id: string; token: string; parent: number }[] = [{ id: root.id, token: root.token, parent: -1 }];
+          const nodes: { id: string; token: string; parent: number }[] = [
+            { id: root.id, token: root.token, parent: -1 },
+          ];
           for (const p of parents) {
             const parent = p % nodes.length;
             const out = await mint(h, nodes[parent]?.token ?? '', { scopes: ['ManageTokens'] });
@@ -183,11 +222,15 @@ describe('property: minted tokens are never broader than their minter', () => {
             nodes.push({ id: String(out.json.id), token: String(out.json.token), parent });
           }
           const target = 1 + (pick % (nodes.length - 1));
-          const inSubtree = (i: number): boolean => i === target || (i > 0 && inSubtree(nodes[i]?.parent ?? -1));
-          const out = await h.call('DELETE', `/v1/ignite/tokens/${nodes[target]?.id ?? ''}`, { token: root.token });
+          const inSubtree = (i: number): boolean =>
+            i === target || (i > 0 && inSubtree(nodes[i]?.parent ?? -1));
+          const out = await h.call('DELETE', `/v1/ignite/tokens/${nodes[target]?.id ?? ''}`, {
+            token: root.token,
+          });
           expect(out.status).toBe(200);
           for (let i = 0; i < nodes.length; i++) {
-            const status = (await h.call('GET', '/v1/ignite/tokens', { token: nodes[i]?.token ?? '' })).status;
+            const status = (await h.call('GET', '/v1/ignite/tokens', { token: nodes[i]?.token ?? '' }))
+              .status;
             expect({ i, status }).toEqual({ i, status: inSubtree(i) ? 401 : 200 });
           }
         },

@@ -30,18 +30,48 @@ describe('dodil-server trust create|list|delete|test', () => {
     writeFileSync(jwks, idp.jwksJson());
     expect(await runServerCli(['org', 'create', 'acme', '--data-dir', dir], io().io)).toBe(0);
     const create = [
-      'trust', 'create', '--org', 'acme', '--name', 'gha', '--issuer', idp.issuer, '--jwks-file', jwks, '--audience', 'dodil',
-      '--claim', 'repository=acme/*', '--claim', 'repository_owner_id=1234', '--scopes', 'GetSecret', '--slots', 'gh-*', '--ttl', '30m',
-      '--data-dir', dir,
+      'trust',
+      'create',
+      '--org',
+      'acme',
+      '--name',
+      'gha',
+      '--issuer',
+      idp.issuer,
+      '--jwks-file',
+      jwks,
+      '--audience',
+      'dodil',
+      '--claim',
+      'repository=acme/*',
+      '--claim',
+      'repository_owner_id=1234',
+      '--scopes',
+      'GetSecret',
+      '--slots',
+      'gh-*',
+      '--ttl',
+      '30m',
+      '--data-dir',
+      dir,
     ];
     const made = io();
     expect(await runServerCli(create, made.io)).toBe(0);
     expect(await runServerCli(create, io().io)).toBe(6); // ALREADY_EXISTS
 
     const list = io();
-    expect(await runServerCli(['trust', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], list.io)).toBe(0);
+    expect(
+      await runServerCli(['trust', 'list', '--org', 'acme', '-o', 'json', '--data-dir', dir], list.io),
+    ).toBe(0);
     expect(JSON.parse(list.out())).toEqual([
-      expect.objectContaining({ name: 'gha', issuer: idp.issuer, jwks: 'file', slots: ['gh-*'], ttlSeconds: 1800, allowReexchange: false }),
+      expect.objectContaining({
+        name: 'gha',
+        issuer: idp.issuer,
+        jwks: 'file',
+        slots: ['gh-*'],
+        ttlSeconds: 1800,
+        allowReexchange: false,
+      }),
     ]);
 
     const now = Math.floor(Date.now() / 1000);
@@ -53,7 +83,9 @@ describe('dodil-server trust create|list|delete|test', () => {
     const bad = join(dir, 'bad.jwt');
     writeFileSync(bad, await idp.sign({ repository: 'evil/app' }, { nowSeconds: now }));
     const refused = io();
-    expect(await runServerCli(['trust', 'test', '--org', 'acme', bad, '--data-dir', dir], refused.io)).toBe(3);
+    expect(await runServerCli(['trust', 'test', '--org', 'acme', bad, '--data-dir', dir], refused.io)).toBe(
+      3,
+    );
     expect(refused.out()).toMatch(/claim "repository" does not match/);
     const other = join(dir, 'other.jwt');
     writeFileSync(other, await idp.sign({}, { nowSeconds: now, key: await makeKey('k1') }));
@@ -61,8 +93,12 @@ describe('dodil-server trust create|list|delete|test', () => {
     expect(await runServerCli(['trust', 'test', '--org', 'acme', other, '--data-dir', dir], sig.io)).toBe(3);
     expect(sig.out()).toMatch(/signature/);
 
-    expect(await runServerCli(['trust', 'delete', '--org', 'acme', 'gha', '--data-dir', dir], io().io)).toBe(0);
-    expect(await runServerCli(['trust', 'delete', '--org', 'acme', 'gha', '--data-dir', dir], io().io)).toBe(5);
+    expect(await runServerCli(['trust', 'delete', '--org', 'acme', 'gha', '--data-dir', dir], io().io)).toBe(
+      0,
+    );
+    expect(await runServerCli(['trust', 'delete', '--org', 'acme', 'gha', '--data-dir', dir], io().io)).toBe(
+      5,
+    );
   });
 
   test.each([
@@ -77,7 +113,20 @@ describe('dodil-server trust create|list|delete|test', () => {
     const dir = tempDir();
     await runServerCli(['org', 'create', 'acme', '--data-dir', dir], io().io);
     const run = io();
-    const base = ['trust', 'create', '--org', 'acme', '--name', 't', '--issuer', 'https://i', '--audience', 'a', '--scopes', 'GetSecret'];
+    const base = [
+      'trust',
+      'create',
+      '--org',
+      'acme',
+      '--name',
+      't',
+      '--issuer',
+      'https://i',
+      '--audience',
+      'a',
+      '--scopes',
+      'GetSecret',
+    ];
     const code = await runServerCli([...base, ...extra, '--data-dir', dir], run.io);
     expect(code).not.toBe(0);
     expect(run.err()).toMatch(message);
@@ -89,7 +138,24 @@ describe('dodil-server trust create|list|delete|test', () => {
     const file = join(dir, 'private.json');
     writeFileSync(file, JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }] }));
     const run = io();
-    const argv = ['trust', 'create', '--org', 'acme', '--name', 't', '--issuer', 'https://i', '--audience', 'a', '--scopes', 'GetSecret', '--jwks-file', file, '--data-dir', dir];
+    const argv = [
+      'trust',
+      'create',
+      '--org',
+      'acme',
+      '--name',
+      't',
+      '--issuer',
+      'https://i',
+      '--audience',
+      'a',
+      '--scopes',
+      'GetSecret',
+      '--jwks-file',
+      file,
+      '--data-dir',
+      dir,
+    ];
     expect(await runServerCli(argv, run.io)).toBe(2);
     expect(run.err()).toMatch(/public keys only/);
   });

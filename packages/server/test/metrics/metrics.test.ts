@@ -42,7 +42,11 @@ async function scrapeWhen(url: string, total: number) {
 function grpcWebGet(w: World, token: string, name: string) {
   return fetch(`${w.url}/dodil.ignite.v1.SecretService/GetSecret`, {
     method: 'POST',
-    headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', authorization: bearer(token) },
+    headers: {
+      'content-type': 'application/grpc-web+proto',
+      'x-grpc-web': '1',
+      authorization: bearer(token),
+    },
     body: envelope(protoStrings([[1, name]])),
   });
 }
@@ -86,15 +90,29 @@ describe('/metrics (docs/contract.md#operating-it)', () => {
     // With 14 requests the histogram's sum of seconds is positive and finite.
     expect(sampleSum(families, `${DURATION}_sum`)).toBeGreaterThan(0);
     expect(count({ protocol: 'rest', method: 'POST', route: '/v1/ignite/secrets', status: '200' })).toBe(2);
-    expect(count({ protocol: 'rest', method: 'GET', route: '/v1/ignite/secrets/:name', status: '200' })).toBe(1);
-    expect(count({ protocol: 'rest', method: 'GET', route: '/v1/ignite/secrets/:name', status: '404' })).toBe(1);
+    expect(count({ protocol: 'rest', method: 'GET', route: '/v1/ignite/secrets/:name', status: '200' })).toBe(
+      1,
+    );
+    expect(count({ protocol: 'rest', method: 'GET', route: '/v1/ignite/secrets/:name', status: '404' })).toBe(
+      1,
+    );
     expect(count({ protocol: 'rest', status: '401' })).toBe(2);
     expect(count({ protocol: 'rest', route: '/healthz', status: '200' })).toBe(1);
-    expect(count({ protocol: 'grpc', route: '/dodil.ignite.v1.SecretService/GetSecret', status: '200' })).toBe(2);
-    expect(count({ protocol: 'grpc', route: '/dodil.ignite.v1.SecretService/ListSecrets', status: '401' })).toBe(1);
-    expect(count({ protocol: 'grpc-web', route: '/dodil.ignite.v1.SecretService/GetSecret', status: '200' })).toBe(1);
-    expect(count({ protocol: 'connect', route: '/dodil.ignite.v1.SecretService/GetSecret', status: '404' })).toBe(1);
-    expect(count({ protocol: 'connect', route: '/dodil.ignite.v1.SecretService/DeleteSecret', status: '200' })).toBe(1);
+    expect(
+      count({ protocol: 'grpc', route: '/dodil.ignite.v1.SecretService/GetSecret', status: '200' }),
+    ).toBe(2);
+    expect(
+      count({ protocol: 'grpc', route: '/dodil.ignite.v1.SecretService/ListSecrets', status: '401' }),
+    ).toBe(1);
+    expect(
+      count({ protocol: 'grpc-web', route: '/dodil.ignite.v1.SecretService/GetSecret', status: '200' }),
+    ).toBe(1);
+    expect(
+      count({ protocol: 'connect', route: '/dodil.ignite.v1.SecretService/GetSecret', status: '404' }),
+    ).toBe(1);
+    expect(
+      count({ protocol: 'connect', route: '/dodil.ignite.v1.SecretService/DeleteSecret', status: '200' }),
+    ).toBe(1);
 
     expect(sampleSum(families, 'dodil_auth_failures_total')).toBe(3);
     expect(sampleSum(families, 'dodil_auth_failures_total', { protocol: 'rest' })).toBe(2);
@@ -130,7 +148,8 @@ describe('/metrics (docs/contract.md#operating-it)', () => {
     expect(sampleSum((await scrape(metricsUrl)).families, 'dodil_ready')).toBe(1);
     // The default failed-auth limit is 10 per minute per address; later failures are refused as 429.
     let throttled = 0;
-    for (let i = 0; i < 14; i++) if ((await rest.get('Bearer dodil_bad', 'x')).code === 'RESOURCE_EXHAUSTED') throttled++;
+    for (let i = 0; i < 14; i++)
+      if ((await rest.get('Bearer dodil_bad', 'x')).code === 'RESOURCE_EXHAUSTED') throttled++;
     expect(throttled).toBeGreaterThan(0);
     const { families } = await scrapeWhen(metricsUrl, 15);
     expect(sampleSum(families, 'dodil_throttled_total', { protocol: 'rest' })).toBe(throttled);
@@ -169,9 +188,12 @@ describe('/metrics (docs/contract.md#operating-it)', () => {
           await connect.get(bearer(token), name);
           await grpc.delete(bearer(badToken), name);
           // A hostile path too: the name in an unknown route.
-          await fetch(`${w.url}/v1/ignite/${name}/${encodeURIComponent(badToken)}?token=${encodeURIComponent(badToken)}`, {
-            headers: { authorization: bearer(token) },
-          });
+          await fetch(
+            `${w.url}/v1/ignite/${name}/${encodeURIComponent(badToken)}?token=${encodeURIComponent(badToken)}`,
+            {
+              headers: { authorization: bearer(token) },
+            },
+          );
           requests += 6;
         },
       ),
@@ -181,10 +203,13 @@ describe('/metrics (docs/contract.md#operating-it)', () => {
     expect(sampleSum(families, `${DURATION}_count`)).toBe(requests);
     for (const secret of used) expect(text.includes(secret)).toBe(false);
     const routes = new Set<string>();
-    for (const f of families.values()) for (const s of f.samples) if (s.labels.route !== undefined) routes.add(s.labels.route);
+    for (const f of families.values())
+      for (const s of f.samples) if (s.labels.route !== undefined) routes.add(s.labels.route);
     // Only fixed patterns and procedure paths: a closed set, whatever the input.
     for (const route of routes) {
-      expect(route).toMatch(/^(\/v1\/ignite\/secrets(\/:name)?|\/dodil\.ignite\.v1\.SecretService\/[A-Za-z]+|\/\*|\*|\/v1\/\*)$/);
+      expect(route).toMatch(
+        /^(\/v1\/ignite\/secrets(\/:name)?|\/dodil\.ignite\.v1\.SecretService\/[A-Za-z]+|\/\*|\*|\/v1\/\*)$/,
+      );
     }
   });
 });
@@ -192,7 +217,10 @@ describe('/metrics (docs/contract.md#operating-it)', () => {
 test('every metric the Grafana dashboard queries is one the server exposes', async () => {
   const { metricsUrl } = await metricsWorld();
   const { families } = await scrape(metricsUrl);
-  const dashboard = readFileSync(new URL('../../../../deploy/grafana-dashboard.json', import.meta.url), 'utf8');
+  const dashboard = readFileSync(
+    new URL('../../../../deploy/grafana-dashboard.json', import.meta.url),
+    'utf8',
+  );
   const used = new Set(dashboard.match(/\b(?:http_server|dodil|process|nodejs)_[a-z0-9_]+/g) ?? []);
   expect(used.size).toBeGreaterThanOrEqual(6);
   for (const name of used) {

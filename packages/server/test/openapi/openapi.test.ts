@@ -26,7 +26,9 @@ describe('GET /openapi.json (docs/contract.md#operating-it)', () => {
     const h = await makeHarness();
     const paths = buildOpenApiDocument().paths as Record<string, Json>;
     // The web console's HTML pages (/ui, docs/contract.md#web-console) are not REST operations.
-    const registered = h.app.routes.filter((r) => r.method !== 'ALL' && r.path !== '/ui' && !r.path.startsWith('/ui/'));
+    const registered = h.app.routes.filter(
+      (r) => r.method !== 'ALL' && r.path !== '/ui' && !r.path.startsWith('/ui/'),
+    );
     expect(registered.length).toBeGreaterThanOrEqual(API_OPERATIONS.length);
     for (const r of registered) {
       const template = r.path.replace(/\/:([A-Za-z0-9_]+)/g, '/{$1}').replace(/(.)\/$/, '$1');
@@ -43,7 +45,9 @@ describe('GET /openapi.json (docs/contract.md#operating-it)', () => {
       else {
         expect([...SCOPES, 'ManageTokens', 'ReadAudit']).toContain(op.scope);
         expect(doc?.security).toEqual([{ bearerToken: [] }]);
-        expect(Object.keys(doc?.responses as Json)).toEqual(expect.arrayContaining(['200', '401', '403', '429', '503']));
+        expect(Object.keys(doc?.responses as Json)).toEqual(
+          expect.arrayContaining(['200', '401', '403', '429', '503']),
+        );
       }
     }
   });
@@ -52,21 +56,32 @@ describe('GET /openapi.json (docs/contract.md#operating-it)', () => {
     const h = await makeHarness();
     const token = await h.token();
     const doc = buildOpenApiDocument();
-    const create = ((doc.paths as Record<string, Record<string, Json>>)['/v1/ignite/secrets']?.post?.requestBody as Json)
-      .content as Record<string, { schema: Json }>;
-    const pattern = ((create['application/json']?.schema.properties as Record<string, Json>).name as Json).pattern as string;
+    const create = (
+      (doc.paths as Record<string, Record<string, Json>>)['/v1/ignite/secrets']?.post?.requestBody as Json
+    ).content as Record<string, { schema: Json }>;
+    const pattern = ((create['application/json']?.schema.properties as Record<string, Json>).name as Json)
+      .pattern as string;
     expect(new RegExp(pattern).test('bad name')).toBe(false);
-    expect((await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'bad name', value: gitValue() } })).status).toBe(400);
+    expect(
+      (await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'bad name', value: gitValue() } }))
+        .status,
+    ).toBe(400);
     expect(new RegExp(pattern).test('good-name_1')).toBe(true);
   });
 
   test('the response checker catches an undocumented route, status or shape', () => {
     expect(openApiMismatch('GET', '/v1/ignite/other', 200, '{}')).toHaveLength(1);
-    expect(openApiMismatch('GET', '/v1/ignite/secrets/x', 418, '{"code":2,"message":"x","details":[]}')).toHaveLength(1);
+    expect(
+      openApiMismatch('GET', '/v1/ignite/secrets/x', 418, '{"code":2,"message":"x","details":[]}'),
+    ).toHaveLength(1);
     expect(openApiMismatch('GET', '/v1/ignite/secrets/x', 200, '{"metadata":{}}')).toHaveLength(1);
     expect(openApiMismatch('GET', '/v1/ignite/secrets/x', 404, '{"code":5,"message":"x"}')).toHaveLength(1);
     expect(openApiMismatch('GET', '/v1/ignite/secrets/x', 404, 'not json')).toHaveLength(1);
-    expect(openApiMismatch('GET', '/v1/ignite/secrets/x', 404, '{"code":5,"message":"x","details":[]}')).toEqual([]);
-    expect(openApiMismatch('GET', '/nowhere', 404, '{"code":5,"message":"no such route","details":[]}')).toEqual([]);
+    expect(
+      openApiMismatch('GET', '/v1/ignite/secrets/x', 404, '{"code":5,"message":"x","details":[]}'),
+    ).toEqual([]);
+    expect(
+      openApiMismatch('GET', '/nowhere', 404, '{"code":5,"message":"no such route","details":[]}'),
+    ).toEqual([]);
   });
 });

@@ -28,7 +28,8 @@ async function run(dir: string, ...args: string[]) {
 describe('dodil-server audit export | prune (CLI)', () => {
   test('prune --before SEQ, verify says from where, anchors before the checkpoint are refused, export warns', async () => {
     const dir = tempDir();
-    for (const org of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6']) expect((await run(dir, 'org', 'create', org)).code).toBe(0);
+    for (const org of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'])
+      expect((await run(dir, 'org', 'create', org)).code).toBe(0);
     const before = await run(dir, 'audit', 'verify');
     expect(before.code).toBe(0);
     const [count, mac] = before.out.trim().split(':');
@@ -52,7 +53,12 @@ describe('dodil-server audit export | prune (CLI)', () => {
 
     const exported = await run(dir, 'audit', 'export', '--since', '1');
     expect(exported.err).toContain('entries 2..3 were pruned; exporting from entry 4');
-    expect(exported.out.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([4, 5, 6]);
+    expect(
+      exported.out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    ).toEqual([4, 5, 6]);
   });
 
   test('a pruned store backs up and restores with its checkpoint; verify still says from where', async () => {

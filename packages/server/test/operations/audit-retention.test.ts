@@ -11,7 +11,10 @@ async function withEntries(n: number): Promise<Harness & { bearer: string }> {
   const h = await makeHarness();
   const token = await h.token();
   for (let i = 0; i < n; i++) {
-    const res = await h.call('POST', '/v1/ignite/secrets', { token, body: { name: `s${i % 5}`, value: gitValue() } });
+    const res = await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: `s${i % 5}`, value: gitValue() },
+    });
     expect(res.status).toBe(200);
   }
   return { ...h, bearer: token };
@@ -19,8 +22,17 @@ async function withEntries(n: number): Promise<Harness & { bearer: string }> {
 
 async function exported(h: Harness, since: number): Promise<Record<string, unknown>[]> {
   let out = '';
-  await exportAudit(h.runtime.audit, { since, follow: false, signal: new AbortController().signal, write: (t) => (out += t), warn: () => {} });
-  return out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  await exportAudit(h.runtime.audit, {
+    since,
+    follow: false,
+    signal: new AbortController().signal,
+    write: (t) => (out += t),
+    warn: () => {},
+  });
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 // Plain SQL through exec, so the suite runs on both engines (support/engine.ts).
@@ -52,7 +64,8 @@ describe('audit export (docs/contract.md#operating-it)', () => {
       signal: stop.signal,
       pollMs: 100,
       write: (t) => {
-        for (const line of t.split('\n').filter((l) => l !== '')) seen.push({ seq: (JSON.parse(line) as { seq: number }).seq, at: performance.now() });
+        for (const line of t.split('\n').filter((l) => l !== ''))
+          seen.push({ seq: (JSON.parse(line) as { seq: number }).seq, at: performance.now() });
       },
       warn: () => {},
     });
@@ -62,7 +75,8 @@ describe('audit export (docs/contract.md#operating-it)', () => {
       const expectSeq = (before.ok ? before.count : 0) + 1;
       const done = performance.now();
       await h.call('GET', '/v1/ignite/secrets/s0', { token: h.bearer });
-      for (let j = 0; j < 100 && !seen.some((s) => s.seq === expectSeq); j++) await new Promise((r) => setTimeout(r, 20));
+      for (let j = 0; j < 100 && !seen.some((s) => s.seq === expectSeq); j++)
+        await new Promise((r) => setTimeout(r, 20));
       const line = seen.find((s) => s.seq === expectSeq);
       expect(line).toBeDefined();
       delays.push((line?.at ?? Infinity) - done);
@@ -116,9 +130,15 @@ describe('audit prune and its checkpoint (docs/contract.md#operating-it)', () =>
     await pruneAuditThrough(h.runtime.audit, 5);
     sql(h, "INSERT INTO meta (key, value) SELECT 'cp_older', value FROM meta WHERE key = 'audit_checkpoint'");
     await pruneAuditThrough(h.runtime.audit, 12);
-    sql(h, "INSERT INTO meta (key, value) SELECT 'cp_current', value FROM meta WHERE key = 'audit_checkpoint'");
+    sql(
+      h,
+      "INSERT INTO meta (key, value) SELECT 'cp_current', value FROM meta WHERE key = 'audit_checkpoint'",
+    );
     const setFrom = (key: string) =>
-      sql(h, `UPDATE meta SET value = (SELECT value FROM meta WHERE key = '${key}') WHERE key = 'audit_checkpoint'`);
+      sql(
+        h,
+        `UPDATE meta SET value = (SELECT value FROM meta WHERE key = '${key}') WHERE key = 'audit_checkpoint'`,
+      );
 
     // Move it forward by 3 (would hide entries 13..15): the seq is the first 8 bytes, big-endian.
     sql(
@@ -127,18 +147,27 @@ describe('audit prune and its checkpoint (docs/contract.md#operating-it)', () =>
         ? "UPDATE meta SET value = '\\x000000000000000f'::bytea || substring(value from 9) WHERE key = 'audit_checkpoint'"
         : "UPDATE meta SET value = x'000000000000000f' || substr(value, 9) WHERE key = 'audit_checkpoint'",
     );
-    expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, reason: 'the prune checkpoint is forged or corrupt' });
+    expect(await h.runtime.audit.verify()).toMatchObject({
+      ok: false,
+      reason: 'the prune checkpoint is forged or corrupt',
+    });
 
     setFrom('cp_older'); // replay the older one: entries 6..12 are gone
     expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 6 });
 
     setFrom('audit_head'); // a head is not a checkpoint (else deleting the whole log would verify)
-    expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, reason: 'the prune checkpoint is forged or corrupt' });
+    expect(await h.runtime.audit.verify()).toMatchObject({
+      ok: false,
+      reason: 'the prune checkpoint is forged or corrupt',
+    });
 
     sql(h, "DELETE FROM meta WHERE key = 'audit_checkpoint'");
     expect(await h.runtime.audit.verify()).toMatchObject({ ok: false, firstBroken: 1 });
 
-    sql(h, "INSERT INTO meta (key, value) SELECT 'audit_checkpoint', value FROM meta WHERE key = 'cp_current'");
+    sql(
+      h,
+      "INSERT INTO meta (key, value) SELECT 'audit_checkpoint', value FROM meta WHERE key = 'cp_current'",
+    );
     expect(await h.runtime.audit.verify()).toMatchObject({ ok: true, from: 13 });
   });
 
@@ -150,10 +179,13 @@ describe('audit prune and its checkpoint (docs/contract.md#operating-it)', () =>
     const load = (async () => {
       while (pruning) {
         const results = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => h.call('GET', `/v1/ignite/secrets/s${i % 5}`, { token: h.bearer })),
+          Array.from({ length: 8 }, (_, i) =>
+            h.call('GET', `/v1/ignite/secrets/s${i % 5}`, { token: h.bearer }),
+          ),
         );
-        for (const r of results) if (r.status === 200) served++;
-        else failed++;
+        for (const r of results)
+          if (r.status === 200) served++;
+          else failed++;
       }
     })();
     const r = await pruneAuditThrough(h.runtime.audit, 550, { batch: 50 });

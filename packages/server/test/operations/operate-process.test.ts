@@ -7,10 +7,14 @@ import { builtServer, provisionOrg, runServer, startServer } from '../support/se
 const MASTER = testKeyB64(9);
 
 function follower(env: Record<string, string>, since: number) {
-  const child = spawn(process.execPath, [builtServer(), 'audit', 'export', '--follow', '--since', String(since)], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [builtServer(), 'audit', 'export', '--follow', '--since', String(since)],
+    {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -55,7 +59,13 @@ test('the built server: metrics on their own port, export --follow across a rest
   expect((await fetch(`${first.url}/v1/ignite/secrets/nope`, { headers: auth })).status).toBe(404);
   expect((await fetch(`${first.url}/openapi.json`)).status).toBe(200);
   const families = parsePrometheusText(await (await fetch(metricsUrl)).text());
-  expect(sampleSum(families, 'http_server_request_duration_seconds_count', { protocol: 'rest', route: '/v1/ignite/secrets', status: '200' })).toBe(4);
+  expect(
+    sampleSum(families, 'http_server_request_duration_seconds_count', {
+      protocol: 'rest',
+      route: '/v1/ignite/secrets',
+      status: '200',
+    }),
+  ).toBe(4);
   expect(sampleSum(families, 'http_server_request_duration_seconds_count', { status: '404' })).toBe(1);
   expect(sampleSum(families, 'dodil_audit_entries_total')).toBeGreaterThanOrEqual(5);
   expect(families.has('process_resident_memory_bytes')).toBe(true);
@@ -80,7 +90,12 @@ test('the built server: metrics on their own port, export --follow across a rest
   // Resuming from the last seq printed: nothing repeated, nothing lost.
   const resumed = runServer(['audit', 'export', '--since', String(count - 2)], env);
   expect(resumed.code).toBe(0);
-  expect(resumed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([count - 1, count]);
+  expect(
+    resumed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { seq: number }).seq),
+  ).toEqual([count - 1, count]);
   expect(resumed.stdout).not.toContain('ghp_');
 
   // Retention at start prunes everything older than 1 s (never the newest entry); verify says from where.
@@ -106,6 +121,9 @@ test('a metrics port that is taken fails the start cleanly (exit 1, nothing left
   expect(second.code).toBe(1);
   expect(second.stderr).toContain('cannot listen: EADDRINUSE');
   const badFlag = runServer(['start', '--metrics-listen', 'nope'], env);
-  expect([badFlag.code, badFlag.stderr]).toEqual([2, expect.stringContaining('--metrics-listen must be host:port')]);
+  expect([badFlag.code, badFlag.stderr]).toEqual([
+    2,
+    expect.stringContaining('--metrics-listen must be host:port'),
+  ]);
   expect(await first.stop()).toBe(0);
 });

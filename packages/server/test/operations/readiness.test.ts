@@ -49,7 +49,9 @@ describe('/readyz names every server-side cause with a fixed code (docs/contract
   test('master key no longer valid (rotated by another process): 503 MASTER_KEY_INVALID', async () => {
     const h = await makeHarness();
     const other = new MasterKey(new Uint8Array(32).fill(8));
-    h.runtime.db.prepare("UPDATE meta SET value = ? WHERE key = 'master_key_check'").run(Buffer.from(other.checkValue()));
+    h.runtime.db
+      .prepare("UPDATE meta SET value = ? WHERE key = 'master_key_check'")
+      .run(Buffer.from(other.checkValue()));
     expect(await readyz(h)).toMatchObject({ status: 503, reasons: ['MASTER_KEY_INVALID'] });
   });
 
@@ -73,7 +75,9 @@ describe('/readyz names every server-side cause with a fixed code (docs/contract
     // onTestFinished hooks run last-registered first: the database closes before the unmount.
     onTestFinished(() => h.runtime.close());
     const token = await h.token();
-    expect((await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh', value: gitValue() } })).status).toBe(200);
+    expect(
+      (await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh', value: gitValue() } })).status,
+    ).toBe(200);
     expect(await readyz(h)).toMatchObject({ status: 200 });
 
     const filler = join(mnt, 'filler');
@@ -93,13 +97,22 @@ describe('/readyz names every server-side cause with a fixed code (docs/contract
     closeSync(fd);
     expect(await readyz(h)).toMatchObject({ status: 503, reasons: ['DISK_FULL'] });
     // A write can't be made durable: refused as UNAVAILABLE (docs/contract.md#errors), no driver text, nothing partial.
-    const refused = await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh2', value: gitValue('u', 'x'.repeat(8000)) } });
-    expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, expect.stringMatching(/^\d+$/)]);
+    const refused = await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'gh2', value: gitValue('u', 'x'.repeat(8000)) },
+    });
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([
+      503,
+      expect.stringMatching(/^\d+$/),
+    ]);
     expect(refused.text).not.toMatch(/sqlite|disk is full/i);
 
     rmSync(filler);
     expect(await readyz(h)).toMatchObject({ status: 200, reasons: [] });
-    expect((await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh3', value: gitValue() } })).status).toBe(200);
+    expect(
+      (await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh3', value: gitValue() } }))
+        .status,
+    ).toBe(200);
     expect((await h.call('GET', '/v1/ignite/secrets/gh2', { token })).status).toBe(404);
     expect((await h.runtime.audit.verify()).ok).toBe(true);
   });

@@ -9,7 +9,11 @@ import { populatedStore } from '../support/populated-store';
 import { builtServer, startServer } from '../support/server-process';
 
 function run(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [builtServer(), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [builtServer(), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -17,7 +21,9 @@ async function getter(env: Record<string, string>) {
   const server = await startServer([], env);
   onTestFinished(() => void server.stop());
   return async (token: string, name: string) => {
-    const res = await fetch(`${server.url}/v1/ignite/secrets/${name}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${server.url}/v1/ignite/secrets/${name}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     return { status: res.status, value: ((await res.json()) as { value?: unknown }).value };
   };
 }
@@ -31,7 +37,12 @@ test('one portable backup format: SQLite → file → PostgreSQL → file → SQ
 
   const url = await pgTestDatabase();
   const restored = run(['restore', first, '--database', url], KEY);
-  expect([restored.code, restored.stderr]).toEqual([0, expect.stringMatching(/restored 2 orgs and 17 slots into postgres:\/\/.*audit chain of \d+ entries verifies/)]);
+  expect([restored.code, restored.stderr]).toEqual([
+    0,
+    expect.stringMatching(
+      /restored 2 orgs and 17 slots into postgres:\/\/.*audit chain of \d+ entries verifies/,
+    ),
+  ]);
   const onPg = { ...KEY, DODIL_DATABASE_URL: url };
   expect(run(['audit', 'verify'], onPg).code).toBe(0);
   // A non-empty database is refused.
@@ -40,7 +51,10 @@ test('one portable backup format: SQLite → file → PostgreSQL → file → SQ
 
   const second = join(tempDir(), 'from-pg.dodil');
   const backup = run(['backup', second], onPg);
-  expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(/backup written to .* \(\d+ bytes, mode 0600\)/)]);
+  expect([backup.code, backup.stderr]).toEqual([
+    0,
+    expect.stringMatching(/backup written to .* \(\d+ bytes, mode 0600\)/),
+  ]);
   expect(statSync(second).mode & 0o777).toBe(0o600);
 
   const dir = tempDir();
@@ -50,7 +64,11 @@ test('one portable backup format: SQLite → file → PostgreSQL → file → SQ
   const get = await getter(back);
   for (const [name, slot] of store.slots) {
     const res = await get(slot.org === 'acme' ? store.tokens.live : store.tokens.beta, name);
-    expect([name, res.status, res.value]).toEqual([name, 200, { gitSecret: { username: 'bot', token: slot.token } }]);
+    expect([name, res.status, res.value]).toEqual([
+      name,
+      200,
+      { gitSecret: { username: 'bot', token: slot.token } },
+    ]);
   }
   expect((await get(store.tokens.revoked, 'new-0')).status).toBe(401);
   expect((await get(store.tokens.expired, 'new-0')).status).toBe(401);
@@ -62,7 +80,10 @@ test('restore into PostgreSQL still accepts a 0.1.0 backup (its raw SQLite file)
   const url = await pgTestDatabase();
   const key = { DODIL_MASTER_KEY_FILE: fixture.keyFile };
   const restored = run(['restore', join(FIXTURE_0_1_0, 'dodil.db'), '--database', url], key);
-  expect([restored.code, restored.stderr]).toEqual([0, expect.stringContaining('restored 2 orgs and 33 slots')]);
+  expect([restored.code, restored.stderr]).toEqual([
+    0,
+    expect.stringContaining('restored 2 orgs and 33 slots'),
+  ]);
   expect(statSync(join(FIXTURE_0_1_0, 'dodil.db')).mtimeMs).toBe(before);
   const onPg = { ...key, DODIL_DATABASE_URL: url };
   expect(run(['audit', 'verify'], onPg).code).toBe(0);

@@ -38,7 +38,9 @@ async function served(env: Record<string, string>) {
   const server = await startServer([], env);
   onTestFinished(() => void server.stop());
   return async (token: string, name: string) => {
-    const res = await fetch(`${server.url}/v1/ignite/secrets/${name}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${server.url}/v1/ignite/secrets/${name}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     return { status: res.status, body: (await res.json()) as { value?: unknown } };
   };
 }
@@ -48,10 +50,16 @@ test('migrate-store of the 0.1.0 data dir: every slot, every token as before, th
   const url = await pgTestDatabase();
   const env = { DODIL_DATA_DIR: fixture.dir, DODIL_MASTER_KEY_FILE: fixture.keyFile };
   const migrated = runServer(['migrate-store', '--to', url], env);
-  expect([migrated.code, migrated.stderr]).toEqual([0, expect.stringMatching(/copied 2 orgs, 33 slots, 3 tokens and 44 audit entries/)]);
+  expect([migrated.code, migrated.stderr]).toEqual([
+    0,
+    expect.stringMatching(/copied 2 orgs, 33 slots, 3 tokens and 44 audit entries/),
+  ]);
   // Into a database that is no longer empty: refused, nothing changes.
   const again = runServer(['migrate-store', '--to', url], env);
-  expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('the target database is not empty')]);
+  expect([again.code, again.stderr]).toEqual([
+    1,
+    expect.stringContaining('the target database is not empty'),
+  ]);
 
   // Served from PostgreSQL itself: the chain verifies there, every slot and token as before.
   const onPg = { DODIL_DATABASE_URL: url, DODIL_MASTER_KEY_FILE: fixture.keyFile };
@@ -73,17 +81,30 @@ test('migrate-store of a store with history: rotated keys, revoked and expired t
   const key = { DODIL_MASTER_KEY: Buffer.from(TEST_MASTER_KEY).toString('base64') };
   const url = await pgTestDatabase();
   const migrated = runServer(['migrate-store', '--to', url, '--data-dir', store.dir], key);
-  expect([migrated.code, migrated.stderr]).toEqual([0, expect.stringMatching(/copied 2 orgs, 17 slots, 4 tokens/)]);
+  expect([migrated.code, migrated.stderr]).toEqual([
+    0,
+    expect.stringMatching(/copied 2 orgs, 17 slots, 4 tokens/),
+  ]);
   // A password in --to is refused before anything is opened.
-  const withPassword = runServer(['migrate-store', '--to', url.replace('postgres@', 'postgres:pw@'), '--data-dir', store.dir], key);
-  expect([withPassword.code, withPassword.stderr]).toEqual([2, expect.stringContaining('must not carry a password')]);
+  const withPassword = runServer(
+    ['migrate-store', '--to', url.replace('postgres@', 'postgres:pw@'), '--data-dir', store.dir],
+    key,
+  );
+  expect([withPassword.code, withPassword.stderr]).toEqual([
+    2,
+    expect.stringContaining('must not carry a password'),
+  ]);
 
   const onPg = { ...key, DODIL_DATABASE_URL: url };
   expect(runServer(['audit', 'verify'], onPg).code).toBe(0);
   const get = await served(onPg);
   for (const [name, slot] of store.slots) {
     const res = await get(slot.org === 'acme' ? store.tokens.live : store.tokens.beta, name);
-    expect([name, res.status, res.body.value]).toEqual([name, 200, { gitSecret: { username: 'bot', token: slot.token } }]);
+    expect([name, res.status, res.body.value]).toEqual([
+      name,
+      200,
+      { gitSecret: { username: 'bot', token: slot.token } },
+    ]);
   }
   expect((await get(store.tokens.live, 'old-0')).status).toBe(404);
   expect((await get(store.tokens.revoked, 'new-0')).status).toBe(401);

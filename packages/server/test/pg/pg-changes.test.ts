@@ -20,7 +20,12 @@ async function setup() {
   onTestFinished(() => db.close());
   await migratePg(db);
   const watch = (seen: ChangeKind[], pollMs?: number) => {
-    const w = watchChanges({ url, onChange: (k) => seen.push(k), readCounter: () => readChangeCounter(db), ...(pollMs ? { pollMs } : {}) });
+    const w = watchChanges({
+      url,
+      onChange: (k) => seen.push(k),
+      readCounter: () => readChangeCounter(db),
+      ...(pollMs ? { pollMs } : {}),
+    });
     onTestFinished(() => w.close());
     return w;
   };
@@ -34,10 +39,12 @@ test('a committed change reaches every watcher; a rolled-back one reaches none',
   watch(a);
   watch(b);
   await until(() => a.includes('all') && b.includes('all')); // connected (a connect flushes)
-  await db.transaction(async (tx) => {
-    await publishChange(tx, 'org-key');
-    throw new Error('roll back');
-  }).catch(() => undefined);
+  await db
+    .transaction(async (tx) => {
+      await publishChange(tx, 'org-key');
+      throw new Error('roll back');
+    })
+    .catch(() => undefined);
   await db.transaction((tx) => publishChange(tx, 'token'));
   const delay = await until(() => a.includes('token') && b.includes('token'));
   expect(delay).toBeLessThan(1000);
@@ -50,7 +57,9 @@ test('a watcher whose session is killed reconnects and flushes; the poll covers 
   watch(seen, 200);
   await until(() => seen.includes('all'));
   seen.length = 0;
-  await db.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dodil-server-listen' AND datname = current_database()`);
+  await db.exec(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dodil-server-listen' AND datname = current_database()`,
+  );
   await db.transaction((tx) => publishChange(tx, 'token'));
   // Either the poll sees the counter move, or the reconnect flushes: both say "all".
   await until(() => seen.includes('all'));

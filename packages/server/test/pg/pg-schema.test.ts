@@ -60,9 +60,14 @@ test('a read-only primary (failover in progress) is UNAVAILABLE for writes, read
   const name = new URL(url).pathname.slice(1);
   await setup.exec(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
   const db = open(url);
-  const err = await db.transaction((tx) => tx.exec(`INSERT INTO meta (key, value) VALUES ('k', '\\x00')`)).catch((e: unknown) => e);
+  const err = await db
+    .transaction((tx) => tx.exec(`INSERT INTO meta (key, value) VALUES ('k', '\\x00')`))
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(DatabaseUnavailableError);
-  expect([(err as DatabaseUnavailableError).code, (err as DatabaseUnavailableError).reason]).toEqual(['UNAVAILABLE', 'read-only']);
+  expect([(err as DatabaseUnavailableError).code, (err as DatabaseUnavailableError).reason]).toEqual([
+    'UNAVAILABLE',
+    'read-only',
+  ]);
   // Not a connection failure: no backoff, reads go on.
   expect(await db.rows('one', 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
 });

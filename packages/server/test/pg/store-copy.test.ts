@@ -45,7 +45,10 @@ test('the 0.1.0 store goes to PostgreSQL and back byte for byte, and still serve
   back.close();
 
   // The round-tripped store is a working store: same master key, chain verifies.
-  const verify = runServer(['audit', 'verify'], { DODIL_DATA_DIR: backDir, DODIL_MASTER_KEY_FILE: fixture.keyFile });
+  const verify = runServer(['audit', 'verify'], {
+    DODIL_DATA_DIR: backDir,
+    DODIL_MASTER_KEY_FILE: fixture.keyFile,
+  });
   expect([verify.code, verify.stderr]).toEqual([0, '']);
   expect(verify.stdout).toMatch(/^43:/);
 });

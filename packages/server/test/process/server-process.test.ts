@@ -16,7 +16,10 @@ test('the built server runs as a user would: admin commands, start, the API over
   const put = await fetch(`${server.url}/v1/ignite/secrets`, {
     method: 'POST',
     headers: auth,
-    body: JSON.stringify({ name: 'gh-clone', value: { gitSecret: { username: 'octo', token: 'SOCKET-SECRET' } } }),
+    body: JSON.stringify({
+      name: 'gh-clone',
+      value: { gitSecret: { username: 'octo', token: 'SOCKET-SECRET' } },
+    }),
   });
   expect(put.status).toBe(200);
   const got = (await (await fetch(`${server.url}/v1/ignite/secrets/gh-clone`, { headers: auth })).json()) as {
@@ -29,10 +32,14 @@ test('the built server runs as a user would: admin commands, start, the API over
   expect(runServer(['token', 'list', '--org', 'acme'], env).code).toBe(0);
   expect(runServer(['org', 'create', 'beta'], env).code).toBe(0);
   const live = runServer(['token', 'create', '--org', 'beta', '--scopes', 'ListSecrets'], env).stdout.trim();
-  const betaList = await fetch(`${server.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${live}` } });
+  const betaList = await fetch(`${server.url}/v1/ignite/secrets`, {
+    headers: { authorization: `Bearer ${live}` },
+  });
   expect([betaList.status, await betaList.json()]).toEqual([200, { secrets: [], nextPageToken: '' }]);
   expect(runServer(['token', 'revoke', live.split('_')[1] ?? ''], env).code).toBe(0);
-  const revoked = await fetch(`${server.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${live}` } });
+  const revoked = await fetch(`${server.url}/v1/ignite/secrets`, {
+    headers: { authorization: `Bearer ${live}` },
+  });
   expect(revoked.status).toBe(401);
 
   expect(await server.stop()).toBe(0);
@@ -50,14 +57,18 @@ test('--dev on a fresh data dir generates a key file, org default and prints a t
   expect(token).toMatch(/^dodil_/);
   expect(first.stderr()).toMatch(/DEV MODE.*NOT FOR PRODUCTION/);
   expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
-  const list = await fetch(`${first.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${token}` } });
+  const list = await fetch(`${first.url}/v1/ignite/secrets`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(list.status).toBe(200);
   expect(await first.stop()).toBe(0);
 
   const second = await startServer(['--dev'], env);
   expect(second.output()).not.toContain('DODIL_TOKEN=');
   expect(first.stdout()).not.toContain(token);
-  const again = await fetch(`${second.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${token}` } });
+  const again = await fetch(`${second.url}/v1/ignite/secrets`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(again.status).toBe(200);
   expect(await second.stop()).toBe(0);
 });

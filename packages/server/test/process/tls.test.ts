@@ -23,11 +23,31 @@ test('with --tls-cert/--tls-key the server speaks HTTPS', async () => {
   const dir = tempDir();
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
-  const server = await startServer(['--tls-cert', cert, '--tls-key', key], { DODIL_MASTER_KEY: KEY, DODIL_DATA_DIR: join(dir, 'data') });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  const server = await startServer(['--tls-cert', cert, '--tls-key', key], {
+    DODIL_MASTER_KEY: KEY,
+    DODIL_DATA_DIR: join(dir, 'data'),
+  });
   expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   const res = await httpsGet(`${server.url}/readyz`);
   expect(res.status).toBe(200);

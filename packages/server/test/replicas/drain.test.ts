@@ -12,9 +12,13 @@ test('on SIGTERM /readyz turns 503 while requests are still served, then the rep
   let sawNotReady = false;
   let servedWhileDraining = false;
   while (performance.now() - started < 1500) {
-    const ready = await fetch(`${replica.url}/readyz`).then((r) => r.status).catch(() => 0);
+    const ready = await fetch(`${replica.url}/readyz`)
+      .then((r) => r.status)
+      .catch(() => 0);
     if (ready === 503) sawNotReady = true;
-    const res = await fetch(`${replica.url}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${c.token}` } }).catch(() => undefined);
+    const res = await fetch(`${replica.url}/v1/ignite/secrets`, {
+      headers: { authorization: `Bearer ${c.token}` },
+    }).catch(() => undefined);
     if (sawNotReady && res?.status === 200) servedWhileDraining = true;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -18,7 +18,8 @@ test('master key rotation under reads and writes on three replicas: 0 failed req
   const newKeyFile = join(tempDir(), 'new.key');
   writeFileSync(newKeyFile, b64(newKey), { mode: 0o600 });
   const replicas = await Promise.all([0, 1, 2].map(() => c.replica(['--master-key-file', keyFile])));
-  for (let i = 0; i < 30; i++) expect(await put(replicas[i % 3]?.url ?? '', c.token, `m-${i}`, `M-${i}`)).toBe(200);
+  for (let i = 0; i < 30; i++)
+    expect(await put(replicas[i % 3]?.url ?? '', c.token, `m-${i}`, `M-${i}`)).toBe(200);
 
   let running = true;
   let requests = 0;
@@ -29,7 +30,8 @@ test('master key rotation under reads and writes on three replicas: 0 failed req
       const name = `m-${(n * 7 + w) % 30}`;
       const res = await get(r?.url ?? '', c.token, name);
       requests++;
-      if (res.status !== 200 || res.value !== `M-${(n * 7 + w) % 30}`) failures.push(`get ${name}: ${res.status}`);
+      if (res.status !== 200 || res.value !== `M-${(n * 7 + w) % 30}`)
+        failures.push(`get ${name}: ${res.status}`);
       const status = await put(r?.url ?? '', c.token, `w-${w}-${n}`, 'W');
       requests++;
       if (status !== 200) failures.push(`put: ${status}`);
@@ -44,7 +46,9 @@ test('master key rotation under reads and writes on three replicas: 0 failed req
   running = false;
   await Promise.all(workers);
 
-  console.info(`master key rotation under load: ${requests} requests on 3 replicas, ${failures.length} failed`);
+  console.info(
+    `master key rotation under load: ${requests} requests on 3 replicas, ${failures.length} failed`,
+  );
   expect([rotated.code, rotated.stderr]).toEqual([0, expect.any(String)]);
   expect(failures).toEqual([]);
   expect(requests).toBeGreaterThan(30);

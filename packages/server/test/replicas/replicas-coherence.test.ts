@@ -24,7 +24,9 @@ test('a token revoked by the admin command is refused by every replica; the larg
     expect(revoked.code).toBe(0);
     // The admin command has committed; from here every replica must refuse the token.
     const refused = await Promise.all(
-      replicas.map((r) => until(async () => (await status(r.url)) === 401, 10_000, 'the revoke to reach a replica')),
+      replicas.map((r) =>
+        until(async () => (await status(r.url)) === 401, 10_000, 'the revoke to reach a replica'),
+      ),
     );
     delays.push(Math.max(...refused));
   }
@@ -61,7 +63,8 @@ test('org key rotation by the admin command under reads on three replicas: 0 fai
   };
   const readers = [0, 1, 2, 3].map(reader);
   const rotations: Array<{ code: number; stderr: string }> = [];
-  for (let i = 0; i < 2; i++) rotations.push(await c.adminAsync(['keys', 'rotate-org', 'acme', '--batch-size', '7']));
+  for (let i = 0; i < 2; i++)
+    rotations.push(await c.adminAsync(['keys', 'rotate-org', 'acme', '--batch-size', '7']));
   // Writes after the rotation land under the newest key on every replica.
   for (const r of replicas) expect(await put(r.url, c.token, `after-${r.url.length}`, 'AFTER')).toBe(200);
   running = false;
@@ -69,7 +72,9 @@ test('org key rotation by the admin command under reads on three replicas: 0 fai
   const versions = await c.sql<{ key_version: number; n: number }>(
     `SELECT key_version, count(*)::int AS n FROM slots GROUP BY key_version ORDER BY key_version`,
   );
-  console.info(`org key rotation under load: ${reads} reads on 3 replicas, ${failures.length} failed; slots by key version ${JSON.stringify(versions)}`);
+  console.info(
+    `org key rotation under load: ${reads} reads on 3 replicas, ${failures.length} failed; slots by key version ${JSON.stringify(versions)}`,
+  );
   expect(rotations.map((r) => r.code)).toEqual([0, 0]);
   expect(failures).toEqual([]);
   expect(reads).toBeGreaterThan(30);

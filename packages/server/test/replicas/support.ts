@@ -39,7 +39,9 @@ export async function cluster(databaseUrl?: string): Promise<Cluster> {
   };
   const adminAsync = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+      const child = spawn(process.execPath, [main, ...args], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -85,14 +87,21 @@ export async function put(base: string, token: string, name: string, value: stri
 }
 
 /** GET a slot's token value; `{ status: 0 }` when the connection failed. */
-export async function get(base: string, token: string, name: string): Promise<{ status: number; value?: string }> {
+export async function get(
+  base: string,
+  token: string,
+  name: string,
+): Promise<{ status: number; value?: string }> {
   try {
     const res = await fetch(`${base}/v1/ignite/secrets/${name}`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(15_000),
     });
     const body = (await res.json()) as { value?: { gitSecret?: { token?: string } } };
-    return { status: res.status, ...(body.value?.gitSecret?.token === undefined ? {} : { value: body.value.gitSecret.token }) };
+    return {
+      status: res.status,
+      ...(body.value?.gitSecret?.token === undefined ? {} : { value: body.value.gitSecret.token }),
+    };
   } catch {
     return { status: 0 };
   }
@@ -111,7 +120,8 @@ export async function until(cond: () => Promise<boolean>, timeoutMs: number, wha
   const start = performance.now();
   for (;;) {
     if (await cond()) return performance.now() - start;
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -123,10 +133,14 @@ export async function until(cond: () => Promise<boolean>, timeoutMs: number, wha
  */
 export function statusFrom(base: string, path: string, token: string, localAddress: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request(`${base}${path}`, { headers: { authorization: `Bearer ${token}` }, localAddress, timeout: 15_000 }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      `${base}${path}`,
+      { headers: { authorization: `Bearer ${token}` }, localAddress, timeout: 15_000 },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.once('error', () => resolve(0));
     req.once('timeout', () => req.destroy());
     req.end();

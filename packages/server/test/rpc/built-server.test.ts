@@ -29,15 +29,21 @@ test('the built server serves gRPC, reflection and Connect next to REST', async 
       if (fn === undefined) throw new Error(`no ${method}`);
       fn.call(client, req, md, (err, res) => (err ? reject(err) : resolve(res ?? {})));
     });
-  await call('CreateSecret', { name: 'gh', value: { gitSecret: { username: 'octo', token: 'BUILT-SECRET' } } });
-  expect((await call('GetSecret', { name: 'gh' })).value).toMatchObject({ gitSecret: { token: 'BUILT-SECRET' } });
+  await call('CreateSecret', {
+    name: 'gh',
+    value: { gitSecret: { username: 'octo', token: 'BUILT-SECRET' } },
+  });
+  expect((await call('GetSecret', { name: 'gh' })).value).toMatchObject({
+    gitSecret: { token: 'BUILT-SECRET' },
+  });
   client.close();
 
   const def = protoLoader.loadSync('grpc/reflection/v1/reflection.proto', { includeDirs: [PROTO_DIR] });
   const Reflection = serviceCtor(grpc.loadPackageDefinition(def), 'grpc.reflection.v1.ServerReflection');
   const reflection = new Reflection(target, grpc.credentials.createInsecure());
-  const open = (reflection as unknown as Record<string, () => grpc.ClientDuplexStream<object, Record<string, unknown>>>)
-    .ServerReflectionInfo;
+  const open = (
+    reflection as unknown as Record<string, () => grpc.ClientDuplexStream<object, Record<string, unknown>>>
+  ).ServerReflectionInfo;
   if (open === undefined) throw new Error('no ServerReflectionInfo');
   const stream = open.call(reflection);
   const listed = new Promise<Record<string, unknown>>((resolve) => stream.once('data', resolve));
@@ -51,8 +57,12 @@ test('the built server serves gRPC, reflection and Connect next to REST', async 
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: '{"name":"gh"}',
   });
-  expect(await connect.json()).toMatchObject({ value: { gitSecret: { username: 'octo', token: 'BUILT-SECRET' } } });
-  const rest = await fetch(`${server.url}/v1/ignite/secrets/gh`, { headers: { authorization: `Bearer ${token}` } });
+  expect(await connect.json()).toMatchObject({
+    value: { gitSecret: { username: 'octo', token: 'BUILT-SECRET' } },
+  });
+  const rest = await fetch(`${server.url}/v1/ignite/secrets/gh`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(rest.status).toBe(200);
 
   expect(await server.stop()).toBe(0);

@@ -16,7 +16,11 @@ async function worldWithSlot(tls?: { cert: Buffer; key: Buffer }) {
   const w = await startWorld(tls ? { tls } : {});
   const token = await w.token();
   await w.runtime.secrets.create(
-    { principal: await w.runtime.auth.authenticate(bearer(token), 'test'), requestId: 'setup', clientAddress: 'test' },
+    {
+      principal: await w.runtime.auth.authenticate(bearer(token), 'test'),
+      requestId: 'setup',
+      clientAddress: 'test',
+    },
     { name: 'gh', value: gitValue('octo', 'ghp_wire') },
   );
   return { w, token };
@@ -27,7 +31,11 @@ describe('plaintext: HTTP/1.1 and h2c on one port', () => {
     const { w, token } = await worldWithSlot();
     const h1 = await fetch(`${w.url}/v1/ignite/secrets/gh`, { headers: { authorization: bearer(token) } });
     expect(h1.status).toBe(200);
-    const h2 = await http2Request(w.url, { ':method': 'GET', ':path': '/v1/ignite/secrets/gh', authorization: bearer(token) });
+    const h2 = await http2Request(w.url, {
+      ':method': 'GET',
+      ':path': '/v1/ignite/secrets/gh',
+      authorization: bearer(token),
+    });
     expect(h2.status).toBe(200);
     expect(JSON.parse(h2.body.toString('utf8'))).toEqual(await h1.json());
     expect((await http2Request(w.url, { ':method': 'GET', ':path': '/healthz' })).status).toBe(200);
@@ -52,7 +60,11 @@ describe('plaintext: HTTP/1.1 and h2c on one port', () => {
     const call = (auth?: string) =>
       fetch(`${w.url}${SERVICE}/GetSecret`, {
         method: 'POST',
-        headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', ...(auth ? { authorization: auth } : {}) },
+        headers: {
+          'content-type': 'application/grpc-web+proto',
+          'x-grpc-web': '1',
+          ...(auth ? { authorization: auth } : {}),
+        },
         body: envelope(protoStrings([[1, 'gh']])),
       });
     const ok = grpcWebFrames(Buffer.from(await (await call(bearer(token))).arrayBuffer()));
@@ -69,19 +81,34 @@ describe('plaintext: HTTP/1.1 and h2c on one port', () => {
     const { w, token } = await worldWithSlot();
     const res = await http2Request(
       w.url,
-      { ':method': 'POST', ':path': `${SERVICE}/GetSecret`, 'content-type': 'application/grpc', te: 'trailers', authorization: bearer(token), 'x-request-id': 'trace-42' },
+      {
+        ':method': 'POST',
+        ':path': `${SERVICE}/GetSecret`,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        authorization: bearer(token),
+        'x-request-id': 'trace-42',
+      },
       envelope(protoStrings([[1, 'gh']])),
     );
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe('trace-42');
-    expect(w.logger.lines.some((l) => l.includes('"requestId":"trace-42"') && l.includes('"code":"OK"'))).toBe(true);
+    expect(
+      w.logger.lines.some((l) => l.includes('"requestId":"trace-42"') && l.includes('"code":"OK"')),
+    ).toBe(true);
   });
 
   test('an unknown method of the service is UNIMPLEMENTED for a gRPC client', async () => {
     const w = await startWorld();
     const client = new grpc.Client(w.target, grpc.credentials.createInsecure());
     const code = await new Promise<number>((resolve) => {
-      client.makeUnaryRequest(`${SERVICE}/Nope`, (x: Buffer) => x, (x: Buffer) => x, Buffer.alloc(0), (err) => resolve(err?.code ?? 0));
+      client.makeUnaryRequest(
+        `${SERVICE}/Nope`,
+        (x: Buffer) => x,
+        (x: Buffer) => x,
+        Buffer.alloc(0),
+        (err) => resolve(err?.code ?? 0),
+      );
     });
     client.close();
     expect(code).toBe(grpc.status.UNIMPLEMENTED);
@@ -107,26 +134,42 @@ describe('TLS: ALPN picks h2 or http/1.1 on one port', () => {
     expect(w.url).toMatch(/^https:/);
 
     // The certificate names localhost too; TLS SNI can't carry an IP address.
-    const d = grpcDriver(w, grpc.credentials.createSsl(tls.cert), { 'grpc.ssl_target_name_override': 'localhost' });
+    const d = grpcDriver(w, grpc.credentials.createSsl(tls.cert), {
+      'grpc.ssl_target_name_override': 'localhost',
+    });
     const got = await d.get(bearer(token), 'gh');
     expect(got.code).toBe('OK');
     expect(got.data).toMatchObject({ value: gitValue('octo', 'ghp_wire') });
 
-    const h1 = await new Promise<{ status: number; alpn: string | false; body: string }>((resolve, reject) => {
-      const req = httpsRequest(`${w.url}/v1/ignite/secrets/gh`, { agent: new Agent({ ca: tls.cert, servername: 'localhost', ALPNProtocols: ['http/1.1'] }), headers: { authorization: bearer(token) } }, (res) => {
-        let body = '';
-        const alpn = (res.socket as { alpnProtocol?: string | false }).alpnProtocol ?? false;
-        res.setEncoding('utf8').on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, alpn, body }));
-      });
-      req.once('error', reject);
-      req.end();
-    });
+    const h1 = await new Promise<{ status: number; alpn: string | false; body: string }>(
+      (resolve, reject) => {
+        const req = httpsRequest(
+          `${w.url}/v1/ignite/secrets/gh`,
+          {
+            agent: new Agent({ ca: tls.cert, servername: 'localhost', ALPNProtocols: ['http/1.1'] }),
+            headers: { authorization: bearer(token) },
+          },
+          (res) => {
+            let body = '';
+            const alpn = (res.socket as { alpnProtocol?: string | false }).alpnProtocol ?? false;
+            res.setEncoding('utf8').on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, alpn, body }));
+          },
+        );
+        req.once('error', reject);
+        req.end();
+      },
+    );
     expect(h1.status).toBe(200);
     expect(h1.alpn).toBe('http/1.1');
     expect(JSON.parse(h1.body)).toMatchObject({ value: gitValue('octo', 'ghp_wire') });
 
-    const h2 = await http2Request(w.url, { ':method': 'GET', ':path': '/v1/ignite/secrets/gh', authorization: bearer(token) }, undefined, { ca: tls.cert, servername: 'localhost' });
+    const h2 = await http2Request(
+      w.url,
+      { ':method': 'GET', ':path': '/v1/ignite/secrets/gh', authorization: bearer(token) },
+      undefined,
+      { ca: tls.cert, servername: 'localhost' },
+    );
     expect(h2.status).toBe(200);
     expect(JSON.parse(h2.body.toString('utf8'))).toEqual(JSON.parse(h1.body));
   });

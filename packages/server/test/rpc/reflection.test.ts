@@ -13,10 +13,13 @@ type Reply = Record<string, unknown>;
 
 /** A reflection stream: one request, one reply, in order. */
 function openReflection(w: World, version: 'v1' | 'v1alpha') {
-  const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, { includeDirs: [PROTO_DIR] });
+  const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, {
+    includeDirs: [PROTO_DIR],
+  });
   const Ctor = serviceCtor(grpc.loadPackageDefinition(def), `grpc.reflection.${version}.ServerReflection`);
   const client = new Ctor(w.target, grpc.credentials.createInsecure());
-  const open = (client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, Reply>>).ServerReflectionInfo;
+  const open = (client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, Reply>>)
+    .ServerReflectionInfo;
   if (open === undefined) throw new Error('no ServerReflectionInfo');
   const stream = open.call(client);
   const replies: Reply[] = [];
@@ -84,7 +87,11 @@ function descriptorSet(files: Uint8Array[]): Buffer {
   return Buffer.concat(parts);
 }
 
-const SERVICES = ['dodil.ignite.v1.SecretService', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
+const SERVICES = [
+  'dodil.ignite.v1.SecretService',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+];
 
 describe.each(['v1', 'v1alpha'] as const)('server reflection %s', (version) => {
   test('lists the services', async () => {
@@ -118,12 +125,17 @@ describe.each(['v1', 'v1alpha'] as const)('server reflection %s', (version) => {
     type Cb = (err: grpc.ServiceError | null, res?: Reply) => void;
     const call = (method: string, req: Reply) =>
       new Promise<Reply>((resolve, reject) => {
-        const fn = (client as unknown as Record<string, (q: Reply, m: grpc.Metadata, cb: Cb) => void>)[method];
+        const fn = (client as unknown as Record<string, (q: Reply, m: grpc.Metadata, cb: Cb) => void>)[
+          method
+        ];
         if (fn === undefined) throw new Error(`no ${method}`);
         fn.call(client, req, md, (err, res) => (err ? reject(err) : resolve(res ?? {})));
       });
     // protobufjs keeps descriptor field names as they are: snake_case, as in grpcurl bodies.
-    await call('CreateSecret', { name: 'by-reflection', value: { git_secret: { username: 'octo', token: 't0k' } } });
+    await call('CreateSecret', {
+      name: 'by-reflection',
+      value: { git_secret: { username: 'octo', token: 't0k' } },
+    });
     const got = await call('GetSecret', { name: 'by-reflection' });
     client.close();
     expect(got.value).toEqual({ git_secret: { username: 'octo', token: 't0k' } });

@@ -17,10 +17,19 @@ describe('one service behind every protocol', () => {
     const w = await startWorld();
     const auth = bearer(await w.token());
     const [rest, grpcD, connect] = [restDriver(w), grpcDriver(w), connectDriver(w)];
-    expect((await grpcD.create(auth, { name: 'via-grpc', value: registryValue('ghcr.io', 'bot', 'pw-grpc') })).code).toBe('OK');
-    expect((await connect.create(auth, { name: 'via-connect', value: gitValue('octo', 'pw-connect') })).code).toBe('OK');
+    expect(
+      (await grpcD.create(auth, { name: 'via-grpc', value: registryValue('ghcr.io', 'bot', 'pw-grpc') }))
+        .code,
+    ).toBe('OK');
+    expect(
+      (await connect.create(auth, { name: 'via-connect', value: gitValue('octo', 'pw-connect') })).code,
+    ).toBe('OK');
     for (const name of ['via-grpc', 'via-connect']) {
-      const answers = await Promise.all([rest.get(auth, name), grpcD.get(auth, name), connect.get(auth, name)]);
+      const answers = await Promise.all([
+        rest.get(auth, name),
+        grpcD.get(auth, name),
+        connect.get(auth, name),
+      ]);
       expect(answers.map((a) => a.code)).toEqual(['OK', 'OK', 'OK']);
       expect(answers[1]?.data).toEqual(answers[0]?.data);
       expect(answers[2]?.data).toEqual(answers[0]?.data);
@@ -38,7 +47,9 @@ describe('one service behind every protocol', () => {
       outs.push(await d.create(auth, { name: `via-${d.protocol}`, value: gitValue('octo', 'AUDIT-SECRET') }));
     }
     await w.runtime.audit.flush();
-    const entries = (await w.runtime.audit.list({ org: 'acme', limit: 100 })).filter((e) => e.action === 'CreateSecret');
+    const entries = (await w.runtime.audit.list({ org: 'acme', limit: 100 })).filter(
+      (e) => e.action === 'CreateSecret',
+    );
     expect(entries.map((e) => [e.slot, e.code, e.requestId])).toEqual(
       outs.map((o, i) => [`via-${['rest', 'grpc', 'connect'][i] ?? ''}`, 'OK', o.meta['x-request-id']]),
     );
@@ -52,7 +63,9 @@ describe('one service behind every protocol', () => {
     await grpcDriver(w).create(bearer(token), { name: 'a', value: gitValue('octo', 'LOG-SECRET-1') });
     await connectDriver(w).get(bearer(token), 'a');
     await grpcDriver(w).get(bearer(`${token}x`), 'a');
-    const rpc = w.logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.msg === 'rpc');
+    const rpc = w.logger.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.msg === 'rpc');
     expect(rpc.map((e) => [e.protocol, e.procedure, e.code, e.org])).toEqual([
       ['grpc', `${SERVICE}/CreateSecret`, 'OK', 'acme'],
       ['connect', `${SERVICE}/GetSecret`, 'OK', 'acme'],
@@ -68,7 +81,10 @@ describe('one service behind every protocol', () => {
     const token = await w.token();
     // A real fault: a token row damaged on disk (a blob where text belongs).
     w.runtime.db.prepare("UPDATE tokens SET scopes = x'00'").run();
-    const [g, c] = await Promise.all([grpcDriver(w).list(bearer(token), {}), connectDriver(w).list(bearer(token), {})]);
+    const [g, c] = await Promise.all([
+      grpcDriver(w).list(bearer(token), {}),
+      connectDriver(w).list(bearer(token), {}),
+    ]);
     for (const out of [g, c]) {
       expect(out.code).toBe('INTERNAL');
       expect(out.message).toMatch(/^internal error \(request id [\w-]+\)$/);
@@ -81,8 +97,14 @@ describe('one service behind every protocol', () => {
 describe('error text never quotes what the client sent', () => {
   test.each([
     ['a token where an object belongs', '{"name":"x","value":{"gitSecret":"ghp_ECHO_ME"}}'],
-    ['a number where a string belongs', '{"name":"x","value":{"gitSecret":{"username":"u","token":987654321}}}'],
-    ['malformed JSON around a token', '{"name":"x","value":{"gitSecret":{"username":"u","token":ghp_ECHO_ME}}}'],
+    [
+      'a number where a string belongs',
+      '{"name":"x","value":{"gitSecret":{"username":"u","token":987654321}}}',
+    ],
+    [
+      'malformed JSON around a token',
+      '{"name":"x","value":{"gitSecret":{"username":"u","token":ghp_ECHO_ME}}}',
+    ],
     ['a string where a message belongs', '{"name":"x","value":"ghp_ECHO_ME"}'],
   ])('Connect JSON: %s', async (_label, body) => {
     const w = await startWorld();
@@ -109,7 +131,10 @@ describe('64 KiB cap on RPC bodies: INVALID_ARGUMENT, delivered, not a hang-up',
       body: big,
     });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ code: 'invalid_argument', message: 'request body larger than 64 KiB' });
+    expect(await res.json()).toEqual({
+      code: 'invalid_argument',
+      message: 'request body larger than 64 KiB',
+    });
   });
 
   test('Connect with a chunked body of unknown length', async () => {
@@ -136,7 +161,8 @@ test('shutdown ends an open reflection stream with UNAVAILABLE and completes', a
   const def = protoLoader.loadSync('grpc/reflection/v1/reflection.proto', { includeDirs: [PROTO_DIR] });
   const Ctor = serviceCtor(grpc.loadPackageDefinition(def), 'grpc.reflection.v1.ServerReflection');
   const client = new Ctor(w.target, grpc.credentials.createInsecure());
-  const open = (client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, unknown>>).ServerReflectionInfo;
+  const open = (client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, unknown>>)
+    .ServerReflectionInfo;
   if (open === undefined) throw new Error('no ServerReflectionInfo');
   const stream = open.call(client);
   const ended = new Promise<{ code: number; details: string }>((resolve) => {

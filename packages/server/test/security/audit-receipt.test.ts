@@ -76,7 +76,9 @@ test('when the entry cannot be appended, the write rolls back and the caller get
   const { h, secrets, ctx, entriesOf } = await world(cloning);
   // A head that no longer matches the tail: appending would launder a cut, so the log refuses.
   h.runtime.db.prepare("UPDATE meta SET value = x'00' WHERE key = 'audit_head'").run();
-  await expect(secrets.create(ctx, { name: 'refused', value: gitValue('octo', 'RECEIPT-SECRET') })).rejects.toMatchObject({
+  await expect(
+    secrets.create(ctx, { name: 'refused', value: gitValue('octo', 'RECEIPT-SECRET') }),
+  ).rejects.toMatchObject({
     code: 'UNAVAILABLE',
   });
   expect(await h.runtime.stores.slots.get(ctx.principal.orgId, 'refused')).toBeUndefined();

@@ -11,16 +11,24 @@ const SECRET = 'ghp_AUDIT_NEVER_STORES_THIS';
 async function seeded() {
   const h = await makeHarness();
   const token = await h.token('acme'); // org.create, token.create
-  await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh', value: gitValue('octo', SECRET) } });
+  await h.call('POST', '/v1/ignite/secrets', {
+    token,
+    body: { name: 'gh', value: gitValue('octo', SECRET) },
+  });
   await h.call('GET', '/v1/ignite/secrets/gh', { token });
   await h.call('GET', '/v1/ignite/secrets/missing', { token });
   await h.call('GET', '/v1/ignite/secrets', { token });
   await h.call('GET', '/v1/ignite/registry-secrets?host=ghcr.io', { token });
-  await h.call('GET', '/v1/ignite/secrets', { headers: { authorization: 'Bearer dodil_0123456789abcdef_xx' } });
+  await h.call('GET', '/v1/ignite/secrets', {
+    headers: { authorization: 'Bearer dodil_0123456789abcdef_xx' },
+  });
   await h.call('DELETE', '/v1/ignite/secrets/gh', { token });
   await h.call('DELETE', '/v1/ignite/secrets/gh', { token });
   await h.call('GET', '/v1/ignite/secrets/bad%20name', { token });
-  await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh2', value: gitValue('octo', SECRET) } });
+  await h.call('POST', '/v1/ignite/secrets', {
+    token,
+    body: { name: 'gh2', value: gitValue('octo', SECRET) },
+  });
   return { h, token, file: join(h.dir, 'dodil.db') };
 }
 
@@ -94,12 +102,23 @@ describe('audit verify catches tampering and names the first broken entry', () =
       /entry 5: .*does not match its MAC/,
       'serves',
     ],
-    ['an edited outcome', (db) => db.prepare("UPDATE audit_log SET code = 'OK' WHERE seq = 8").run(), /entry 8:/, 'serves'],
-    ['a deleted entry', (db) => db.prepare('DELETE FROM audit_log WHERE seq = 4').run(), /entry 4: entry 4 is missing/, 'serves'],
+    [
+      'an edited outcome',
+      (db) => db.prepare("UPDATE audit_log SET code = 'OK' WHERE seq = 8").run(),
+      /entry 8:/,
+      'serves',
+    ],
+    [
+      'a deleted entry',
+      (db) => db.prepare('DELETE FROM audit_log WHERE seq = 4').run(),
+      /entry 4: entry 4 is missing/,
+      'serves',
+    ],
     [
       'two entries swapped',
       (db) => {
-        const cols = 'time_ms, request_id, token_id, org_id, org, action, slot, code, client_address, detail, mac';
+        const cols =
+          'time_ms, request_id, token_id, org_id, org, action, slot, code, client_address, detail, mac';
         const a = db.prepare(`SELECT ${cols} FROM audit_log WHERE seq = 3`).get() as Record<string, unknown>;
         const b = db.prepare(`SELECT ${cols} FROM audit_log WHERE seq = 6`).get() as Record<string, unknown>;
         const set = db.prepare(
@@ -172,7 +191,10 @@ describe('audit verify catches tampering and names the first broken entry', () =
 
     const again = await makeHarness({ dir: h.dir });
     const got = await again.call('GET', '/v1/ignite/secrets/gh2', { token });
-    const put = await again.call('POST', '/v1/ignite/secrets', { token, body: { name: 'new', value: gitValue() } });
+    const put = await again.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'new', value: gitValue() },
+    });
     const ready = await again.call('GET', '/readyz');
     await again.runtime.close();
     const db = new BetterSqlite3(file, { readonly: true });
@@ -192,12 +214,16 @@ describe('audit verify catches tampering and names the first broken entry', () =
     const restart = await cli(['audit', 'restart-chain', '--data-dir', h.dir]);
     expect(restart.code).toBe(0);
     expect((await cli(['audit', 'verify', '--data-dir', h.dir])).code).toBe(0);
-    const entries = JSON.parse((await cli(['audit', 'list', '--data-dir', h.dir, '-o', 'json'])).stdout) as Array<{
+    const entries = JSON.parse(
+      (await cli(['audit', 'list', '--data-dir', h.dir, '-o', 'json'])).stdout,
+    ) as Array<{
       action: string;
       detail: string;
     }>;
     expect(entries.map((e) => e.action)).toEqual(['audit.init', 'audit.restart-chain']);
-    expect(entries[1]?.detail).toMatch(/previous chain broken at entry \d+.*kept in table audit_log_archive_\d+/);
+    expect(entries[1]?.detail).toMatch(
+      /previous chain broken at entry \d+.*kept in table audit_log_archive_\d+/,
+    );
   });
 });
 
@@ -205,11 +231,16 @@ describe('fail closed', () => {
   test('when the audit entry cannot be written, no value is returned and nothing is written', async () => {
     const { h, token, file } = await seeded();
     const blocker = new BetterSqlite3(file);
-    blocker.exec("CREATE TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit disk full'); END");
+    blocker.exec(
+      "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit disk full'); END",
+    );
     const got = await h.call('GET', '/v1/ignite/secrets/gh2', { token });
     expect([got.status, got.json.code]).toEqual([503, 14]);
     expect(got.text).not.toContain(SECRET);
-    const put = await h.call('POST', '/v1/ignite/secrets', { token, body: { name: 'gh2', value: gitValue('x', 'CHANGED') } });
+    const put = await h.call('POST', '/v1/ignite/secrets', {
+      token,
+      body: { name: 'gh2', value: gitValue('x', 'CHANGED') },
+    });
     expect(put.status).toBe(503);
     const del = await h.call('DELETE', '/v1/ignite/secrets/gh2', { token });
     expect(del.status).toBe(503);

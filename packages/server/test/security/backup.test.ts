@@ -67,13 +67,19 @@ describe('backup and restore', () => {
       running = false;
       await Promise.all(writers);
 
-      expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(/backup written to .* \(\d+ bytes, mode 0600\)/)]);
+      expect([backup.code, backup.stderr]).toEqual([
+        0,
+        expect.stringMatching(/backup written to .* \(\d+ bytes, mode 0600\)/),
+      ]);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(readFileSync(file).toString('latin1')).not.toContain('value-0-0');
 
       const restored = tempDir();
       const res = await cli(['restore', file, '--data-dir', restored]);
-      expect([res.code, res.stderr]).toEqual([0, expect.stringMatching(/restored 1 orgs and \d+ slots .*audit chain of \d+ entries verifies/)]);
+      expect([res.code, res.stderr]).toEqual([
+        0,
+        expect.stringMatching(/restored 1 orgs and \d+ slots .*audit chain of \d+ entries verifies/),
+      ]);
       expect(statSync(join(restored, 'dodil.db')).mode & 0o777).toBe(0o600);
 
       const slots = await slotsOf(restored);
@@ -85,7 +91,9 @@ describe('backup and restore', () => {
         `backup under load: ${ackedBefore.size} acknowledged before, ${slots.size} in the backup, ${acked.size} acknowledged in all; 0 lost`,
       );
       expect((await cli(['audit', 'verify', '--data-dir', restored])).code).toBe(0);
-      const log = JSON.parse((await cli(['audit', 'list', '--data-dir', restored, '-o', 'json', '--limit', '100000'])).stdout) as Array<{
+      const log = JSON.parse(
+        (await cli(['audit', 'list', '--data-dir', restored, '-o', 'json', '--limit', '100000'])).stdout,
+      ) as Array<{
         action: string;
       }>;
       expect(log.filter((e) => e.action === 'restore')).toHaveLength(1);
@@ -111,7 +119,9 @@ describe('backup and restore', () => {
     const busy = await cli(['restore', file, '--data-dir', occupied]);
     expect([busy.code, busy.stderr]).toEqual([1, expect.stringContaining('is not empty (notes.txt)')]);
 
-    const wrongKey = await cli(['restore', file, '--data-dir', tempDir()], { DODIL_MASTER_KEY: testKeyB64(1) });
+    const wrongKey = await cli(['restore', file, '--data-dir', tempDir()], {
+      DODIL_MASTER_KEY: testKeyB64(1),
+    });
     expect([wrongKey.code, wrongKey.stderr]).toEqual([1, expect.stringContaining('does not open')]);
 
     const damaged = join(dir, 'damaged.db');
@@ -145,12 +155,17 @@ describe('backup and restore', () => {
     db.close();
 
     const refused = await cli(['restore', file, '--data-dir', tempDir()]);
-    expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/audit log is broken at entry 2.*\n.*--accept-broken-audit/s)]);
+    expect([refused.code, refused.stderr]).toEqual([
+      1,
+      expect.stringMatching(/audit log is broken at entry 2.*\n.*--accept-broken-audit/s),
+    ]);
     const target = tempDir();
     const accepted = await cli(['restore', file, '--data-dir', target, '--accept-broken-audit']);
     expect(accepted.code).toBe(0);
     expect((await cli(['audit', 'verify', '--data-dir', target])).code).toBe(0);
-    const log = JSON.parse((await cli(['audit', 'list', '--data-dir', target, '-o', 'json'])).stdout) as Array<{ action: string; detail: string }>;
+    const log = JSON.parse(
+      (await cli(['audit', 'list', '--data-dir', target, '-o', 'json'])).stdout,
+    ) as Array<{ action: string; detail: string }>;
     expect(log.map((e) => e.action)).toEqual(['audit.init', 'restore']);
     expect(log[1]?.detail).toMatch(/audit chain was broken at entry 2, kept in audit_log_archive_\d+/);
     expect((await slotsOf(target)).get('gh')).toBe('AUDITED');

@@ -57,7 +57,10 @@ async function writer(url: string, auth: string, round: number, id: number, ledg
         const victim = mine.shift();
         if (victim === undefined) continue;
         ledger.deleteTried.add(victim);
-        const res = await fetch(`${url}/v1/ignite/secrets/${victim}`, { method: 'DELETE', headers: { authorization: auth } });
+        const res = await fetch(`${url}/v1/ignite/secrets/${victim}`, {
+          method: 'DELETE',
+          headers: { authorization: auth },
+        });
         if (res.status === 200) {
           ledger.deleted.add(victim);
           ledger.acks++;
@@ -76,7 +79,14 @@ test(`${KILLS} SIGKILLs during concurrent writes lose no acknowledged write and 
   const { token } = await setup.admin.createToken({ org: 'acme', scopes: SCOPES });
   await setup.close();
   const auth = `Bearer ${token}`;
-  const ledger: Ledger = { created: new Map(), deleteTried: new Set(), deleted: new Set(), counterAcked: [], counterTried: [], acks: 0 };
+  const ledger: Ledger = {
+    created: new Map(),
+    deleteTried: new Set(),
+    deleted: new Set(),
+    counterAcked: [],
+    counterTried: [],
+    acks: 0,
+  };
   const random = seededRandom(42);
 
   for (let round = 0; round < KILLS; round++) {
@@ -96,7 +106,12 @@ test(`${KILLS} SIGKILLs during concurrent writes lose no acknowledged write and 
   try {
     const org = await runtime.stores.orgs.getByName('acme');
     const ctx = {
-      principal: { orgId: org?.id ?? '', orgName: 'acme', tokenId: '0000000000000000', scopes: new Set(SCOPES) },
+      principal: {
+        orgId: org?.id ?? '',
+        orgName: 'acme',
+        tokenId: '0000000000000000',
+        scopes: new Set(SCOPES),
+      },
       requestId: 'check',
       clientAddress: 'test',
     };
@@ -118,9 +133,12 @@ test(`${KILLS} SIGKILLs during concurrent writes lose no acknowledged write and 
     for (let id = 0; id < WRITERS; id++) {
       const stored = Number((await read(`counter-${id}`)) ?? 0);
       // The in-flight overwrite may or may not have committed; an acknowledged one must have.
-      if (stored < (ledger.counterAcked[id] ?? 0) || stored > (ledger.counterTried[id] ?? 0)) counters.push(`counter-${id}=${stored}`);
+      if (stored < (ledger.counterAcked[id] ?? 0) || stored > (ledger.counterTried[id] ?? 0))
+        counters.push(`counter-${id}=${stored}`);
     }
-    console.info(`crash: ${KILLS} kills, ${ledger.acks} acknowledged writes, ${lost.length + resurrected.length + counters.length} lost`);
+    console.info(
+      `crash: ${KILLS} kills, ${ledger.acks} acknowledged writes, ${lost.length + resurrected.length + counters.length} lost`,
+    );
     expect({ lost, resurrected, counters }).toEqual({ lost: [], resurrected: [], counters: [] });
     expect(ledger.created.size).toBeGreaterThan(KILLS);
   } finally {

@@ -41,12 +41,31 @@ async function world() {
 const text = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', ' ', '%', '%ZZ', '%00', '%E0%A4%A', '..', '../..', '\u0000', '\uFFFF', '\uD800', 'a'.repeat(300)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '%',
+    '%ZZ',
+    '%00',
+    '%E0%A4%A',
+    '..',
+    '../..',
+    '\u0000',
+    '\uFFFF',
+    '\uD800',
+    'a'.repeat(300),
+  ),
 );
 const name = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...NAMES) }, { weight: 2, arbitrary: text });
 /** What can travel in an HTTP header: latin-1 without controls (anything else never leaves a client). */
 const headerText = fc.oneof(
-  fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 80 }),
+  fc.string({
+    unit: fc
+      .integer({ min: 0x20, max: 0xff })
+      .filter((c) => c !== 0x7f)
+      .map((c) => String.fromCharCode(c)),
+    maxLength: 80,
+  }),
   fc.constantFrom('', ' ', '%00', 'a'.repeat(5000), 'dodil_0123456789abcdef_' + 'A'.repeat(43)),
 );
 
@@ -55,18 +74,36 @@ const registryValue = fc
   .record({
     username: text,
     password: text,
-    serverAddress: fc.oneof(fc.constantFrom('', 'ghcr.io', 'https://index.docker.io/v1/', 'localhost:5000'), text),
+    serverAddress: fc.oneof(
+      fc.constantFrom('', 'ghcr.io', 'https://index.docker.io/v1/', 'localhost:5000'),
+      text,
+    ),
   })
   .map((r) => ({ registrySecret: r }));
 const goodValue = fc.oneof(
-  fc.record({ username: fc.constantFrom('u', 'bot'), token: fc.string({ minLength: 1, maxLength: 30 }) }).map((g) => ({ gitSecret: g })),
-  fc.record({ username: fc.constant('u'), password: fc.string({ minLength: 1, maxLength: 30 }), serverAddress: fc.constantFrom('', 'ghcr.io') })
+  fc
+    .record({ username: fc.constantFrom('u', 'bot'), token: fc.string({ minLength: 1, maxLength: 30 }) })
+    .map((g) => ({ gitSecret: g })),
+  fc
+    .record({
+      username: fc.constant('u'),
+      password: fc.string({ minLength: 1, maxLength: 30 }),
+      serverAddress: fc.constantFrom('', 'ghcr.io'),
+    })
     .map((r) => ({ registrySecret: r })),
 );
 
 const body: fc.Arbitrary<string | Uint8Array | undefined> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ name: fc.constantFrom(...NAMES), value: goodValue }).map((b) => JSON.stringify(b)) },
-  { weight: 2, arbitrary: fc.record({ name, value: fc.oneof(gitValue, registryValue, fc.jsonValue()) }).map((b) => JSON.stringify(b)) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ name: fc.constantFrom(...NAMES), value: goodValue }).map((b) => JSON.stringify(b)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ name, value: fc.oneof(gitValue, registryValue, fc.jsonValue()) })
+      .map((b) => JSON.stringify(b)),
+  },
   { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null') },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
@@ -86,21 +123,40 @@ const body: fc.Arbitrary<string | Uint8Array | undefined> = fc.oneof(
 );
 
 /** encodeURIComponent that also takes lone surrogates (which it would throw on). */
-const enc = (s: string) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, (c, i: number) => {
-  const code = s.charCodeAt(i);
-  const pair = code < 0xdc00 ? s.charCodeAt(i + 1) : s.charCodeAt(i - 1);
-  return (code < 0xdc00 ? pair >= 0xdc00 && pair <= 0xdfff : pair >= 0xd800 && pair < 0xdc00) ? c : '\uFFFD';
-}));
+const enc = (s: string) =>
+  encodeURIComponent(
+    s.replace(/[\uD800-\uDFFF]/g, (c, i: number) => {
+      const code = s.charCodeAt(i);
+      const pair = code < 0xdc00 ? s.charCodeAt(i + 1) : s.charCodeAt(i - 1);
+      return (code < 0xdc00 ? pair >= 0xdc00 && pair <= 0xdfff : pair >= 0xd800 && pair < 0xdc00)
+        ? c
+        : '\uFFFD';
+    }),
+  );
 
 const path = fc.oneof(
   { weight: 3, arbitrary: fc.constant('/v1/ignite/secrets') },
   { weight: 4, arbitrary: name.map((n) => `/v1/ignite/secrets/${n}`) },
   { weight: 2, arbitrary: name.map((n) => `/v1/ignite/secrets/${enc(n)}`) },
-  { weight: 2, arbitrary: fc.tuple(text, text).map(([s, t]) => `/v1/ignite/secrets?pageSize=${enc(s)}&pageToken=${enc(t)}`) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(text, text)
+      .map(([s, t]) => `/v1/ignite/secrets?pageSize=${enc(s)}&pageToken=${enc(t)}`),
+  },
   { weight: 2, arbitrary: text.map((h) => `/v1/ignite/registry-secrets?host=${enc(h)}`) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('/healthz', '/readyz', '/', '//v1//ignite/secrets', '/v1/ignite/secrets/a/b', '/v1/ignite', '/v1/ignite/secrets/', '/V1/IGNITE/SECRETS'),
+    arbitrary: fc.constantFrom(
+      '/healthz',
+      '/readyz',
+      '/',
+      '//v1//ignite/secrets',
+      '/v1/ignite/secrets/a/b',
+      '/v1/ignite',
+      '/v1/ignite/secrets/',
+      '/V1/IGNITE/SECRETS',
+    ),
   },
   { weight: 1, arbitrary: fc.array(text, { maxLength: 4 }).map((parts) => `/${parts.map(enc).join('/')}`) },
 );
@@ -109,14 +165,22 @@ type TokenKind = 'full' | 'getOnly' | 'listOnly' | 'orgB' | 'revoked' | 'expired
 const authorization = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.constantFrom<TokenKind>('full', 'full', 'getOnly', 'listOnly', 'orgB', 'revoked', 'expired').map((kind) => ({ kind })),
+    arbitrary: fc
+      .constantFrom<TokenKind>('full', 'full', 'getOnly', 'listOnly', 'orgB', 'revoked', 'expired')
+      .map((kind) => ({ kind })),
   },
   {
     weight: 2,
     arbitrary: fc
       .oneof(
         headerText,
-        fc.constantFrom('Bearer', 'Bearer ', 'Basic dTpw', 'Bearer dodil_0123456789abcdef_x', 'bearer  dodil_'),
+        fc.constantFrom(
+          'Bearer',
+          'Bearer ',
+          'Basic dTpw',
+          'Bearer dodil_0123456789abcdef_x',
+          'bearer  dodil_',
+        ),
         headerText.map((t) => `Bearer ${t}`),
       )
       .map((raw) => ({ raw })),
@@ -125,11 +189,34 @@ const authorization = fc.oneof(
 );
 
 const request = fc.record({
-  method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'PROPFIND', 'get', 'post'),
+  method: fc.constantFrom(
+    'GET',
+    'POST',
+    'PUT',
+    'DELETE',
+    'PATCH',
+    'HEAD',
+    'OPTIONS',
+    'PROPFIND',
+    'get',
+    'post',
+  ),
   path,
   auth: authorization,
-  contentType: fc.option(fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '*/*'), { nil: undefined }),
-  contentEncoding: fc.option(fc.constantFrom('gzip', 'br', 'deflate', 'identity', 'x-garbage, gzip'), { nil: undefined }),
+  contentType: fc.option(
+    fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      '*/*',
+    ),
+    { nil: undefined },
+  ),
+  contentEncoding: fc.option(fc.constantFrom('gzip', 'br', 'deflate', 'identity', 'x-garbage, gzip'), {
+    nil: undefined,
+  }),
   requestId: fc.option(headerText, { nil: undefined }),
   body,
   addr: fc.constantFrom(...ADDRESSES),
@@ -140,12 +227,24 @@ type Slot = { type: string; value: SecretValue } | undefined;
 test(`${RUNS * BATCH} generated requests: no 500, no hang, no unhandled error, no cross-org leak, no partial write`, async () => {
   const w = await world();
   const tokenOf: Record<TokenKind, string> = w.tokens;
-  const orgOfKind: Record<TokenKind, 'a' | 'b'> = { full: 'a', getOnly: 'a', listOnly: 'a', orgB: 'b', revoked: 'a', expired: 'a' };
+  const orgOfKind: Record<TokenKind, 'a' | 'b'> = {
+    full: 'a',
+    getOnly: 'a',
+    listOnly: 'a',
+    orgB: 'b',
+    revoked: 'a',
+    expired: 'a',
+  };
   const unhandled: unknown[] = [];
   const onUnhandled = (err: unknown) => unhandled.push(err);
   process.on('unhandledRejection', onUnhandled);
   let run = 0;
-  const stats = { requests: 0, unbuildable: 0, byStatus: new Map<number, number>(), unexpected: [] as string[] };
+  const stats = {
+    requests: 0,
+    unbuildable: 0,
+    byStatus: new Map<number, number>(),
+    unexpected: [] as string[],
+  };
 
   async function state(org: 'a' | 'b', slot: string): Promise<Slot> {
     const orgId = w.orgIds[org];
@@ -155,7 +254,10 @@ test(`${RUNS * BATCH} generated requests: no 500, no hang, no unhandled error, n
     return { type: record.type, value: openSlotValue(dek, record, record.ciphertext) };
   }
   const seed = { gitSecret: { username: 'seed', token: 'ORG-B-ONLY-SECRET' } };
-  await w.h.call('POST', '/v1/ignite/secrets', { token: w.tokens.orgB, body: { name: 'alpha', value: seed } });
+  await w.h.call('POST', '/v1/ignite/secrets', {
+    token: w.tokens.orgB,
+    body: { name: 'alpha', value: seed },
+  });
 
   try {
     await fc.assert(
@@ -163,7 +265,8 @@ test(`${RUNS * BATCH} generated requests: no 500, no hang, no unhandled error, n
         // Throttle windows expire every few runs, so both 429s and served requests get exercised.
         if (++run % 3 === 0) w.h.clock.advance(61_000);
         const before = new Map<string, Slot>();
-        for (const org of ['a', 'b'] as const) for (const n of NAMES) before.set(`${org}/${n}`, await state(org, n));
+        for (const org of ['a', 'b'] as const)
+          for (const n of NAMES) before.set(`${org}/${n}`, await state(org, n));
         const succeeded: Array<{ org: 'a' | 'b'; method: string; name: string; value?: SecretValue }> = [];
 
         await Promise.all(
@@ -179,7 +282,11 @@ test(`${RUNS * BATCH} generated requests: no 500, no hang, no unhandled error, n
               if (r.requestId !== undefined) headers.set('x-request-id', r.requestId);
               const method = r.method.toUpperCase();
               const withBody = method !== 'GET' && method !== 'HEAD' && r.body !== undefined;
-              req = new Request(`http://localhost${r.path}`, { method: r.method, headers, ...(withBody ? { body: r.body } : {}) });
+              req = new Request(`http://localhost${r.path}`, {
+                method: r.method,
+                headers,
+                ...(withBody ? { body: r.body } : {}),
+              });
             } catch {
               stats.unbuildable++; // the client library refuses it; it never reaches a server
               return;
@@ -187,7 +294,9 @@ test(`${RUNS * BATCH} generated requests: no 500, no hang, no unhandled error, n
             stats.requests++;
             const res = await Promise.race([
               w.app.request(req, undefined, { addr: r.addr }),
-              new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`hang: ${r.method} ${r.path}`)), 10_000)),
+              new Promise<never>((_, reject) =>
+                setTimeout(() => reject(new Error(`hang: ${r.method} ${r.path}`)), 10_000),
+              ),
             ]);
             const out = await res.text();
             stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
@@ -195,10 +304,15 @@ test(`${RUNS * BATCH} generated requests: no 500, no hang, no unhandled error, n
             if (!EXPECTED.has(res.status)) stats.unexpected.push(label);
             if (res.status !== 200 && req.method !== 'HEAD') {
               const parsed = JSON.parse(out) as { code?: unknown; message?: unknown; details?: unknown };
-              if (typeof parsed.code !== 'number' || typeof parsed.message !== 'string' || !Array.isArray(parsed.details)) {
+              if (
+                typeof parsed.code !== 'number' ||
+                typeof parsed.message !== 'string' ||
+                !Array.isArray(parsed.details)
+              ) {
                 stats.unexpected.push(`bad error body: ${label}`);
               }
-              if (/SqliteError|TypeError|at .*\.ts:\d+/.test(out)) stats.unexpected.push(`internals leaked: ${label}`);
+              if (/SqliteError|TypeError|at .*\.ts:\d+/.test(out))
+                stats.unexpected.push(`internals leaked: ${label}`);
             }
             const kind = 'kind' in r.auth ? r.auth.kind : undefined;
             if (out.includes('ORG-B-ONLY-SECRET') && (kind === undefined || orgOfKind[kind] !== 'b')) {
@@ -232,9 +346,14 @@ test(`${RUNS * BATCH} generated requests: no 500, no hang, no unhandled error, n
             const now = await state(org, n);
             const writes = succeeded.filter((s) => s.org === org && s.name === n);
             const allowed: Slot[] = [before.get(`${org}/${n}`)];
-            for (const s of writes) allowed.push(s.method === 'DELETE' ? undefined : { type: '', value: s.value as SecretValue });
-            const same = (x: Slot, y: Slot) => (x === undefined ? y === undefined : y !== undefined && JSON.stringify(x.value) === JSON.stringify(y.value));
-            if (!allowed.some((a) => same(a, now))) stats.unexpected.push(`partial or phantom write: ${org}/${n} ${JSON.stringify(now?.value)}`);
+            for (const s of writes)
+              allowed.push(s.method === 'DELETE' ? undefined : { type: '', value: s.value as SecretValue });
+            const same = (x: Slot, y: Slot) =>
+              x === undefined
+                ? y === undefined
+                : y !== undefined && JSON.stringify(x.value) === JSON.stringify(y.value);
+            if (!allowed.some((a) => same(a, now)))
+              stats.unexpected.push(`partial or phantom write: ${org}/${n} ${JSON.stringify(now?.value)}`);
           }
         }
         expect(stats.unexpected).toEqual([]);

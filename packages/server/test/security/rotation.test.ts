@@ -15,14 +15,20 @@ beforeAll(() => {
 });
 
 const git = (token: string): SecretValue => ({ gitSecret: { username: 'bot', token } });
-const tokenOf = (v: SecretValue | undefined) => (v !== undefined && 'gitSecret' in v ? v.gitSecret.token : undefined);
+const tokenOf = (v: SecretValue | undefined) =>
+  v !== undefined && 'gitSecret' in v ? v.gitSecret.token : undefined;
 
 function keyRows(dir: string) {
   const db = new BetterSqlite3(join(dir, 'dodil.db'), { readonly: true });
   try {
     return {
-      keys: db.prepare('SELECT version, encryptions FROM org_keys ORDER BY version').all() as Array<{ version: number; encryptions: number }>,
-      slotVersions: db.prepare('SELECT DISTINCT key_version AS v FROM slots ORDER BY v').all() as Array<{ v: number }>,
+      keys: db.prepare('SELECT version, encryptions FROM org_keys ORDER BY version').all() as Array<{
+        version: number;
+        encryptions: number;
+      }>,
+      slotVersions: db.prepare('SELECT DISTINCT key_version AS v FROM slots ORDER BY v').all() as Array<{
+        v: number;
+      }>,
       current: (db.prepare('SELECT current_key_version AS v FROM orgs').get() as { v: number }).v,
     };
   } finally {
@@ -71,18 +77,30 @@ describe('org key rotation (online)', () => {
       const loops = [...Array.from({ length: 8 }, reader), writer()];
       rotating = true;
       // Small batches stretch the rotation over many transactions, interleaved with the traffic.
-      const rotation = await runBundle(bundle.file, ['keys', 'rotate-org', 'acme', '--data-dir', w.dir, '--batch-size', '2']);
+      const rotation = await runBundle(bundle.file, [
+        'keys',
+        'rotate-org',
+        'acme',
+        '--data-dir',
+        w.dir,
+        '--batch-size',
+        '2',
+      ]);
       rotating = false;
       const readsBefore = reads;
       while (reads < readsBefore + 200) await new Promise((r) => setTimeout(r, 10));
       running = false;
       await Promise.all(loops);
 
-      expect(rotation.stderr).toMatch(/org acme: data key version 1 -> 2, re-encrypted \d+ slots, dropped versions 1/);
+      expect(rotation.stderr).toMatch(
+        /org acme: data key version 1 -> 2, re-encrypted \d+ slots, dropped versions 1/,
+      );
       expect(rotation.code).toBe(0);
       expect(failures).toEqual([]);
       expect(readsDuringRotation).toBeGreaterThan(0);
-      console.info(`rotate-org: ${reads} reads (${readsDuringRotation} while the rotation ran), ${writes} writes, 0 failed`);
+      console.info(
+        `rotate-org: ${reads} reads (${readsDuringRotation} while the rotation ran), ${writes} writes, 0 failed`,
+      );
       // Every slot now uses version 2, version 1 is gone, and everything still reads.
       expect(keyRows(w.dir)).toMatchObject({ slotVersions: [{ v: 2 }], current: 2 });
       expect(keyRows(w.dir).keys.map((k) => k.version)).toEqual([2]);
@@ -118,8 +136,11 @@ describe('org key rotation (online)', () => {
         slotVersions: [{ v: 1 }, { v: 2 }, { v: 3 }],
         current: 3,
       });
-      for (let i = 0; i < 12; i++) expect(tokenOf((await runtime.secrets.get(ctx, `s${i}`)).value)).toBe(`t${i}`);
-      expect((await runtime.audit.list({ limit: 100 })).filter((e) => e.action === 'keys.rotate-auto')).toHaveLength(2);
+      for (let i = 0; i < 12; i++)
+        expect(tokenOf((await runtime.secrets.get(ctx, `s${i}`)).value)).toBe(`t${i}`);
+      expect(
+        (await runtime.audit.list({ limit: 100 })).filter((e) => e.action === 'keys.rotate-auto'),
+      ).toHaveLength(2);
 
       // A full re-encryption under the same tiny budget still converges, and old versions go.
       const report = await runtime.rotateOrgKey('acme', { batchSize: 3 });
@@ -128,7 +149,8 @@ describe('org key rotation (online)', () => {
       expect(after.keys.every((k) => k.encryptions <= 5)).toBe(true);
       expect(after.slotVersions.every((s) => s.v >= report.toVersion)).toBe(true);
       expect(after.keys.some((k) => k.version < report.toVersion)).toBe(false);
-      for (let i = 0; i < 12; i++) expect(tokenOf((await runtime.secrets.get(ctx, `s${i}`)).value)).toBe(`t${i}`);
+      for (let i = 0; i < 12; i++)
+        expect(tokenOf((await runtime.secrets.get(ctx, `s${i}`)).value)).toBe(`t${i}`);
       expect((await runtime.audit.verify()).ok).toBe(true);
     } finally {
       await runtime.close();
@@ -147,8 +169,18 @@ describe('master key rotation', () => {
       const keyFile = join(w.dir, 'new.key');
       writeFileSync(keyFile, newKey.toString('base64'), { mode: 0o600 });
 
-      const rotated = await cli(['keys', 'rotate-master', '--new-master-key-file', keyFile, '--data-dir', w.dir]);
-      expect([rotated.code, rotated.stderr]).toEqual([0, expect.stringMatching(/re-wrapped 1 org data keys and 2 server keys/)]);
+      const rotated = await cli([
+        'keys',
+        'rotate-master',
+        '--new-master-key-file',
+        keyFile,
+        '--data-dir',
+        w.dir,
+      ]);
+      expect([rotated.code, rotated.stderr]).toEqual([
+        0,
+        expect.stringMatching(/re-wrapped 1 org data keys and 2 server keys/),
+      ]);
 
       // The running server notices within its check interval and refuses, without values.
       monotonic += 1001;
@@ -160,9 +192,9 @@ describe('master key rotation', () => {
       expect(await w.put('gh', git('x'))).toBe(503);
 
       // Only the new key opens the store now.
-      await expect(openRuntime({ databaseFile: join(w.dir, 'dodil.db'), masterKey: TEST_MASTER_KEY })).rejects.toThrow(
-        WrongMasterKeyError,
-      );
+      await expect(
+        openRuntime({ databaseFile: join(w.dir, 'dodil.db'), masterKey: TEST_MASTER_KEY }),
+      ).rejects.toThrow(WrongMasterKeyError);
       expect((await cli(['audit', 'verify', '--data-dir', w.dir])).code).toBe(3);
       const env = { DODIL_MASTER_KEY: newKey.toString('base64') };
       const verify = await cli(['audit', 'verify', '--data-dir', w.dir], env);

@@ -63,7 +63,10 @@ export function runBundle(
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bundle, ...args], {
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -81,7 +84,11 @@ export function runBundle(
 export type BundleServer = ServerProcess;
 
 /** Starts `start --listen 127.0.0.1:0` and waits (bounded) for its `listening` line. */
-export function startBundle(bundle: string, dataDir: string, env: Record<string, string> = {}): Promise<BundleServer> {
+export function startBundle(
+  bundle: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<BundleServer> {
   return spawnServer(bundle, ['--data-dir', dataDir], childEnv(env));
 }
 
@@ -98,12 +105,21 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** A runtime on a fresh data dir with org acme, served over real HTTP on 127.0.0.1:0. */
-export async function servedWorld(security: SecurityOptions = {}, dir = tempDir(), masterKey: Uint8Array = TEST_MASTER_KEY) {
+export async function servedWorld(
+  security: SecurityOptions = {},
+  dir = tempDir(),
+  masterKey: Uint8Array = TEST_MASTER_KEY,
+) {
   const runtime = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey, security });
   const close: Array<() => Promise<void> | void> = [() => runtime.close()];
   if ((await runtime.stores.orgs.getByName('acme')) === undefined) await runtime.admin.createOrg('acme');
   const { token } = await runtime.admin.createToken({ org: 'acme', scopes: SCOPES });
-  const app = createApp({ secrets: runtime.secrets, auth: runtime.auth, isReady: () => runtime.isReady(), logger: silentLogger });
+  const app = createApp({
+    secrets: runtime.secrets,
+    auth: runtime.auth,
+    isReady: () => runtime.isReady(),
+    logger: silentLogger,
+  });
   // The listener as `start` runs it: REST, and gRPC/Connect over the same services.
   const server = await listen({
     fetch: app.fetch,
@@ -119,13 +135,21 @@ export async function servedWorld(security: SecurityOptions = {}, dir = tempDir(
     url: server.url,
     headers,
     async put(name: string, value: SecretValue) {
-      const res = await fetch(`${server.url}/v1/ignite/secrets`, { method: 'POST', headers, body: JSON.stringify({ name, value }) });
+      const res = await fetch(`${server.url}/v1/ignite/secrets`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name, value }),
+      });
       return res.status;
     },
     async get(name: string) {
       const res = await fetch(`${server.url}/v1/ignite/secrets/${name}`, { headers });
       const text = await res.text();
-      return { status: res.status, text, value: res.status === 200 ? (JSON.parse(text) as { value: SecretValue }).value : undefined };
+      return {
+        status: res.status,
+        text,
+        value: res.status === 200 ? (JSON.parse(text) as { value: SecretValue }).value : undefined,
+      };
     },
     async close() {
       for (const c of close) await c();

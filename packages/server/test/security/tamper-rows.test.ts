@@ -11,9 +11,18 @@ async function world() {
   const h = await makeHarness();
   const a = await h.token('org-a');
   const b = await h.token('org-b');
-  await h.call('POST', '/v1/ignite/secrets', { token: a, body: { name: 'same', value: gitValue('a', A_SAME) } });
-  await h.call('POST', '/v1/ignite/secrets', { token: a, body: { name: 'other', value: gitValue('a', A_OTHER) } });
-  await h.call('POST', '/v1/ignite/secrets', { token: b, body: { name: 'same', value: gitValue('b', B_SAME) } });
+  await h.call('POST', '/v1/ignite/secrets', {
+    token: a,
+    body: { name: 'same', value: gitValue('a', A_SAME) },
+  });
+  await h.call('POST', '/v1/ignite/secrets', {
+    token: a,
+    body: { name: 'other', value: gitValue('a', A_OTHER) },
+  });
+  await h.call('POST', '/v1/ignite/secrets', {
+    token: b,
+    body: { name: 'same', value: gitValue('b', B_SAME) },
+  });
   const orgId = async (name: string) => (await h.runtime.stores.orgs.getByName(name))?.id ?? '';
   return { h, a, b, aId: await orgId('org-a'), bId: await orgId('org-b'), file: join(h.dir, 'dodil.db') };
 }
@@ -25,13 +34,18 @@ const edits: Array<[string, (db: BetterSqlite3.Database, w: World) => void, Arra
     "org A's ciphertext copied over org B's row of the same name",
     (db, w) =>
       db
-        .prepare('UPDATE slots SET ciphertext = (SELECT ciphertext FROM slots WHERE org_id = ? AND name = ?) WHERE org_id = ? AND name = ?')
+        .prepare(
+          'UPDATE slots SET ciphertext = (SELECT ciphertext FROM slots WHERE org_id = ? AND name = ?) WHERE org_id = ? AND name = ?',
+        )
         .run(w.aId, 'same', w.bId, 'same'),
     [['b', 'same']],
   ],
   [
     "org A's row moved into org B under a new name",
-    (db, w) => db.prepare("UPDATE slots SET org_id = ?, name = 'stolen' WHERE org_id = ? AND name = 'other'").run(w.bId, w.aId),
+    (db, w) =>
+      db
+        .prepare("UPDATE slots SET org_id = ?, name = 'stolen' WHERE org_id = ? AND name = 'other'")
+        .run(w.bId, w.aId),
     [['b', 'stolen']],
   ],
   [
@@ -50,7 +64,11 @@ const edits: Array<[string, (db: BetterSqlite3.Database, w: World) => void, Arra
     'two rows of one org swap ciphertexts',
     (db, w) => {
       const ct = (name: string) =>
-        (db.prepare('SELECT ciphertext FROM slots WHERE org_id = ? AND name = ?').get(w.aId, name) as { ciphertext: Buffer }).ciphertext;
+        (
+          db.prepare('SELECT ciphertext FROM slots WHERE org_id = ? AND name = ?').get(w.aId, name) as {
+            ciphertext: Buffer;
+          }
+        ).ciphertext;
       const same = ct('same');
       const other = ct('other');
       db.prepare('UPDATE slots SET ciphertext = ? WHERE org_id = ? AND name = ?').run(other, w.aId, 'same');
@@ -63,14 +81,25 @@ const edits: Array<[string, (db: BetterSqlite3.Database, w: World) => void, Arra
   ],
   [
     'a git row relabelled as a registry row',
-    (db, w) => db.prepare("UPDATE slots SET type = 'registry_secret', registry_host = 'ghcr.io' WHERE org_id = ? AND name = 'same'").run(w.aId),
+    (db, w) =>
+      db
+        .prepare(
+          "UPDATE slots SET type = 'registry_secret', registry_host = 'ghcr.io' WHERE org_id = ? AND name = 'same'",
+        )
+        .run(w.aId),
     [['a', 'same']],
   ],
-  ['a row pointed at a key version that does not exist', (db, w) => db.prepare('UPDATE slots SET key_version = 7 WHERE org_id = ?').run(w.aId), [['a', 'same']]],
+  [
+    'a row pointed at a key version that does not exist',
+    (db, w) => db.prepare('UPDATE slots SET key_version = 7 WHERE org_id = ?').run(w.aId),
+    [['a', 'same']],
+  ],
   [
     'one bit of a ciphertext flipped',
     (db, w) => {
-      const { ciphertext } = db.prepare("SELECT ciphertext FROM slots WHERE org_id = ? AND name = 'same'").get(w.aId) as { ciphertext: Buffer };
+      const { ciphertext } = db
+        .prepare("SELECT ciphertext FROM slots WHERE org_id = ? AND name = 'same'")
+        .get(w.aId) as { ciphertext: Buffer };
       ciphertext[20] = (ciphertext[20] ?? 0) ^ 1;
       db.prepare("UPDATE slots SET ciphertext = ? WHERE org_id = ? AND name = 'same'").run(ciphertext, w.aId);
     },
@@ -79,7 +108,11 @@ const edits: Array<[string, (db: BetterSqlite3.Database, w: World) => void, Arra
   [
     "org A's wrapped data key copied over org B's",
     (db, w) =>
-      db.prepare('UPDATE org_keys SET wrapped = (SELECT wrapped FROM org_keys WHERE org_id = ?) WHERE org_id = ?').run(w.aId, w.bId),
+      db
+        .prepare(
+          'UPDATE org_keys SET wrapped = (SELECT wrapped FROM org_keys WHERE org_id = ?) WHERE org_id = ?',
+        )
+        .run(w.aId, w.bId),
     [['b', 'same']],
   ],
 ];
@@ -96,13 +129,19 @@ describe('rows moved or edited in the database file are refused, never served', 
     for (const [org, name] of refused) {
       const res = await h.call('GET', `/v1/ignite/secrets/${name}`, { token: org === 'a' ? w.a : w.b });
       expect(res.status).toBe(500);
-      expect(res.json).toEqual({ code: 13, message: `slot ${name} failed its integrity check and is not served`, details: [] });
+      expect(res.json).toEqual({
+        code: 13,
+        message: `slot ${name} failed its integrity check and is not served`,
+        details: [],
+      });
       for (const secret of [A_SAME, A_OTHER, B_SAME]) expect(res.text).not.toContain(secret);
       const registry = await h.call('GET', '/v1/ignite/registry-secrets', { token: org === 'a' ? w.a : w.b });
       for (const secret of [A_SAME, A_OTHER, B_SAME]) expect(registry.text).not.toContain(secret);
     }
     // The refusals are audited as INTERNAL.
-    const internal = (await h.runtime.audit.list({ limit: 50 })).filter((e) => e.code === 'INTERNAL' && e.action === 'GetSecret');
+    const internal = (await h.runtime.audit.list({ limit: 50 })).filter(
+      (e) => e.code === 'INTERNAL' && e.action === 'GetSecret',
+    );
     expect(internal.map((e) => e.slot).sort()).toEqual(refused.map(([, name]) => name).sort());
   });
 
@@ -113,17 +152,30 @@ describe('rows moved or edited in the database file are refused, never served', 
     edits[0]?.[1](db, w);
     db.close();
     const h = await makeHarness({ dir: w.h.dir });
-    expect((await h.call('GET', '/v1/ignite/secrets/same', { token: w.a })).json.value).toEqual(gitValue('a', A_SAME));
+    expect((await h.call('GET', '/v1/ignite/secrets/same', { token: w.a })).json.value).toEqual(
+      gitValue('a', A_SAME),
+    );
     expect((await h.call('GET', '/v1/ignite/secrets/same', { token: w.b })).status).toBe(500);
-    await h.call('POST', '/v1/ignite/secrets', { token: w.b, body: { name: 'same', value: gitValue('b', 'FIXED') } });
-    expect((await h.call('GET', '/v1/ignite/secrets/same', { token: w.b })).json.value).toEqual(gitValue('b', 'FIXED'));
+    await h.call('POST', '/v1/ignite/secrets', {
+      token: w.b,
+      body: { name: 'same', value: gitValue('b', 'FIXED') },
+    });
+    expect((await h.call('GET', '/v1/ignite/secrets/same', { token: w.b })).json.value).toEqual(
+      gitValue('b', 'FIXED'),
+    );
   });
 });
 
 describe('token rows edited in the database file stop working', () => {
   const tokenEdits: Array<[string, string]> = [
-    ['moved to another org', "UPDATE tokens SET org_id = (SELECT id FROM orgs WHERE name = 'org-b') WHERE id = ?"],
-    ['given more scopes', "UPDATE tokens SET scopes = 'CreateSecret,GetSecret,ListSecrets,DeleteSecret' WHERE id = ?"],
+    [
+      'moved to another org',
+      "UPDATE tokens SET org_id = (SELECT id FROM orgs WHERE name = 'org-b') WHERE id = ?",
+    ],
+    [
+      'given more scopes',
+      "UPDATE tokens SET scopes = 'CreateSecret,GetSecret,ListSecrets,DeleteSecret' WHERE id = ?",
+    ],
     ['its expiry lifted', 'UPDATE tokens SET expires_at_ms = NULL WHERE id = ?'],
     ['its expiry moved', 'UPDATE tokens SET expires_at_ms = expires_at_ms + 86400000 WHERE id = ?'],
   ];
@@ -144,7 +196,10 @@ describe('token rows edited in the database file stop working', () => {
 test("a registry slot's clear lookup host edited in the file: its credentials go to no other host", async () => {
   const h = await makeHarness();
   const token = await h.token('org-a');
-  const body = { name: 'ghcr', value: { registrySecret: { username: 'bot', password: 'GHCR-ONLY', serverAddress: 'ghcr.io' } } };
+  const body = {
+    name: 'ghcr',
+    value: { registrySecret: { username: 'bot', password: 'GHCR-ONLY', serverAddress: 'ghcr.io' } },
+  };
   expect((await h.call('POST', '/v1/ignite/secrets', { token, body })).status).toBe(200);
   const db = new BetterSqlite3(join(h.dir, 'dodil.db'));
   db.prepare("UPDATE slots SET registry_host = 'evil.example' WHERE name = 'ghcr'").run();

@@ -20,7 +20,11 @@ async function world() {
   });
   const list = async (addr: string, authorization: string) => {
     const res = await app.request('/v1/ignite/secrets', { headers: { authorization } }, { addr });
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { code: number } };
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      body: (await res.json()) as { code: number },
+    };
   };
   return { h, token, list };
 }
@@ -54,7 +58,8 @@ describe('failed-authentication throttle (10 per rolling minute per address)', (
 
   test('an IPv6 client counts as its /64; IPv4-mapped IPv6 counts as the IPv4 address', async () => {
     const { list } = await world();
-    for (let i = 0; i < 10; i++) expect((await list(`2001:db8:1:2::${(i + 1).toString(16)}`, BAD)).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await list(`2001:db8:1:2::${(i + 1).toString(16)}`, BAD)).status).toBe(401);
     expect((await list('2001:db8:1:2:ffff::99', BAD)).status).toBe(429);
     expect((await list('2001:db8:1:3::1', BAD)).status).toBe(401);
     for (let i = 0; i < 10; i++) await list('192.0.2.7', BAD);

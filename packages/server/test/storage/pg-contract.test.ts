@@ -14,5 +14,7 @@ describeStorageContract('postgres', openPg);
 test('postgres: a transaction handle of another engine or storage is refused', async () => {
   const a = await openPg();
   const b = await openPg();
-  await expect(a.write(async (tx) => b.keys.listOrgs(tx))).rejects.toThrow(/outside its transaction or with another engine/);
+  await expect(a.write(async (tx) => b.keys.listOrgs(tx))).rejects.toThrow(
+    /outside its transaction or with another engine/,
+  );
 });

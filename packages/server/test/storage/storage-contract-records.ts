@@ -20,7 +20,9 @@ export function describeRecordContract(engine: string, open: () => Promise<Stora
       expect([last?.seq, [...(last?.mac ?? [])]]).toEqual([3, [...entry(3).mac]]);
       expect([...((await s.read((tx) => s.audit.macAt(tx, 2))) ?? [])]).toEqual([...entry(2).mac]);
       expect((await s.read((tx) => s.audit.list(tx, { limit: 2 }))).map((e) => e.seq)).toEqual([2, 3]);
-      expect((await s.read((tx) => s.audit.list(tx, { org: 'acme', limit: 10 }))).map((e) => e.seq)).toEqual([1, 3]);
+      expect((await s.read((tx) => s.audit.list(tx, { org: 'acme', limit: 10 }))).map((e) => e.seq)).toEqual([
+        1, 3,
+      ]);
       const all = await s.read(async (tx) => {
         const out: AuditRecord[] = [];
         for await (const e of s.audit.iterate(tx)) out.push(e);
@@ -39,7 +41,10 @@ export function describeRecordContract(engine: string, open: () => Promise<Stora
     test('audit store: export reads, age lookup, prune deletes and the checkpoint (docs/contract.md#operating-it)', async () => {
       const s = await withOrg();
       await s.write(async (tx) => {
-        await s.audit.insert(tx, [1, 2, 3, 4, 5].map((n) => entry(n)));
+        await s.audit.insert(
+          tx,
+          [1, 2, 3, 4, 5].map((n) => entry(n)),
+        );
         await s.audit.writeHead(tx, new Uint8Array([5]));
       });
       expect((await s.read((tx) => s.audit.after(tx, 0, 2))).map((e) => e.seq)).toEqual([1, 2]);
@@ -95,12 +100,30 @@ export function describeRecordContract(engine: string, open: () => Promise<Stora
     test('audit query: one org, exact slot and action, time range, before a position, newest first', async () => {
       const s = await withOrg();
       const other = { ...entry(4, 'globex'), orgId: 'org-other' };
-      await s.write((tx) => s.audit.insert(tx, [entry(1), entry(2), { ...entry(3), action: 'CreateSecret', slot: 's1' }, other, entry(5)]));
+      await s.write((tx) =>
+        s.audit.insert(tx, [
+          entry(1),
+          entry(2),
+          { ...entry(3), action: 'CreateSecret', slot: 's1' },
+          other,
+          entry(5),
+        ]),
+      );
       const q = (over: Partial<Parameters<Storage['audit']['query']>[1]>) =>
         s.read((tx) =>
-          s.audit.query(tx, { orgId: org.id, slot: undefined, action: undefined, sinceMs: undefined, untilMs: undefined, beforeSeq: undefined, limit: 10, ...over }),
+          s.audit.query(tx, {
+            orgId: org.id,
+            slot: undefined,
+            action: undefined,
+            sinceMs: undefined,
+            untilMs: undefined,
+            beforeSeq: undefined,
+            limit: 10,
+            ...over,
+          }),
         );
-      const seqs = async (over: Partial<Parameters<Storage['audit']['query']>[1]>) => (await q(over)).map((e) => e.seq);
+      const seqs = async (over: Partial<Parameters<Storage['audit']['query']>[1]>) =>
+        (await q(over)).map((e) => e.seq);
       expect(await seqs({})).toEqual([5, 3, 2, 1]);
       expect(await seqs({ slot: 's1' })).toEqual([3, 1]);
       expect(await seqs({ action: 'CreateSecret' })).toEqual([3]);
@@ -122,7 +145,9 @@ export function describeRecordContract(engine: string, open: () => Promise<Stora
       await s.sessions.create(session(1, 100));
       await s.sessions.create(session(2, 200));
       const got = await s.sessions.get(new Uint8Array(32).fill(1));
-      expect(got && { ...got, idHash: new Uint8Array(got.idHash), sealedToken: new Uint8Array(got.sealedToken) }).toEqual(session(1, 100));
+      expect(
+        got && { ...got, idHash: new Uint8Array(got.idHash), sealedToken: new Uint8Array(got.sealedToken) },
+      ).toEqual(session(1, 100));
       expect(await s.sessions.get(new Uint8Array(32).fill(3))).toBeUndefined();
       expect(await s.sessions.deleteExpired(150)).toBe(1);
       expect(await s.sessions.get(new Uint8Array(32).fill(1))).toBeUndefined();
@@ -146,17 +171,29 @@ export function describeRecordContract(engine: string, open: () => Promise<Stora
       await s.tokens.create(token('a000000000000000', { grants: ['gh-*', 'npm'] }));
       await s.tokens.create(token('b000000000000000', { parentId: 'a000000000000000' }));
       await s.tokens.create(token('c000000000000000', { parentId: 'b000000000000000' }));
-      await s.tokens.create(token('d000000000000000', { parentId: 'a000000000000000', revokedAtMs: undefined }));
+      await s.tokens.create(
+        token('d000000000000000', { parentId: 'a000000000000000', revokedAtMs: undefined }),
+      );
       await s.tokens.create(token('e000000000000000'));
       await s.tokens.create(token('f000000000000000', { trustId: 't1', expiresAtMs: 50 }));
       await s.tokens.create(token('f100000000000000', { trustId: 't1', expiresAtMs: 500 }));
-      expect(await s.tokens.get('a000000000000000')).toMatchObject({ grants: ['gh-*', 'npm'], parentId: undefined });
-      expect(await s.tokens.get('e000000000000000')).toMatchObject({ grants: undefined, lastUsedAtMs: undefined });
+      expect(await s.tokens.get('a000000000000000')).toMatchObject({
+        grants: ['gh-*', 'npm'],
+        parentId: undefined,
+      });
+      expect(await s.tokens.get('e000000000000000')).toMatchObject({
+        grants: undefined,
+        lastUsedAtMs: undefined,
+      });
       await s.tokens.touch('e000000000000000', 77);
       expect((await s.tokens.get('e000000000000000'))?.lastUsedAtMs).toBe(77);
       expect(await s.tokens.revoke('b000000000000000', 5)).toBe(true);
       // b is already revoked: it is walked through, its child c is revoked now.
-      expect((await s.tokens.revokeTree('a000000000000000', 9)).sort()).toEqual(['a000000000000000', 'c000000000000000', 'd000000000000000']);
+      expect((await s.tokens.revokeTree('a000000000000000', 9)).sort()).toEqual([
+        'a000000000000000',
+        'c000000000000000',
+        'd000000000000000',
+      ]);
       expect((await s.tokens.get('b000000000000000'))?.revokedAtMs).toBe(5);
       expect((await s.tokens.get('c000000000000000'))?.revokedAtMs).toBe(9);
       expect((await s.tokens.get('e000000000000000'))?.revokedAtMs).toBeUndefined();

@@ -15,10 +15,16 @@ export function describeStorageContract(engine: string, open: () => Promise<Stor
   describe(`storage contract: ${engine}`, () => {
     test('an upsert counts one encryption and returns its effect as the receipt', async () => {
       const s = await withOrg();
-      const out = await s.slots.upsert(slot('a'), async (tx) => (await s.keys.encryptions(tx, org.id, 1)) ?? -1);
+      const out = await s.slots.upsert(
+        slot('a'),
+        async (tx) => (await s.keys.encryptions(tx, org.id, 1)) ?? -1,
+      );
       // The effect runs after the count, inside the same transaction.
       expect(out).toEqual({ ok: true, createdAtMs: 10, updatedAtMs: 10, receipt: 1 });
-      const again = await s.slots.upsert(slot('a', { createdAtMs: 20, updatedAtMs: 20 }), async () => 'second');
+      const again = await s.slots.upsert(
+        slot('a', { createdAtMs: 20, updatedAtMs: 20 }),
+        async () => 'second',
+      );
       expect(again).toEqual({ ok: true, createdAtMs: 10, updatedAtMs: 20, receipt: 'second' });
       expect(await encryptions(s)).toBe(2);
     });
@@ -27,9 +33,12 @@ export function describeStorageContract(engine: string, open: () => Promise<Stor
       const s = await withOrg();
       await s.slots.upsert(slot('a'), async () => undefined);
       let ran = false;
-      const out = await s.slots.upsert(slot('a', { type: 'registry_secret', registryHost: 'ghcr.io' }), async () => {
-        ran = true;
-      });
+      const out = await s.slots.upsert(
+        slot('a', { type: 'registry_secret', registryHost: 'ghcr.io' }),
+        async () => {
+          ran = true;
+        },
+      );
       expect(out).toEqual({ ok: false, existingType: 'git_secret' });
       expect(ran).toBe(false);
       expect((await s.slots.get(org.id, 'a'))?.type).toBe('git_secret');
@@ -114,7 +123,11 @@ export function describeStorageContract(engine: string, open: () => Promise<Stor
       expect(below?.name).toBe('old');
       await s.write((tx) => s.keys.reseal(tx, org.id, 'old', 2, new Uint8Array([7])));
       const resealed = await s.slots.get(org.id, 'old');
-      expect([resealed?.keyVersion, [...(resealed?.ciphertext ?? [])], resealed?.updatedAtMs]).toEqual([2, [7], 10]);
+      expect([resealed?.keyVersion, [...(resealed?.ciphertext ?? [])], resealed?.updatedAtMs]).toEqual([
+        2,
+        [7],
+        10,
+      ]);
       expect(await s.write((tx) => s.keys.dropUnused(tx, org.id, 2))).toEqual([1]);
       expect((await s.read((tx) => s.keys.allKeys(tx))).map((k) => k.version)).toEqual([2]);
       await s.write((tx) => s.keys.putMeta(tx, 'k', new Uint8Array([1])));

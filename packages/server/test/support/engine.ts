@@ -32,7 +32,9 @@ export function psqlDatabase(url: string): Database {
   };
   const shim = {
     exec(sql: string) {
-      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       return shim;
     },
     prepare: unsupported('db.prepare'),

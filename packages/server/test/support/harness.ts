@@ -89,7 +89,8 @@ export async function makeHarness(options: HarnessOptions = {}) {
   const settings = {
     masterKey: TEST_MASTER_KEY,
     clock,
-    onIntegrityFailure: (e: IntegrityFailure) => logger.error({ msg: 'slot failed its integrity check', ...e }),
+    onIntegrityFailure: (e: IntegrityFailure) =>
+      logger.error({ msg: 'slot failed its integrity check', ...e }),
     ...(metrics ? { security: { auditObserver: metrics.audit } } : {}),
   };
   // The engine of this test file (test/support/engine.ts): the same suite runs on both.
@@ -115,7 +116,11 @@ export async function makeHarness(options: HarnessOptions = {}) {
   });
 
   /** Creates an org (if needed) and a token with the given scopes. */
-  async function token(org = 'acme', scopes: readonly string[] = SCOPES, extra: { expiresInMs?: number } = {}) {
+  async function token(
+    org = 'acme',
+    scopes: readonly string[] = SCOPES,
+    extra: { expiresInMs?: number } = {},
+  ) {
     if ((await runtime.stores.orgs.getByName(org)) === undefined) await runtime.admin.createOrg(org);
     return (await runtime.admin.createToken({ org, scopes, ...extra })).token;
   }

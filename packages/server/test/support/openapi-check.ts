@@ -48,7 +48,10 @@ export function openApiMismatch(method: string, url: string, status: number, bod
   const m = method.toLowerCase();
   const where = `${method} ${path} → ${status}`;
   const found = templates.find((t) => t.regex.test(path));
-  const op = found && METHODS.includes(m as (typeof METHODS)[number]) ? ((document.paths as Json)[found.template] as Json)[m] : undefined;
+  const op =
+    found && METHODS.includes(m as (typeof METHODS)[number])
+      ? ((document.paths as Json)[found.template] as Json)[m]
+      : undefined;
   let json: unknown;
   try {
     json = JSON.parse(body);

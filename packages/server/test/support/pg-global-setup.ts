@@ -12,7 +12,16 @@ declare module 'vitest' {
   }
 }
 
-const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'scripts', 'pg', 'test-postgres.sh');
+const script = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  '..',
+  'scripts',
+  'pg',
+  'test-postgres.sh',
+);
 
 /**
  * Vitest globalSetup of the server project: `DODIL_TEST_PG_URL` when set (CI starts one server
@@ -29,11 +38,18 @@ export default function setup(project: TestProject): (() => void) | undefined {
   }
   let out: string;
   try {
-    out = execFileSync('bash', [script, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
+    out = execFileSync('bash', [script, 'start'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 90_000,
+    });
   } catch (err) {
     // Only the PostgreSQL tests need it; they fail with this reason instead of every test failing here.
     project.provide('pgAdminUrl', '');
-    project.provide('pgUnavailable', `could not start PostgreSQL: ${String((err as { stderr?: unknown }).stderr ?? err)}`);
+    project.provide(
+      'pgUnavailable',
+      `could not start PostgreSQL: ${String((err as { stderr?: unknown }).stderr ?? err)}`,
+    );
     return undefined;
   }
   const url = /^DODIL_TEST_PG_URL=(.+)$/m.exec(out)?.[1] ?? '';

@@ -28,7 +28,11 @@ export async function populatedStore() {
   const dir = tempDir('dodil-populated-');
   // The clock sits in the past: the expired token is expired for any real-time reader.
   const clock = testClock();
-  const runtime = await openRuntime({ databaseFile: join(dir, 'dodil.db'), masterKey: TEST_MASTER_KEY, clock });
+  const runtime = await openRuntime({
+    databaseFile: join(dir, 'dodil.db'),
+    masterKey: TEST_MASTER_KEY,
+    clock,
+  });
   const slots = new Map<string, { org: string; token: string }>();
   const tokens = { live: '', beta: '', revoked: '', expired: '' };
   try {
@@ -36,9 +40,13 @@ export async function populatedStore() {
     await runtime.admin.createOrg('beta');
     tokens.live = (await runtime.admin.createToken({ org: 'acme', scopes: SCOPES, name: 'live' })).token;
     tokens.beta = (await runtime.admin.createToken({ org: 'beta', scopes: SCOPES, name: 'beta' })).token;
-    tokens.revoked = (await runtime.admin.createToken({ org: 'acme', scopes: SCOPES, name: 'revoked' })).token;
+    tokens.revoked = (
+      await runtime.admin.createToken({ org: 'acme', scopes: SCOPES, name: 'revoked' })
+    ).token;
     await runtime.admin.revokeToken(tokens.revoked.split('_')[1] ?? '');
-    tokens.expired = (await runtime.admin.createToken({ org: 'acme', scopes: SCOPES, name: 'expired', expiresInMs: 60_000 })).token;
+    tokens.expired = (
+      await runtime.admin.createToken({ org: 'acme', scopes: SCOPES, name: 'expired', expiresInMs: 60_000 })
+    ).token;
     const acme = await adminContext(runtime, 'acme');
     for (let i = 0; i < 12; i++) {
       clock.advance(1000);
@@ -51,7 +59,10 @@ export async function populatedStore() {
       await runtime.secrets.create(acme, { name: `new-${i}`, value: git(`NEW-VALUE-${i}`) });
       slots.set(`new-${i}`, { org: 'acme', token: `NEW-VALUE-${i}` });
     }
-    await runtime.secrets.create(await adminContext(runtime, 'beta'), { name: 'beta-only', value: git('BETA-VALUE') });
+    await runtime.secrets.create(await adminContext(runtime, 'beta'), {
+      name: 'beta-only',
+      value: git('BETA-VALUE'),
+    });
     slots.set('beta-only', { org: 'beta', token: 'BETA-VALUE' });
     await runtime.secrets.delete(acme, 'old-0');
     slots.delete('old-0');

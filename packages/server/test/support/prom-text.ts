@@ -32,7 +32,8 @@ function parseValue(text: string, line: number): number {
   if (lower === '+inf' || lower === 'inf') return Infinity;
   if (lower === '-inf') return -Infinity;
   if (lower === 'nan') return NaN;
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`line ${line}: bad value "${text}"`);
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text))
+    throw new Error(`line ${line}: bad value "${text}"`);
   return Number(text);
 }
 
@@ -110,7 +111,8 @@ function checkHistograms(families: Map<string, PromFamily>): void {
       if (prev !== Infinity) throw new Error(`${f.name}${key}: no +Inf bucket`);
       const labels = Object.fromEntries(JSON.parse(key) as [string, string][]);
       const count = f.samples.find((s) => s.name === `${f.name}_count` && sameLabels(s.labels, labels));
-      if (count?.value !== prevCount) throw new Error(`${f.name}${key}: +Inf bucket ${prevCount} != _count ${String(count?.value)}`);
+      if (count?.value !== prevCount)
+        throw new Error(`${f.name}${key}: +Inf bucket ${prevCount} != _count ${String(count?.value)}`);
     }
   }
 }
@@ -136,7 +138,8 @@ export function parsePrometheusText(text: string): Map<string, PromFamily> {
       let f = families.get(name);
       if (kind === 'TYPE') {
         if (f && f.samples.length > 0) throw new Error(`line ${line}: TYPE of ${name} after its samples`);
-        if (f?.type !== undefined && f.type !== 'untyped') throw new Error(`line ${line}: second TYPE for ${name}`);
+        if (f?.type !== undefined && f.type !== 'untyped')
+          throw new Error(`line ${line}: second TYPE for ${name}`);
         if (!TYPES.has(rest)) throw new Error(`line ${line}: unknown type "${rest}"`);
         f ??= { name, type: 'untyped', help: undefined, samples: [] };
         f.type = rest as PromFamily['type'];
@@ -172,7 +175,11 @@ export function parsePrometheusText(text: string): Map<string, PromFamily> {
 }
 
 /** The value of the one sample named `name` whose labels include `labels` (summed over the rest). */
-export function sampleSum(families: Map<string, PromFamily>, name: string, labels: Record<string, string> = {}): number {
+export function sampleSum(
+  families: Map<string, PromFamily>,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
   let total = 0;
   for (const f of families.values()) {
     for (const s of f.samples) {

@@ -14,12 +14,16 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  */
 export function builtServer(): string {
   const main = join(packageDir, 'dist', 'main.cjs');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx turbo run build\` (npm test does) first`);
+  if (!existsSync(main))
+    throw new Error(`${main} is missing: run \`npx turbo run build\` (npm test does) first`);
   return main;
 }
 
 /** Runs `dodil-server <args>` to completion and returns its output. */
-export function runServer(args: string[], env: Record<string, string>): { code: number; stdout: string; stderr: string } {
+export function runServer(
+  args: string[],
+  env: Record<string, string>,
+): { code: number; stdout: string; stderr: string } {
   try {
     const stdout = execFileSync(process.execPath, [builtServer(), ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -61,7 +65,11 @@ export interface ServerProcess {
  * Starts `node <main> start --listen 127.0.0.1:0 <args>` and waits (bounded)
  * for its `listening` log line. The process is killed when the test ends.
  */
-export async function spawnServer(main: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
+export async function spawnServer(
+  main: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [main, 'start', '--listen', '127.0.0.1:0', ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,10 +20,20 @@ async function signIn(h: Awaited<ReturnType<typeof makeHarness>>, token: string)
   return { cookie, csrf, setCookie };
 }
 
-function post(h: Awaited<ReturnType<typeof makeHarness>>, path: string, cookie: string, form: Record<string, string>, origin = ORIGIN) {
+function post(
+  h: Awaited<ReturnType<typeof makeHarness>>,
+  path: string,
+  cookie: string,
+  form: Record<string, string>,
+  origin = ORIGIN,
+) {
   return h.app.request(path, {
     method: 'POST',
-    headers: { origin, cookie: `dodil_session=${cookie}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      origin,
+      cookie: `dodil_session=${cookie}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams(form).toString(),
   });
 }
@@ -47,7 +57,9 @@ describe('console over HTTP', () => {
     // The database never holds the session id or the token in clear.
     const rows = h.runtime.db.prepare('SELECT * FROM ui_sessions').all() as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(1);
-    const dump = JSON.stringify(rows.map((r) => Object.values(r).map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : v))));
+    const dump = JSON.stringify(
+      rows.map((r) => Object.values(r).map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : v))),
+    );
     expect(dump).not.toContain(token.split('_').slice(2).join('_'));
     expect(Buffer.from(rows[0]?.id_hash as Buffer).toString('base64url')).not.toBe(cookie);
   });
@@ -70,10 +82,12 @@ describe('console over HTTP', () => {
     const anon = await h.app.request('/ui/slots');
     expect(anon.status).toBe(303);
     expect(anon.headers.get('location')).toBe('/ui/login');
-    const { id, token } = await h.runtime.admin.createToken({ org: 'acme', scopes: ALL_SCOPES }).catch(async () => {
-      await h.runtime.admin.createOrg('acme');
-      return h.runtime.admin.createToken({ org: 'acme', scopes: ALL_SCOPES });
-    });
+    const { id, token } = await h.runtime.admin
+      .createToken({ org: 'acme', scopes: ALL_SCOPES })
+      .catch(async () => {
+        await h.runtime.admin.createOrg('acme');
+        return h.runtime.admin.createToken({ org: 'acme', scopes: ALL_SCOPES });
+      });
     const { cookie } = await signIn(h, token);
     const api = await h.app.request('/v1/ignite/secrets', { headers: { cookie: `dodil_session=${cookie}` } });
     expect(api.status).toBe(401);
@@ -96,7 +110,11 @@ describe('console over HTTP', () => {
     expect((await post(h, '/ui/slots/keep/delete', cookie, { csrf }, 'null')).status).toBe(403);
     const fetchSite = await h.app.request('/ui/slots/keep/delete', {
       method: 'POST',
-      headers: { cookie: `dodil_session=${cookie}`, 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: `dodil_session=${cookie}`,
+        'sec-fetch-site': 'cross-site',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ csrf }).toString(),
     });
     expect(fetchSite.status).toBe(403);
@@ -127,7 +145,8 @@ describe('console over HTTP', () => {
 
   test('a session ends when its token expires, and after 12 hours at most', async () => {
     const h = await makeHarness();
-    const page = (cookie: string) => h.app.request('/ui/slots', { headers: { cookie: `dodil_session=${cookie}` } });
+    const page = (cookie: string) =>
+      h.app.request('/ui/slots', { headers: { cookie: `dodil_session=${cookie}` } });
     const short = await signIn(h, await h.token('acme', ALL_SCOPES, { expiresInMs: 60_000 }));
     const long = await signIn(h, await h.token('acme', ALL_SCOPES));
     h.clock.advance(59_000);
@@ -148,7 +167,9 @@ describe('console over HTTP', () => {
     expect(out.headers.get('set-cookie')).toMatch(/dodil_session=;/);
     const again = await h.app.request('/ui/slots', { headers: { cookie: `dodil_session=${cookie}` } });
     expect(again.status).toBe(303);
-    const audit = await h.call('GET', '/v1/ignite/audit?action=ConsoleSignOut', { token: await h.token('acme', ALL_SCOPES) });
+    const audit = await h.call('GET', '/v1/ignite/audit?action=ConsoleSignOut', {
+      token: await h.token('acme', ALL_SCOPES),
+    });
     expect((audit.json.entries as unknown[]).length).toBe(1);
   });
 

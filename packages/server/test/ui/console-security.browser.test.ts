@@ -16,7 +16,10 @@ afterAll(async () => {
 });
 
 async function newPage(options: { bypassCSP: boolean }): Promise<Page> {
-  const context = await browser.newContext({ bypassCSP: options.bypassCSP, viewport: { width: 1200, height: 800 } });
+  const context = await browser.newContext({
+    bypassCSP: options.bypassCSP,
+    viewport: { width: 1200, height: 800 },
+  });
   onTestFinished(() => context.close());
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
@@ -49,7 +52,8 @@ describe('console security and permissions in Chromium', () => {
     expect(shown).toMatch(/^dodil_[0-9a-f]{16}_/);
     await screenshot(page, 'console-tokens');
     const id = shown.split('_')[1] ?? '';
-    const list = () => fetch(`${w.base}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${shown}` } });
+    const list = () =>
+      fetch(`${w.base}/v1/ignite/secrets`, { headers: { authorization: `Bearer ${shown}` } });
     expect((await list()).status).toBe(200);
     await page.goto(`${w.base}/ui/tokens`);
     expect(await page.content()).not.toContain(shown);
@@ -66,7 +70,14 @@ describe('console security and permissions in Chromium', () => {
     const page = await newPage({ bypassCSP: true });
     await signIn(page, w.base, w.token(['ListSecrets']));
     expect(await page.locator('tbody th[scope=row]').allTextContents()).toEqual(['only-one']);
-    for (const name of ['Tokens', 'Audit', 'New git slot', 'New registry slot', 'Rotate only-one', 'Delete only-one']) {
+    for (const name of [
+      'Tokens',
+      'Audit',
+      'New git slot',
+      'New registry slot',
+      'Rotate only-one',
+      'Delete only-one',
+    ]) {
       expect(await page.getByRole('link', { name }).count(), name).toBe(0);
     }
     expect(await page.getByRole('button', { name: 'Reveal only-one' }).count()).toBe(0);
@@ -78,57 +89,78 @@ describe('console security and permissions in Chromium', () => {
     expect(await page.locator('main').textContent()).toContain('This token may not list slots');
     // A token with slot grants sees only its slots.
     await w.put('gh-mine', { gitSecret: { username: 'u', token: 't' } });
-    const made = runServer(['token', 'create', '--org', 'acme', '--scopes', 'ListSecrets,GetSecret', '--slots', 'gh-*'], w.env);
+    const made = runServer(
+      ['token', 'create', '--org', 'acme', '--scopes', 'ListSecrets,GetSecret', '--slots', 'gh-*'],
+      w.env,
+    );
     expect(made.code).toBe(0);
     await signIn(page, w.base, made.stdout.trim());
     expect(await page.locator('tbody th[scope=row]').allTextContents()).toEqual(['gh-mine']);
   });
 
-  test('cookie attributes, CSP, markup shown as text, and a cross-site form post refused', { timeout: 180_000 }, async () => {
-    const w = await consoleWorld();
-    const evil = '<img src=x onerror="globalThis.pwned=1"><script>globalThis.pwned=1</script>';
-    await w.put('victim', { gitSecret: { username: evil, token: `${evil}-token` } });
-    const page = await newPage({ bypassCSP: false });
-    let dialogs = 0;
-    page.on('dialog', (d) => {
-      dialogs++;
-      void d.dismiss();
-    });
-    const login = await page.goto(`${w.base}/ui/login`);
-    expect(login?.headers()['content-security-policy']).toBe(CONSOLE_CSP);
-    await signIn(page, w.base, w.admin);
+  test(
+    'cookie attributes, CSP, markup shown as text, and a cross-site form post refused',
+    { timeout: 180_000 },
+    async () => {
+      const w = await consoleWorld();
+      const evil = '<img src=x onerror="globalThis.pwned=1"><script>globalThis.pwned=1</script>';
+      await w.put('victim', { gitSecret: { username: evil, token: `${evil}-token` } });
+      const page = await newPage({ bypassCSP: false });
+      let dialogs = 0;
+      page.on('dialog', (d) => {
+        dialogs++;
+        void d.dismiss();
+      });
+      const login = await page.goto(`${w.base}/ui/login`);
+      expect(login?.headers()['content-security-policy']).toBe(CONSOLE_CSP);
+      await signIn(page, w.base, w.admin);
 
-    const [cookie, ...others] = await page.context().cookies();
-    expect(others).toEqual([]);
-    expect(cookie).toMatchObject({ name: 'dodil_session', httpOnly: true, sameSite: 'Strict', path: '/ui', secure: false });
-    expect(cookie?.value).not.toContain(w.admin.split('_').slice(2).join('_'));
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
-    const storage = await page.evaluate(() => (globalThis as unknown as { localStorage: { length: number } }).localStorage.length);
-    expect(storage).toBe(0);
+      const [cookie, ...others] = await page.context().cookies();
+      expect(others).toEqual([]);
+      expect(cookie).toMatchObject({
+        name: 'dodil_session',
+        httpOnly: true,
+        sameSite: 'Strict',
+        path: '/ui',
+        secure: false,
+      });
+      expect(cookie?.value).not.toContain(w.admin.split('_').slice(2).join('_'));
+      expect(
+        await page.evaluate(
+          () => (globalThis as unknown as { document: { cookie: string } }).document.cookie,
+        ),
+      ).toBe('');
+      const storage = await page.evaluate(
+        () => (globalThis as unknown as { localStorage: { length: number } }).localStorage.length,
+      );
+      expect(storage).toBe(0);
 
-    // The CSP refuses injected inline script.
-    await page.addScriptTag({ content: 'globalThis.injected = 1' }).catch(() => undefined);
-    expect(await page.evaluate(() => (globalThis as unknown as { injected?: number }).injected)).toBeUndefined();
+      // The CSP refuses injected inline script.
+      await page.addScriptTag({ content: 'globalThis.injected = 1' }).catch(() => undefined);
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { injected?: number }).injected),
+      ).toBeUndefined();
 
-    await page.getByRole('button', { name: 'Reveal victim' }).click();
-    expect(await page.locator('.secret').allTextContents()).toEqual([evil, `${evil}-token`]);
-    expect(await page.locator('main img, main script').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
-    expect(dialogs).toBe(0);
+      await page.getByRole('button', { name: 'Reveal victim' }).click();
+      expect(await page.locator('.secret').allTextContents()).toEqual([evil, `${evil}-token`]);
+      expect(await page.locator('main img, main script').count()).toBe(0);
+      expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
+      expect(dialogs).toBe(0);
 
-    // A hostile page posting to the console with the victim's cookie, even with a valid CSRF token.
-    await page.goto(`${w.base}/ui/slots`);
-    const csrf = (await page.locator('input[name=csrf]').first().getAttribute('value')) ?? '';
-    const hostile = await hostileSite(
-      `<!DOCTYPE html><html lang="en"><title>x</title><form method="post" action="${w.base}/ui/slots/victim/delete">` +
-        `<input type="hidden" name="csrf" value="${csrf}"><button>win a prize</button></form></html>`,
-    );
-    await page.goto(hostile);
-    const [response] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/ui/slots/victim/delete')),
-      page.getByRole('button', { name: 'win a prize' }).click(),
-    ]);
-    expect(response.status()).toBe(403);
-    expect(await w.status('victim')).toBe(200);
-  });
+      // A hostile page posting to the console with the victim's cookie, even with a valid CSRF token.
+      await page.goto(`${w.base}/ui/slots`);
+      const csrf = (await page.locator('input[name=csrf]').first().getAttribute('value')) ?? '';
+      const hostile = await hostileSite(
+        `<!DOCTYPE html><html lang="en"><title>x</title><form method="post" action="${w.base}/ui/slots/victim/delete">` +
+          `<input type="hidden" name="csrf" value="${csrf}"><button>win a prize</button></form></html>`,
+      );
+      await page.goto(hostile);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/ui/slots/victim/delete')),
+        page.getByRole('button', { name: 'win a prize' }).click(),
+      ]);
+      expect(response.status()).toBe(403);
+      expect(await w.status('victim')).toBe(200);
+    },
+  );
 });

@@ -31,7 +31,9 @@ test('a 0.1.0 data dir opens with this build: every slot, every token as before,
 
   // `revoked` is refused; `other` sees only org other (acme's slot of the same name is not its own).
   expect((await get(tokens.revoked, '/v1/ignite/secrets/gh-clone')).status).toBe(401);
-  const otherList = (await (await get(tokens.other, '/v1/ignite/secrets')).json()) as { secrets: Array<{ name: string }> };
+  const otherList = (await (await get(tokens.other, '/v1/ignite/secrets')).json()) as {
+    secrets: Array<{ name: string }>;
+  };
   expect(otherList.secrets.map((s) => s.name)).toEqual(['gh-clone']);
   expect((await get(tokens.other, '/v1/ignite/secrets/bulk-1')).status).toBe(404);
 

@@ -10,13 +10,15 @@ const SEQ = /^\d{1,15}$/;
 /** `--since SEQ` (default 0: everything). */
 export function parseSince(text: string | undefined): number {
   if (text === undefined) return 0;
-  if (!SEQ.test(text)) throw new ConfigError('--since is the seq of the last entry already shipped (a number)');
+  if (!SEQ.test(text))
+    throw new ConfigError('--since is the seq of the last entry already shipped (a number)');
   return Number(text);
 }
 
 /** `--before` is a seq (entries before it go) or an age such as 90d (entries older go). */
 export function parseBefore(text: string | undefined): { seq: number } | { ageMs: number } {
-  if (text === undefined) throw new ConfigError('audit prune needs --before <seq|duration> (e.g. --before 90d)');
+  if (text === undefined)
+    throw new ConfigError('audit prune needs --before <seq|duration> (e.g. --before 90d)');
   if (SEQ.test(text)) {
     if (Number(text) < 1) throw new ConfigError('--before SEQ must be at least 1');
     return { seq: Number(text) };
@@ -25,14 +27,24 @@ export function parseBefore(text: string | undefined): { seq: number } | { ageMs
 }
 
 /** `audit export [--since SEQ] [--follow]`: NDJSON on stdout until the end (or SIGTERM with --follow). */
-export async function runAuditExport(runtime: Pick<OperatorRuntime, 'audit' | 'clock'>, since: number, follow: boolean, io: CliIo): Promise<number> {
+export async function runAuditExport(
+  runtime: Pick<OperatorRuntime, 'audit' | 'clock'>,
+  since: number,
+  follow: boolean,
+  io: CliIo,
+): Promise<number> {
   await exportAudit(runtime.audit, { since, follow, signal: io.signal, write: io.stdout, warn: io.stderr });
   return 0;
 }
 
 /** `audit prune --before <seq|duration>`: deletes old entries, keeping the checkpoint. */
-export async function runAuditPrune(runtime: Pick<OperatorRuntime, 'audit' | 'clock'>, before: { seq: number } | { ageMs: number }, io: CliIo): Promise<number> {
-  const through = 'seq' in before ? before.seq - 1 : await pruneTargetForAge(runtime.audit, runtime.clock(), before.ageMs);
+export async function runAuditPrune(
+  runtime: Pick<OperatorRuntime, 'audit' | 'clock'>,
+  before: { seq: number } | { ageMs: number },
+  io: CliIo,
+): Promise<number> {
+  const through =
+    'seq' in before ? before.seq - 1 : await pruneTargetForAge(runtime.audit, runtime.clock(), before.ageMs);
   const result = await pruneAuditThrough(runtime.audit, through);
   const from = (result.checkpoint?.count ?? 0) + 1;
   io.stderr(

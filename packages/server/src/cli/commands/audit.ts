@@ -49,18 +49,36 @@ function table(entries: AuditEntry[]): string {
   const rows = [['SEQ', 'TIME', 'ACTION', 'CODE', 'ORG', 'SLOT', 'TOKEN', 'CLIENT', 'REQUEST', 'DETAIL']];
   for (const e of entries) {
     rows.push(
-      [String(e.seq), new Date(e.timeMs).toISOString(), e.action, e.code, e.org, e.slot, e.tokenId, e.clientAddress, e.requestId, e.detail].map(
-        (cell) => printable(cell),
-      ),
+      [
+        String(e.seq),
+        new Date(e.timeMs).toISOString(),
+        e.action,
+        e.code,
+        e.org,
+        e.slot,
+        e.tokenId,
+        e.clientAddress,
+        e.requestId,
+        e.detail,
+      ].map((cell) => printable(cell)),
     );
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => `${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`).join('');
+  return rows
+    .map(
+      (r) =>
+        `${r
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }
 
 function parseAnchor(text: string): { seq: number; mac: string } {
   const m = /^(\d{1,15}):([0-9a-f]{64})$/i.exec(text.trim());
-  if (!m?.[1] || !m[2] || Number(m[1]) < 1) throw new ConfigError('--anchor is SEQ:MAC as printed by `audit verify`');
+  if (!m?.[1] || !m[2] || Number(m[1]) < 1)
+    throw new ConfigError('--anchor is SEQ:MAC as printed by `audit verify`');
   return { seq: Number(m[1]), mac: m[2].toLowerCase() };
 }
 
@@ -105,7 +123,8 @@ export const auditCommand: Command = async (argv, io) => {
   const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor);
   let limit = 100;
   if (values.limit !== undefined) {
-    if (!/^\d{1,9}$/.test(values.limit) || Number(values.limit) < 1) throw new ConfigError('--limit is a positive number');
+    if (!/^\d{1,9}$/.test(values.limit) || Number(values.limit) < 1)
+      throw new ConfigError('--limit is a positive number');
     limit = Number(values.limit);
   }
   const runtime: Pick<OperatorRuntime, 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
@@ -114,22 +133,32 @@ export const auditCommand: Command = async (argv, io) => {
     if (before !== undefined) return await runAuditPrune(runtime, before, io);
     if (action === 'list') {
       const entries = await runtime.audit.list({ org: values.org, limit });
-      io.stdout(values.output === 'json' ? `${JSON.stringify(entries.map(auditEntryJson), null, 2)}\n` : table(entries));
+      io.stdout(
+        values.output === 'json'
+          ? `${JSON.stringify(entries.map(auditEntryJson), null, 2)}\n`
+          : table(entries),
+      );
       return 0;
     }
     const result = await runtime.audit.verify();
     if (action === 'restart-chain') return await restartChain(runtime, result, values, io);
     if (!result.ok) {
-      io.stderr(`audit log BROKEN at entry ${result.firstBroken}: ${result.reason} (${result.verified} entries before it verify)\n`);
+      io.stderr(
+        `audit log BROKEN at entry ${result.firstBroken}: ${result.reason} (${result.verified} entries before it verify)\n`,
+      );
       return 1;
     }
     if (anchor !== undefined && anchor.seq < result.from - 1) {
-      io.stderr(`the anchor's entry ${anchor.seq} was pruned (the log starts at entry ${result.from}); give a newer anchor\n`);
+      io.stderr(
+        `the anchor's entry ${anchor.seq} was pruned (the log starts at entry ${result.from}); give a newer anchor\n`,
+      );
       return 1;
     }
     if (anchor !== undefined) {
       const mac =
-        anchor.seq === result.from - 1 ? (await runtime.audit.checkpoint())?.lastMac : await runtime.audit.macAt(anchor.seq);
+        anchor.seq === result.from - 1
+          ? (await runtime.audit.checkpoint())?.lastMac
+          : await runtime.audit.macAt(anchor.seq);
       if (mac === undefined || Buffer.from(mac).toString('hex') !== anchor.mac) {
         io.stderr(
           `audit log BROKEN at entry ${anchor.seq}: it does not match the anchor (the log was rolled back or replaced)\n`,
@@ -138,8 +167,13 @@ export const auditCommand: Command = async (argv, io) => {
       }
     }
     io.stdout(`${result.count}:${Buffer.from(result.head.lastMac).toString('hex')}\n`);
-    const scope = result.from > 1 ? ` (from entry ${result.from}; entries before it were pruned at a verified checkpoint)` : '';
-    io.stderr(`audit log OK: ${result.count - result.from + 1} entries verify${scope}${anchor ? `, and it extends anchor ${anchor.seq}` : ''}\n`);
+    const scope =
+      result.from > 1
+        ? ` (from entry ${result.from}; entries before it were pruned at a verified checkpoint)`
+        : '';
+    io.stderr(
+      `audit log OK: ${result.count - result.from + 1} entries verify${scope}${anchor ? `, and it extends anchor ${anchor.seq}` : ''}\n`,
+    );
     return 0;
   } finally {
     await runtime.close();

@@ -20,17 +20,26 @@ export const backupCommand: Command = async (argv, io) => {
   const [file, ...rest] = positionals;
   if (file === undefined || file === '' || rest.length > 0) throw new ConfigError(HELP);
   const target = resolve(file);
-  const runtime: Pick<OperatorRuntime, 'backup' | 'audit' | 'clock' | 'close'> = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'backup' | 'audit' | 'clock' | 'close'> = await openForAdmin(
+    values,
+    io,
+  );
   try {
     let bytes: number;
     try {
       ({ bytes } = await runtime.backup(target));
     } catch (err) {
-      await runtime.audit.record(adminEntry(runtime.clock, 'backup', { code: codeOf(err), detail: `to ${target}` }));
+      await runtime.audit.record(
+        adminEntry(runtime.clock, 'backup', { code: codeOf(err), detail: `to ${target}` }),
+      );
       throw err;
     }
-    await runtime.audit.record(adminEntry(runtime.clock, 'backup', { detail: `to ${target} (${bytes} bytes)` }));
-    io.stderr(`backup written to ${target} (${bytes} bytes, mode 0600); restore it with: dodil-server restore ${target}\n`);
+    await runtime.audit.record(
+      adminEntry(runtime.clock, 'backup', { detail: `to ${target} (${bytes} bytes)` }),
+    );
+    io.stderr(
+      `backup written to ${target} (${bytes} bytes, mode 0600); restore it with: dodil-server restore ${target}\n`,
+    );
     return 0;
   } finally {
     await runtime.close();

@@ -32,7 +32,8 @@ const OPTIONS = {
 
 function batchSizeOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1) throw new ConfigError('--batch-size is a number from 1 to 99999');
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1)
+    throw new ConfigError('--batch-size is a number from 1 to 99999');
   return Number(text);
 }
 
@@ -83,14 +84,23 @@ export const keysCommand: Command = async (argv, io) => {
       io,
     );
     try {
-      return await rotateOrgs(rotated, (await rotated.listOrgs()).map((o) => o.name), { dropOld: true }, io);
+      return await rotateOrgs(
+        rotated,
+        (await rotated.listOrgs()).map((o) => o.name),
+        { dropOld: true },
+        io,
+      );
     } finally {
       await rotated.close();
     }
   }
-  if (action !== 'rotate-org' || (values.all ? rest.length !== 0 : rest.length !== 1)) throw new ConfigError(HELP);
+  if (action !== 'rotate-org' || (values.all ? rest.length !== 0 : rest.length !== 1))
+    throw new ConfigError(HELP);
   const batchSize = batchSizeOf(values['batch-size']);
-  const runtime: Pick<OperatorRuntime, 'rotateOrgKey' | 'listOrgs' | 'close'> = await openForAdmin(values, io);
+  const runtime: Pick<OperatorRuntime, 'rotateOrgKey' | 'listOrgs' | 'close'> = await openForAdmin(
+    values,
+    io,
+  );
   try {
     const orgs = values.all ? (await runtime.listOrgs()).map((o) => o.name) : rest;
     return await rotateOrgs(

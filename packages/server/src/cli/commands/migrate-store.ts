@@ -27,8 +27,12 @@ export const migrateStoreCommand: Command = async (argv, io) => {
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
   if (positionals.length > 0) throw new ConfigError(HELP);
-  const target = resolveDatabase(values.to, values.to === undefined ? { DODIL_DATABASE_URL: io.env.DODIL_MIGRATE_TO_URL } : {});
-  if (target.engine !== 'postgres') throw new ConfigError(`--to (or DODIL_MIGRATE_TO_URL) must be a postgres:// URL\n${HELP}`);
+  const target = resolveDatabase(
+    values.to,
+    values.to === undefined ? { DODIL_DATABASE_URL: io.env.DODIL_MIGRATE_TO_URL } : {},
+  );
+  if (target.engine !== 'postgres')
+    throw new ConfigError(`--to (or DODIL_MIGRATE_TO_URL) must be a postgres:// URL\n${HELP}`);
 
   // The source opens as any admin command does: the master key must open it.
   const runtime = await openForAdmin(values, io);
@@ -40,12 +44,16 @@ export const migrateStoreCommand: Command = async (argv, io) => {
       );
     }
     // Recorded before the copy, so the target's chain says where it came from.
-    await runtime.audit.record(adminEntry(runtime.clock, 'migrate-store', { detail: `to ${redactUrl(target.url)}` }));
+    await runtime.audit.record(
+      adminEntry(runtime.clock, 'migrate-store', { detail: `to ${redactUrl(target.url)}` }),
+    );
   } finally {
     await runtime.close();
   }
   // The copy reads the file directly, in one read transaction (a consistent snapshot).
-  const source = openDatabase(join(dataDirOf(values['data-dir'], io), DATABASE_FILE), { nativeBinding: io.nativeBinding });
+  const source = openDatabase(join(dataDirOf(values['data-dir'], io), DATABASE_FILE), {
+    nativeBinding: io.nativeBinding,
+  });
   try {
     const pg = openPgDatabase(target.url);
     try {

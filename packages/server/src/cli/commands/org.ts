@@ -38,7 +38,13 @@ async function listOrgs(
   try {
     const orgs = [...(await runtime.listOrgs())].sort((a, b) => a.name.localeCompare(b.name));
     if (values.output === 'json') {
-      io.stdout(`${JSON.stringify(orgs.map((o) => ({ name: o.name, createdAtMs: o.createdAtMs })), null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify(
+          orgs.map((o) => ({ name: o.name, createdAtMs: o.createdAtMs })),
+          null,
+          2,
+        )}\n`,
+      );
       return 0;
     }
     const width = Math.max(4, ...orgs.map((o) => o.name.length));

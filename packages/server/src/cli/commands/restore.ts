@@ -27,12 +27,20 @@ export const restoreCommand: Command = async (argv, io) => {
   const source = resolve(file);
   const dataDir = dataDirOf(values['data-dir'], io);
   const dev = values.dev ?? false;
-  const { key } = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: false });
+  const { key } = resolveMasterKey({
+    flagFile: values['master-key-file'],
+    env: io.env,
+    dataDir,
+    dev,
+    generateDev: false,
+  });
   const binding = { nativeBinding: io.nativeBinding };
 
   const check = await checkBackup(source, key, binding);
   if (!check.audit.ok) {
-    io.stderr(`the backup's audit log is broken at entry ${check.audit.firstBroken}: ${check.audit.reason}\n`);
+    io.stderr(
+      `the backup's audit log is broken at entry ${check.audit.firstBroken}: ${check.audit.reason}\n`,
+    );
     if (!(values['accept-broken-audit'] ?? false)) {
       io.stderr('refusing to restore it; pass --accept-broken-audit to restore anyway\n');
       return 1;
@@ -65,7 +73,9 @@ export const restoreCommand: Command = async (argv, io) => {
       adminEntry(runtime.clock, 'restore', {
         detail:
           `from ${source}: ${check.orgs} orgs, ${check.slots} slots` +
-          (check.audit.ok ? '' : `; its audit chain was broken at entry ${check.audit.firstBroken}, kept in ${archived}`),
+          (check.audit.ok
+            ? ''
+            : `; its audit chain was broken at entry ${check.audit.firstBroken}, kept in ${archived}`),
       }),
     );
   } finally {

@@ -4,7 +4,14 @@ import { createSecureContext } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ALL_SCOPES } from '@dodil/shared';
 import { createApp } from '../../app';
-import { ConfigError, ensureDataDir, isLoopback, parseListen, readKeyFile, resolveMasterKey } from '../../config';
+import {
+  ConfigError,
+  ensureDataDir,
+  isLoopback,
+  parseListen,
+  readKeyFile,
+  resolveMasterKey,
+} from '../../config';
 import { createBufferedWriter } from '../../edge/buffered-writer';
 import { listen } from '../../edge/listen';
 import type { TlsSettings } from '../../edge/listen';
@@ -65,9 +72,14 @@ const OPTIONS = {
 
 const DEV_ORG = 'default';
 
-function readTls(certFile: string | undefined, keyFile: string | undefined, options: TlsOptions): TlsSettings | undefined {
+function readTls(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+  options: TlsOptions,
+): TlsSettings | undefined {
   if (certFile === undefined && keyFile === undefined) return undefined;
-  if (certFile === undefined || keyFile === undefined) throw new ConfigError('--tls-cert and --tls-key go together');
+  if (certFile === undefined || keyFile === undefined)
+    throw new ConfigError('--tls-cert and --tls-key go together');
   let files;
   try {
     files = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
@@ -133,17 +145,36 @@ export const startCommand: Command = async (argv, io) => {
   }
   const hardening = hardeningSettings(values, io.env);
   const drainDelayMs = parseDrainDelay(values['drain-delay'] ?? io.env.DODIL_DRAIN_DELAY);
-  const retentionMs = values['audit-retention'] === undefined ? undefined : parseDuration(values['audit-retention']);
+  const retentionMs =
+    values['audit-retention'] === undefined ? undefined : parseDuration(values['audit-retention']);
   const dev = values.dev ?? false;
-  checkCoreDumps({ limits: io.processLimits?.(), allowCoreDumps: values['allow-core-dumps'] ?? false, dev, warn: io.stderr });
+  checkCoreDumps({
+    limits: io.processLimits?.(),
+    allowCoreDumps: values['allow-core-dumps'] ?? false,
+    dev,
+    warn: io.stderr,
+  });
   const dataDir = dataDirOf(values['data-dir'], io);
   const database = resolveDatabase(values.database, io.env);
   if (database.engine === 'sqlite' || dev) ensureDataDir(dataDir);
-  const master = resolveMasterKey({ flagFile: values['master-key-file'], env: io.env, dataDir, dev, generateDev: dev });
+  const master = resolveMasterKey({
+    flagFile: values['master-key-file'],
+    env: io.env,
+    dataDir,
+    dev,
+    generateDev: dev,
+  });
   if (master.source === 'DODIL_MASTER_KEY' && !dev) io.stderr(envKeyWarning(io.pid));
-  checkKeyStrength(weakKeyReason(master.key), database.engine === 'sqlite' && !existsSync(join(dataDir, DATABASE_FILE)), io.stderr);
+  checkKeyStrength(
+    weakKeyReason(master.key),
+    database.engine === 'sqlite' && !existsSync(join(dataDir, DATABASE_FILE)),
+    io.stderr,
+  );
   const metricsText = values['metrics-listen'] ?? io.env.DODIL_METRICS_LISTEN;
-  const metricsAddress = metricsText === undefined || metricsText === '' ? undefined : parseListen(metricsText, '--metrics-listen');
+  const metricsAddress =
+    metricsText === undefined || metricsText === ''
+      ? undefined
+      : parseListen(metricsText, '--metrics-listen');
   const metrics = metricsAddress === undefined ? undefined : createServerMetrics();
   // One stdout write per event-loop turn, not one per request (the access log); flushed on exit.
   const out = createBufferedWriter(io.stdout);
@@ -159,7 +190,9 @@ export const startCommand: Command = async (argv, io) => {
     onExchangeRefused: (e) => logger.info({ msg: 'token exchange refused', ...e }),
     security: {
       tokenRate: hardening.tokenRate,
-      ...(hardening.auditMinFreeBytes === undefined ? {} : { auditMinFreeBytes: hardening.auditMinFreeBytes }),
+      ...(hardening.auditMinFreeBytes === undefined
+        ? {}
+        : { auditMinFreeBytes: hardening.auditMinFreeBytes }),
       // A key file is re-read after a rotation elsewhere: write the new key into it, then run
       // `keys rotate-master`, and every replica follows within a second without a restart.
       ...(keyFile === undefined ? {} : { readMasterKey: () => rereadKeyFile(keyFile) }),
@@ -193,7 +226,10 @@ export const startCommand: Command = async (argv, io) => {
       ...(hardening.clientAddressOf ? { clientAddressOf: hardening.clientAddressOf } : {}),
     });
     // Before the API port: if the metrics port can't be bound, nothing is serving yet.
-    const metricsServer = metrics && metricsAddress ? await listenMetrics(metrics, metricsAddress.host, metricsAddress.port) : undefined;
+    const metricsServer =
+      metrics && metricsAddress
+        ? await listenMetrics(metrics, metricsAddress.host, metricsAddress.port)
+        : undefined;
     if (metricsServer) logger.info({ msg: 'metrics listening', url: metricsServer.url });
     const server = await listen({
       fetch: app.fetch,
@@ -220,7 +256,8 @@ export const startCommand: Command = async (argv, io) => {
             log: runtime.audit,
             retentionMs,
             clock: runtime.clock,
-            onPruned: (r) => logger.info({ msg: 'audit pruned', entries: r.pruned, from: (r.checkpoint?.count ?? 0) + 1 }),
+            onPruned: (r) =>
+              logger.info({ msg: 'audit pruned', entries: r.pruned, from: (r.checkpoint?.count ?? 0) + 1 }),
             onError: (e) => logger.error({ msg: 'audit prune failed', error: e.name, detail: e.message }),
           });
     logger.info({
@@ -237,7 +274,10 @@ export const startCommand: Command = async (argv, io) => {
           if (next) server.reloadTls(next);
           logger.info({ msg: 'tls certificate reloaded' });
         } catch (err) {
-          logger.error({ msg: 'tls reload failed; keeping the current certificate', detail: (err as Error).message });
+          logger.error({
+            msg: 'tls reload failed; keeping the current certificate',
+            detail: (err as Error).message,
+          });
         }
       });
     }

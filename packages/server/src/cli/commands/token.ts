@@ -40,13 +40,18 @@ export const tokenCommand: Command = async (argv, io) => {
     throw new ConfigError(HELP);
   }
   if (action === 'create' && values.scopes === undefined) {
-    throw new ConfigError(`token create needs --scopes: a comma-separated list of ${ALL_SCOPES.join(',')}\n\n${HELP}`);
+    throw new ConfigError(
+      `token create needs --scopes: a comma-separated list of ${ALL_SCOPES.join(',')}\n\n${HELP}`,
+    );
   }
   const expiresInMs = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
   const runtime: Pick<OperatorRuntime, 'admin' | 'close'> = await openForAdmin(values, io);
   try {
     if (action === 'create') {
-      const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const scopes = (values.scopes ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       const created = await runtime.admin.createToken({
         org: values.org ?? '',
         scopes,
@@ -78,7 +83,13 @@ export const tokenCommand: Command = async (argv, io) => {
         ]);
       }
       const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-      for (const r of rows) io.stdout(`${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+      for (const r of rows)
+        io.stdout(
+          `${r
+            .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
       return 0;
     }
     const id = rest[0] ?? '';

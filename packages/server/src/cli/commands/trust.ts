@@ -116,7 +116,9 @@ export const trustCommand: Command = async (argv, io) => {
         return 0;
       }
       for (const t of trusts) {
-        const claims = Object.entries(t.claims).map(([k, v]) => `${k}=${v}`).join(' ');
+        const claims = Object.entries(t.claims)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
         io.stdout(
           `${t.name}  iss=${t.issuer}  aud=${t.audience}  jwks=${t.jwks}  scopes=${t.scopes.join(',')}  slots=${
             t.slots?.join(',') ?? '*'
@@ -139,7 +141,9 @@ export const trustCommand: Command = async (argv, io) => {
       io.stdout(`refused: ${result.reason}\n`);
       return 3;
     }
-    io.stdout(`accepted by trust ${result.trust} (sub ${result.sub ?? '-'}, jti ${result.jti ?? '-'}; jti replay not checked)\n`);
+    io.stdout(
+      `accepted by trust ${result.trust} (sub ${result.sub ?? '-'}, jti ${result.jti ?? '-'}; jti replay not checked)\n`,
+    );
     return 0;
   } finally {
     await runtime.close();

@@ -32,7 +32,10 @@ export function claimText(value: unknown): string | undefined {
 }
 
 /** The first claim glob that does not match (its name), or undefined when all match. */
-export function firstMismatch(globs: Readonly<Record<string, string>>, payload: Readonly<Record<string, unknown>>): string | undefined {
+export function firstMismatch(
+  globs: Readonly<Record<string, string>>,
+  payload: Readonly<Record<string, unknown>>,
+): string | undefined {
   for (const [name, glob] of Object.entries(globs)) {
     const text = Object.hasOwn(payload, name) ? claimText(payload[name]) : undefined;
     if (text === undefined || !globMatches(glob, text)) return name;

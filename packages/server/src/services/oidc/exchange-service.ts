@@ -38,7 +38,10 @@ export interface ExchangeCall {
 
 /** `POST /v1/ignite/token:exchange` (docs/contract.md#least-privilege): a CI job's OIDC JWT for a short-lived token. */
 export interface ExchangeService {
-  exchange(input: { org: string; subjectToken: string; trust?: string | undefined }, call: ExchangeCall): Promise<Exchanged>;
+  exchange(
+    input: { org: string; subjectToken: string; trust?: string | undefined },
+    call: ExchangeCall,
+  ): Promise<Exchanged>;
 }
 
 /** Dependencies of {@link createExchangeService}. */
@@ -70,7 +73,12 @@ export function createExchangeService(deps: ExchangeServiceDeps): ExchangeServic
       const org = await deps.orgs.getByName(orgName);
       if (org === undefined) throw new ExchangeRefused('no such org', undefined);
       const trusts = await deps.trusts.listByOrg(org.id);
-      const verdict = await verifySubjectToken({ keysOf: (t) => deps.keys.keysOf(t), clock: deps.clock }, trusts, subjectToken, named);
+      const verdict = await verifySubjectToken(
+        { keysOf: (t) => deps.keys.keysOf(t), clock: deps.clock },
+        trusts,
+        subjectToken,
+        named,
+      );
       if (!verdict.ok) throw new ExchangeRefused(verdict.reason, org.id);
       const { trust, payload } = verdict;
       const now = deps.clock();

@@ -15,7 +15,12 @@ export interface JwksLimits {
 }
 
 /** The documented defaults. */
-export const DEFAULT_JWKS_LIMITS: JwksLimits = { timeoutMs: 2_000, maxBytes: 256 * 1024, cooldownMs: 30_000, maxAgeMs: 600_000 };
+export const DEFAULT_JWKS_LIMITS: JwksLimits = {
+  timeoutMs: 2_000,
+  maxBytes: 256 * 1024,
+  cooldownMs: 30_000,
+  maxAgeMs: 600_000,
+};
 
 /** How the server fetches (global fetch in production; injected so tests and main.ts decide). */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -80,7 +85,11 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array> {
  * redirects) over our fetch, which caps the body size. Keys come only from
  * this URL, never from one a token names.
  */
-export function remoteKeySource(url: string, fetchImpl: FetchLike, limits: JwksLimits = DEFAULT_JWKS_LIMITS): JWTVerifyGetKey {
+export function remoteKeySource(
+  url: string,
+  fetchImpl: FetchLike,
+  limits: JwksLimits = DEFAULT_JWKS_LIMITS,
+): JWTVerifyGetKey {
   const problem = jwksUrlProblem(url);
   if (problem !== undefined) throw new Error(problem);
   const capped = async (input: string, init: RequestInit): Promise<Response> => {

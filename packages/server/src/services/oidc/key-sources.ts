@@ -23,7 +23,9 @@ export function createKeySources(fetchImpl: FetchLike, limits: Partial<JwksLimit
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
       const source =
-        trust.jwksUrl !== undefined ? remoteKeySource(trust.jwksUrl, fetchImpl, all) : localKeySource(trust.jwksJson ?? '{}');
+        trust.jwksUrl !== undefined
+          ? remoteKeySource(trust.jwksUrl, fetchImpl, all)
+          : localKeySource(trust.jwksJson ?? '{}');
       if (cache.size >= MAX_SOURCES) cache.clear();
       cache.set(key, source);
       return source;

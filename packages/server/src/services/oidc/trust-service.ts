@@ -27,7 +27,9 @@ export interface TrustInput {
 }
 
 /** What `trust test` reports: the trust a JWT would be exchanged under, or why not. */
-export type TrustTestResult = { ok: true; trust: string; sub: string | undefined; jti: string | undefined } | { ok: false; reason: string };
+export type TrustTestResult =
+  | { ok: true; trust: string; sub: string | undefined; jti: string | undefined }
+  | { ok: false; reason: string };
 
 /** Operator actions on OIDC trusts (docs/contract.md#least-privilege). */
 export interface TrustService {
@@ -64,11 +66,15 @@ function checkJwks(json: string): void {
     throw new AppError('INVALID_ARGUMENT', 'the JWKS file is not JSON');
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new AppError('INVALID_ARGUMENT', 'the JWKS file has no "keys"');
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new AppError('INVALID_ARGUMENT', 'the JWKS file has no "keys"');
   for (const k of keys as unknown[]) {
     const key = (k ?? {}) as Record<string, unknown>;
     if (key.kty === 'oct' || 'd' in key) {
-      throw new AppError('INVALID_ARGUMENT', 'the JWKS file holds a private or symmetric key; give public keys only');
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        'the JWKS file holds a private or symmetric key; give public keys only',
+      );
     }
   }
 }
@@ -84,9 +90,12 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
   return {
     async create(input) {
       const org = await orgByName(input.org);
-      if (!isSlotName(input.name)) throw new AppError('INVALID_ARGUMENT', 'a trust name is 1-64 of A-Z a-z 0-9 - _');
-      if (!ONE_LINE.test(input.issuer)) throw new AppError('INVALID_ARGUMENT', 'give the issuer (--issuer), one line');
-      if (!ONE_LINE.test(input.audience)) throw new AppError('INVALID_ARGUMENT', 'give the audience (--audience), one line');
+      if (!isSlotName(input.name))
+        throw new AppError('INVALID_ARGUMENT', 'a trust name is 1-64 of A-Z a-z 0-9 - _');
+      if (!ONE_LINE.test(input.issuer))
+        throw new AppError('INVALID_ARGUMENT', 'give the issuer (--issuer), one line');
+      if (!ONE_LINE.test(input.audience))
+        throw new AppError('INVALID_ARGUMENT', 'give the audience (--audience), one line');
       if ((input.jwksUrl === undefined) === (input.jwksJson === undefined)) {
         throw new AppError('INVALID_ARGUMENT', 'give exactly one of --jwks-url and --jwks-file');
       }
@@ -97,7 +106,10 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
       if (input.jwksJson !== undefined) checkJwks(input.jwksJson);
       for (const [name, glob] of Object.entries(input.claims)) {
         if (!CLAIM_NAME.test(name) || !ONE_LINE.test(glob)) {
-          throw new AppError('INVALID_ARGUMENT', 'a claim is NAME=GLOB: a name of A-Z a-z 0-9 _ . : - and a one-line glob');
+          throw new AppError(
+            'INVALID_ARGUMENT',
+            'a claim is NAME=GLOB: a name of A-Z a-z 0-9 _ . : - and a one-line glob',
+          );
         }
       }
       const ttlMs = input.ttlMs ?? DEFAULT_EXCHANGE_TTL_MS;
@@ -136,7 +148,12 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
     async test(orgName, jwt, named) {
       const org = await orgByName(orgName);
       const trusts = await deps.trusts.listByOrg(org.id);
-      const verdict = await verifySubjectToken({ keysOf: (t) => deps.keys.keysOf(t), clock: deps.clock }, trusts, jwt.trim(), named);
+      const verdict = await verifySubjectToken(
+        { keysOf: (t) => deps.keys.keysOf(t), clock: deps.clock },
+        trusts,
+        jwt.trim(),
+        named,
+      );
       if (!verdict.ok) return verdict;
       const { payload } = verdict;
       return {

@@ -14,9 +14,7 @@ export const LEEWAY_SECONDS = 60;
 const MAX_JTI_LENGTH = 256;
 
 /** What a verification found: the one trust a JWT satisfies and its verified claims, or why not. */
-export type Verdict =
-  | { ok: true; trust: TrustRecord; payload: JWTPayload }
-  | { ok: false; reason: string };
+export type Verdict = { ok: true; trust: TrustRecord; payload: JWTPayload } | { ok: false; reason: string };
 
 /** What {@link verifySubjectToken} needs. */
 export interface VerifyDeps {
@@ -47,12 +45,18 @@ async function verifyOne(deps: VerifyDeps, trust: TrustRecord, jwt: string): Pro
   } catch (err) {
     return { ok: false, reason: `trust ${shown(trust.name)}: ${reasonOf(err)}` };
   }
-  if (!trust.allowReexchange && (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > MAX_JTI_LENGTH)) {
+  if (
+    !trust.allowReexchange &&
+    (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > MAX_JTI_LENGTH)
+  ) {
     return { ok: false, reason: `trust ${shown(trust.name)}: the "jti" claim is not a usable string` };
   }
   const mismatch = firstMismatch(trust.claims, payload);
   if (mismatch !== undefined) {
-    return { ok: false, reason: `trust ${shown(trust.name)}: claim ${shown(mismatch)} does not match its glob` };
+    return {
+      ok: false,
+      reason: `trust ${shown(trust.name)}: claim ${shown(mismatch)} does not match its glob`,
+    };
   }
   return { ok: true, trust, payload };
 }
@@ -72,7 +76,10 @@ export async function verifySubjectToken(
 ): Promise<Verdict> {
   const pool = named === undefined ? trusts : trusts.filter((t) => t.name === named);
   if (pool.length === 0) {
-    return { ok: false, reason: named === undefined ? 'the org has no trusts' : `the org has no trust named ${shown(named)}` };
+    return {
+      ok: false,
+      reason: named === undefined ? 'the org has no trusts' : `the org has no trust named ${shown(named)}`,
+    };
   }
   let issuer: unknown;
   try {
@@ -83,7 +90,8 @@ export async function verifySubjectToken(
   if (typeof issuer !== 'string') return { ok: false, reason: 'the JWT has no "iss" claim' };
   // Only trusts of this issuer are tried: their keys are the only ones that may sign it.
   const candidates = pool.filter((t) => t.issuer === issuer);
-  if (candidates.length === 0) return { ok: false, reason: `no trust of this org has issuer ${shown(issuer)}` };
+  if (candidates.length === 0)
+    return { ok: false, reason: `no trust of this org has issuer ${shown(issuer)}` };
   const verdicts: Verdict[] = [];
   for (const trust of candidates) verdicts.push(await verifyOne(deps, trust, jwt));
   const accepted = verdicts.filter((v): v is Extract<Verdict, { ok: true }> => v.ok);

@@ -46,13 +46,18 @@ export async function lockAuditChain(q: PgQueryable): Promise<void> {
 
 /** Seq and MAC of the last entry. */
 export async function lastAudit(q: PgQueryable): Promise<{ seq: number; mac: Uint8Array } | undefined> {
-  const rows = await q.rows<{ seq: number; mac: Buffer }>('audit_last', 'SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const rows = await q.rows<{ seq: number; mac: Buffer }>(
+    'audit_last',
+    'SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1',
+  );
   return rows[0];
 }
 
 /** MAC of entry `seq`. */
 export async function auditMacAt(q: PgQueryable, seq: number): Promise<Uint8Array | undefined> {
-  const rows = await q.rows<{ mac: Buffer }>('audit_mac_at', 'SELECT mac FROM audit_log WHERE seq = $1', [seq]);
+  const rows = await q.rows<{ mac: Buffer }>('audit_mac_at', 'SELECT mac FROM audit_log WHERE seq = $1', [
+    seq,
+  ]);
   return rows[0]?.mac;
 }
 
@@ -84,22 +89,38 @@ export async function insertAudit(q: PgQueryable, entries: readonly AuditEntry[]
 
 /** Entries with seq in (afterSeq, afterSeq + limit], in chain order (verify and export page through). */
 export async function auditPage(q: PgQueryable, afterSeq: number, limit: number): Promise<AuditEntry[]> {
-  const rows = await q.rows<AuditRow>('audit_page', 'SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit]);
+  const rows = await q.rows<AuditRow>(
+    'audit_page',
+    'SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2',
+    [afterSeq, limit],
+  );
   return rows.map(toEntry);
 }
 
 /** The newest `limit` entries (of one org when given), oldest first. */
-export async function newestAudit(q: PgQueryable, org: string | undefined, limit: number): Promise<AuditEntry[]> {
+export async function newestAudit(
+  q: PgQueryable,
+  org: string | undefined,
+  limit: number,
+): Promise<AuditEntry[]> {
   const rows =
     org === undefined
       ? await q.rows<AuditRow>('audit_newest', 'SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1', [limit])
-      : await q.rows<AuditRow>('audit_newest_org', 'SELECT * FROM audit_log WHERE org = $1 ORDER BY seq DESC LIMIT $2', [org, limit]);
+      : await q.rows<AuditRow>(
+          'audit_newest_org',
+          'SELECT * FROM audit_log WHERE org = $1 ORDER BY seq DESC LIMIT $2',
+          [org, limit],
+        );
   return rows.reverse().map(toEntry);
 }
 
 /** Seq of the first entry written at or after `timeMs` (retention; a scan: it runs rarely). */
 export async function firstAuditSeqSince(q: PgQueryable, timeMs: number): Promise<number | undefined> {
-  const rows = await q.rows<{ seq: number | null }>('audit_first_since', 'SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= $1', [timeMs]);
+  const rows = await q.rows<{ seq: number | null }>(
+    'audit_first_since',
+    'SELECT min(seq) AS seq FROM audit_log WHERE time_ms >= $1',
+    [timeMs],
+  );
   return rows[0]?.seq ?? undefined;
 }
 
@@ -120,7 +141,15 @@ export async function queryAudit(q: PgQueryable, f: AuditQuery): Promise<AuditEn
        AND ($5::bigint IS NULL OR time_ms < $5::bigint)
        AND ($6::bigint IS NULL OR seq < $6::bigint)
      ORDER BY seq DESC LIMIT $7`,
-    [f.orgId, f.slot ?? null, f.action ?? null, f.sinceMs ?? null, f.untilMs ?? null, f.beforeSeq ?? null, f.limit],
+    [
+      f.orgId,
+      f.slot ?? null,
+      f.action ?? null,
+      f.sinceMs ?? null,
+      f.untilMs ?? null,
+      f.beforeSeq ?? null,
+      f.limit,
+    ],
   );
   return rows.map(toEntry);
 }

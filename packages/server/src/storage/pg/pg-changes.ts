@@ -55,7 +55,12 @@ export function watchChanges(options: WatchChangesOptions): ChangeWatcher {
 
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 3000, keepAlive: true, application_name: 'dodil-server-listen' });
+    const c = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: 3000,
+      keepAlive: true,
+      application_name: 'dodil-server-listen',
+    });
     c.on('error', () => scheduleReconnect(c));
     c.on('end', () => scheduleReconnect(c));
     c.on('notification', (msg) => {

@@ -54,7 +54,9 @@ type Parser = (value: string) => unknown;
 const types: CustomTypesConfig = {
   getTypeParser: (oid: TypeId, format?: 'text' | 'binary'): Parser =>
     // pg-types declares its parsers as returning `any`; ours only pass their value on.
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as Parser),
+    oid === pg.types.builtins.INT8
+      ? (v: string) => Number(v)
+      : (pg.types.getTypeParser(oid, format) as Parser),
 };
 
 const DEFAULTS: PgTimeouts = { connectMs: 3000, queryMs: 5000, statementMs: 4000, lockMs: 3000 };
@@ -125,7 +127,12 @@ export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Pg
     probing.unref();
   }
   async function probe(): Promise<void> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: t.connectMs, query_timeout: t.queryMs, types });
+    const client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: t.connectMs,
+      query_timeout: t.queryMs,
+      types,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -140,7 +147,8 @@ export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Pg
   function translate(err: unknown): unknown {
     const reason = unavailableReason(err);
     if (reason === undefined) return err;
-    if (reason !== 'read-only' && reason !== 'statement timeout' && reason !== 'lock timeout') markDown(reason);
+    if (reason !== 'read-only' && reason !== 'statement timeout' && reason !== 'lock timeout')
+      markDown(reason);
     return new DatabaseUnavailableError(reason);
   }
 
@@ -150,7 +158,8 @@ export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Pg
       // Bounded: at most every pooled connection is found stale once.
       for (let i = 0; ; i++) {
         const client = await pool.connect();
-        if ((born.get(client) ?? -Infinity) > lastFailure || i > (options.maxConnections ?? 10)) return client;
+        if ((born.get(client) ?? -Infinity) > lastFailure || i > (options.maxConnections ?? 10))
+          return client;
         client.release(new Error('opened before the last database failure'));
       }
     } catch (err) {
@@ -190,7 +199,9 @@ export function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Pg
     exec: (text, values) => withClient((c) => on(c).exec(text, values)),
     transaction<T>(fn: (tx: PgQueryable) => Promise<T>, mode: 'write' | 'snapshot' = 'write'): Promise<T> {
       return withClient(async (client) => {
-        await client.query(mode === 'snapshot' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'BEGIN');
+        await client.query(
+          mode === 'snapshot' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'BEGIN',
+        );
         try {
           const value = await fn(on(client));
           await client.query('COMMIT');

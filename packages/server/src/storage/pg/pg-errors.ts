@@ -22,7 +22,16 @@ export class DatabaseUnavailableError extends AppError {
 // (statement_timeout), 55P03 lock_not_available (lock_timeout), 40001/40P01 serialization/deadlock
 // (we retry those ourselves once before giving up).
 const UNAVAILABLE_CODES = new Set(['25006', '57014', '55P03', '57P01', '57P02', '57P03', '40001', '40P01']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** A short, internals-free cause when `err` means the database is (for now) unusable; otherwise undefined. */
 export function unavailableReason(err: unknown): string | undefined {
@@ -33,11 +42,16 @@ export function unavailableReason(err: unknown): string | undefined {
     if (code === '25006') return 'read-only';
     if (code === '57014') return 'statement timeout';
     if (code === '55P03') return 'lock timeout';
-    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('53')) return `sqlstate ${code}`;
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('53'))
+      return `sqlstate ${code}`;
     if (NETWORK_CODES.has(code)) return code.toLowerCase();
   }
   // pg's own client-side failures carry no code; their messages are fixed strings of the driver.
-  if (/timeout|Connection terminated|not queryable|Client was closed|connection.*(ended|closed)/i.test(err.message)) {
+  if (
+    /timeout|Connection terminated|not queryable|Client was closed|connection.*(ended|closed)/i.test(
+      err.message,
+    )
+  ) {
     return 'connection lost or timed out';
   }
   return undefined;

@@ -158,7 +158,8 @@ export async function migratePg(db: PgDatabase): Promise<number> {
     for (let version = current; version < PG_MIGRATIONS.length; version++) {
       await tx.exec(PG_MIGRATIONS[version] ?? '');
     }
-    if (current < PG_MIGRATIONS.length) await tx.exec(`UPDATE ${VERSION_TABLE} SET version = $1`, [PG_MIGRATIONS.length]);
+    if (current < PG_MIGRATIONS.length)
+      await tx.exec(`UPDATE ${VERSION_TABLE} SET version = $1`, [PG_MIGRATIONS.length]);
     return PG_MIGRATIONS.length;
   });
 }

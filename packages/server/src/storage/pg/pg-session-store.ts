@@ -19,9 +19,11 @@ export function createPgSessionStore(db: PgQueryable): SessionStore {
       );
     },
     async get(idHash) {
-      const [row] = await db.rows<SessionRow>('ui_session_get', 'SELECT * FROM ui_sessions WHERE id_hash = $1', [
-        Buffer.from(idHash),
-      ]);
+      const [row] = await db.rows<SessionRow>(
+        'ui_session_get',
+        'SELECT * FROM ui_sessions WHERE id_hash = $1',
+        [Buffer.from(idHash)],
+      );
       return row === undefined
         ? undefined
         : {

@@ -78,7 +78,8 @@ export async function openPgStorage(url: string, options: PgStorageOptions = {})
     write: (fn) => txs.run('write', fn),
     read: (fn) => txs.run('snapshot', fn),
     async ping() {
-      if (!(await db.ping())) throw new Error(`the database does not answer (${db.downReason() ?? 'no answer'})`);
+      if (!(await db.ping()))
+        throw new Error(`the database does not answer (${db.downReason() ?? 'no answer'})`);
     },
     onChange(listener) {
       listeners.push(listener);

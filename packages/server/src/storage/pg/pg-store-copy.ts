@@ -12,10 +12,23 @@ import { publishChange } from './pg-changes';
 export const COPIED_TABLES: readonly { table: string; columns: readonly string[]; order: string }[] = [
   { table: 'meta', columns: ['key', 'value'], order: 'key' },
   { table: 'orgs', columns: ['id', 'name', 'current_key_version', 'created_at_ms'], order: 'id' },
-  { table: 'org_keys', columns: ['org_id', 'version', 'wrapped', 'encryptions', 'created_at_ms'], order: 'org_id, version' },
+  {
+    table: 'org_keys',
+    columns: ['org_id', 'version', 'wrapped', 'encryptions', 'created_at_ms'],
+    order: 'org_id, version',
+  },
   {
     table: 'slots',
-    columns: ['org_id', 'name', 'type', 'registry_host', 'key_version', 'ciphertext', 'created_at_ms', 'updated_at_ms'],
+    columns: [
+      'org_id',
+      'name',
+      'type',
+      'registry_host',
+      'key_version',
+      'ciphertext',
+      'created_at_ms',
+      'updated_at_ms',
+    ],
     order: 'org_id, name',
   },
   {
@@ -58,7 +71,20 @@ export const COPIED_TABLES: readonly { table: string; columns: readonly string[]
   { table: 'oidc_used_jti', columns: ['issuer', 'jti', 'expires_at_ms'], order: 'issuer, jti' },
   {
     table: 'audit_log',
-    columns: ['seq', 'time_ms', 'request_id', 'token_id', 'org_id', 'org', 'action', 'slot', 'code', 'client_address', 'detail', 'mac'],
+    columns: [
+      'seq',
+      'time_ms',
+      'request_id',
+      'token_id',
+      'org_id',
+      'org',
+      'action',
+      'slot',
+      'code',
+      'client_address',
+      'detail',
+      'mac',
+    ],
     order: 'seq',
   },
 ];
@@ -104,14 +130,21 @@ export function unknownSqliteTables(db: Database): string[] {
   const tables = db
     .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
     .all() as Array<{ name: string }>;
-  return tables
-    .map((t) => t.name)
-    // Console sessions are not carried: they are bound to one store's tokens and users sign in again.
-    .filter((name) => !known.has(name) && !name.startsWith('audit_log_archive_') && name !== 'ui_sessions')
-    .filter((name) => db.prepare(`SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT 1`).get() !== undefined);
+  return (
+    tables
+      .map((t) => t.name)
+      // Console sessions are not carried: they are bound to one store's tokens and users sign in again.
+      .filter((name) => !known.has(name) && !name.startsWith('audit_log_archive_') && name !== 'ui_sessions')
+      .filter((name) => db.prepare(`SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT 1`).get() !== undefined)
+  );
 }
 
-async function insertRows(tx: PgQueryable, table: string, columns: readonly string[], rows: Array<Record<string, unknown>>): Promise<void> {
+async function insertRows(
+  tx: PgQueryable,
+  table: string,
+  columns: readonly string[],
+  rows: Array<Record<string, unknown>>,
+): Promise<void> {
   // unnest of one array per column: one statement per batch, whatever the row count.
   const arrays = columns.map((c) => rows.map((r) => r[c] ?? null));
   const casts = columns.map((c, i) => `$${i + 1}::${PG_TYPES[c] ?? 'text'}[]`).join(', ');
@@ -126,7 +159,9 @@ async function insertRows(tx: PgQueryable, table: string, columns: readonly stri
 export async function copySqliteToPg(source: Database, target: PgDatabase): Promise<CopyCounts> {
   const unknown = unknownSqliteTables(source);
   if (unknown.length > 0) {
-    throw new StoreCopyError(`the store holds data this release cannot copy (tables ${unknown.join(', ')}); nothing was copied`);
+    throw new StoreCopyError(
+      `the store holds data this release cannot copy (tables ${unknown.join(', ')}); nothing was copied`,
+    );
   }
   const counts: CopyCounts = {};
   // One read transaction on the source: a consistent snapshot even if a server still writes to it.
@@ -134,9 +169,14 @@ export async function copySqliteToPg(source: Database, target: PgDatabase): Prom
   try {
     await target.transaction(async (tx) => {
       for (const { table } of COPIED_TABLES) {
-        const rows = await tx.rows<{ n: number }>(`copy_count_${table}`, `SELECT count(*)::int AS n FROM ${table}`);
+        const rows = await tx.rows<{ n: number }>(
+          `copy_count_${table}`,
+          `SELECT count(*)::int AS n FROM ${table}`,
+        );
         if ((rows[0]?.n ?? 0) > 0) {
-          throw new StoreCopyError(`the target database is not empty (table ${table} has rows); migrate only into an empty database`);
+          throw new StoreCopyError(
+            `the target database is not empty (table ${table} has rows); migrate only into an empty database`,
+          );
         }
       }
       for (const { table, columns, order } of COPIED_TABLES) {

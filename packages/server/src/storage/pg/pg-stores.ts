@@ -57,21 +57,23 @@ export function createPgTxs(db: PgDatabase): PgTxs {
   };
   return {
     run(mode, fn) {
-      const start = () => db.transaction(async (q) => {
-        const tx: Tx = Object.freeze({ engine: 'postgres' });
-        open.set(tx, q);
-        if (mode === 'write') writes.add(tx);
-        try {
-          return await fn(tx);
-        } finally {
-          open.delete(tx);
-        }
-      }, mode);
+      const start = () =>
+        db.transaction(async (q) => {
+          const tx: Tx = Object.freeze({ engine: 'postgres' });
+          open.set(tx, q);
+          if (mode === 'write') writes.add(tx);
+          try {
+            return await fn(tx);
+          } finally {
+            open.delete(tx);
+          }
+        }, mode);
       return mode === 'write' ? queued(start) : start();
     },
     of(tx) {
       const q = open.get(tx);
-      if (q === undefined) throw new Error('a transaction handle was used outside its transaction or with another engine');
+      if (q === undefined)
+        throw new Error('a transaction handle was used outside its transaction or with another engine');
       return q;
     },
     isWrite: (tx) => writes.has(tx),
@@ -200,9 +202,11 @@ export function createPgKeyStore(txs: PgTxs): KeyStore {
       await orgq.updateWrapped(q(tx), orgId, version, wrapped);
       await publishChange(q(tx), 'master-key');
     },
-    slotsBelow: (tx, orgId, version, afterName, limit) => orgq.slotsBelow(q(tx), orgId, version, afterName, limit),
+    slotsBelow: (tx, orgId, version, afterName, limit) =>
+      orgq.slotsBelow(q(tx), orgId, version, afterName, limit),
     countSlotsBelow: (tx, orgId, version) => orgq.countSlotsBelow(q(tx), orgId, version),
-    reseal: (tx, orgId, name, version, ciphertext) => orgq.resealSlot(q(tx), orgId, name, version, ciphertext),
+    reseal: (tx, orgId, name, version, ciphertext) =>
+      orgq.resealSlot(q(tx), orgId, name, version, ciphertext),
     dropUnused: (tx, orgId, keep) => orgq.dropUnusedKeys(q(tx), orgId, keep),
     getMeta: (tx, key) => orgq.getMeta(q(tx), key),
     async putMeta(tx, key, value) {
@@ -261,7 +265,10 @@ export function createPgAuditStore(txs: PgTxs): AuditStore {
       const table = `audit_log_archive_${Math.trunc(nowMs)}`;
       await q(tx).exec(`CREATE TABLE ${table} AS SELECT * FROM audit_log`);
       await q(tx).exec('DELETE FROM audit_log');
-      await q(tx).exec('DELETE FROM meta WHERE key = $1 OR key = $2', [AUDIT_HEAD_META, AUDIT_CHECKPOINT_META]);
+      await q(tx).exec('DELETE FROM meta WHERE key = $1 OR key = $2', [
+        AUDIT_HEAD_META,
+        AUDIT_CHECKPOINT_META,
+      ]);
       return table;
     },
   };

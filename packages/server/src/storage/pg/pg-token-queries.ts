@@ -63,13 +63,19 @@ export async function getToken(q: PgQueryable, id: string): Promise<TokenRecord 
 
 /** Tokens of an org, oldest first. */
 export async function tokensOfOrg(q: PgQueryable, orgId: string): Promise<TokenRecord[]> {
-  const rows = await q.rows<TokenRow>('token_by_org', 'SELECT * FROM tokens WHERE org_id = $1 ORDER BY created_at_ms, id', [orgId]);
+  const rows = await q.rows<TokenRow>(
+    'token_by_org',
+    'SELECT * FROM tokens WHERE org_id = $1 ORDER BY created_at_ms, id',
+    [orgId],
+  );
   return rows.map(toRecord);
 }
 
 /** Every token (migrate-store, backup). */
 export async function allTokens(q: PgQueryable): Promise<TokenRecord[]> {
-  return (await q.rows<TokenRow>('token_all', 'SELECT * FROM tokens ORDER BY created_at_ms, id')).map(toRecord);
+  return (await q.rows<TokenRow>('token_all', 'SELECT * FROM tokens ORDER BY created_at_ms, id')).map(
+    toRecord,
+  );
 }
 
 /** True when a live token was revoked now. */

@@ -22,7 +22,11 @@ export function createPgTrustStore(db: PgDatabase): TrustStore {
       return rows.length > 0;
     },
     async listByOrg(orgId) {
-      const rows = await db.rows<TrustRow>('trust_by_org', 'SELECT * FROM oidc_trusts WHERE org_id = $1 ORDER BY name', [orgId]);
+      const rows = await db.rows<TrustRow>(
+        'trust_by_org',
+        'SELECT * FROM oidc_trusts WHERE org_id = $1 ORDER BY name',
+        [orgId],
+      );
       return rows.map(toTrustRecord);
     },
     async delete(orgId, name) {

@@ -13,7 +13,9 @@ export function LoginPage(props: { error?: string | undefined; notice?: string |
       <form class="stack" method="post" action="/ui/login">
         <label for="token">
           API token
-          <span class="hint">The session is kept on the server; the token is never stored in this browser.</span>
+          <span class="hint">
+            The session is kept on the server; the token is never stored in this browser.
+          </span>
           <input id="token" name="token" type="password" autocomplete="off" required spellcheck={false} />
         </label>
         <button type="submit">Sign in</button>

@@ -48,19 +48,39 @@ export function SlotFormPage(props: SlotFormProps) {
             <span class="hint" id="server-hint">
               host[:port]; empty means Docker Hub
             </span>
-            <input id="serverAddress" name="serverAddress" maxlength={255} value={props.form.serverAddress} aria-describedby="server-hint" />
+            <input
+              id="serverAddress"
+              name="serverAddress"
+              maxlength={255}
+              value={props.form.serverAddress}
+              aria-describedby="server-hint"
+            />
           </label>
         )}
         <label for="username">
           Username
-          <input id="username" name="username" required maxlength={256} autocomplete="off" value={props.form.username} />
+          <input
+            id="username"
+            name="username"
+            required
+            maxlength={256}
+            autocomplete="off"
+            value={props.form.username}
+          />
         </label>
         <label for="secret">
           {git ? 'Token' : 'Password'}
           <span class="hint" id="secret-hint">
             Write-only: it is stored encrypted and never shown here again.
           </span>
-          <input id="secret" name="secret" type="password" required autocomplete="new-password" aria-describedby="secret-hint" />
+          <input
+            id="secret"
+            name="secret"
+            type="password"
+            required
+            autocomplete="new-password"
+            aria-describedby="secret-hint"
+          />
         </label>
         <div class="actions">
           <button type="submit">{props.rotating !== undefined ? 'Rotate' : 'Create'}</button>

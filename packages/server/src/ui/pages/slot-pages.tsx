@@ -13,15 +13,18 @@ export function RevealPage(props: { session: ConsoleSession; slot: SlotWithValue
           ['Token', value.gitSecret.token],
         ]
       : [
-          ['Registry server', value.registrySecret.serverAddress === '' ? '(Docker Hub)' : value.registrySecret.serverAddress],
+          [
+            'Registry server',
+            value.registrySecret.serverAddress === '' ? '(Docker Hub)' : value.registrySecret.serverAddress,
+          ],
           ['Username', value.registrySecret.username],
           ['Password', value.registrySecret.password],
         ];
   return (
     <Layout title={`Value of ${metadata.name}`} section="slots" signedIn={props.session}>
       <p>
-        A {typeWord(metadata.type)} slot, updated {formatTime(metadata.updatedAtMs)}. This reveal was recorded in the
-        audit log.
+        A {typeWord(metadata.type)} slot, updated {formatTime(metadata.updatedAtMs)}. This reveal was recorded
+        in the audit log.
       </p>
       <dl>
         {rows.map(([label, text]) => (
@@ -45,7 +48,8 @@ export function DeleteConfirmPage(props: { session: ConsoleSession; name: string
   return (
     <Layout title={`Delete ${props.name}?`} section="slots" signedIn={props.session}>
       <p>
-        Deleting <strong>{props.name}</strong> removes its value for every consumer at once. This cannot be undone.
+        Deleting <strong>{props.name}</strong> removes its value for every consumer at once. This cannot be
+        undone.
       </p>
       <form method="post" action={`/ui/slots/${encodeURIComponent(props.name)}/delete`} class="actions">
         <Csrf token={props.session.csrf} />

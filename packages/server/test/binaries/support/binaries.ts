@@ -21,7 +21,10 @@ const SYSTEM_TOOLS = ['sh', 'git'] as const;
 export function ensureBinaries(): string {
   const distBin = join(REPO_ROOT, 'dist', 'bin');
   for (const name of BINARIES) {
-    if (!existsSync(join(distBin, name))) throw new Error(`${join(distBin, name)} is missing: run \`npm run build:binaries\` (npm test does) first`);
+    if (!existsSync(join(distBin, name)))
+      throw new Error(
+        `${join(distBin, name)} is missing: run \`npm run build:binaries\` (npm test does) first`,
+      );
   }
   return distBin;
 }
@@ -60,7 +63,9 @@ export function installOutsideCheckout(distBin: string): Install {
   });
   if (probe.status === 0) {
     rmSync(root, { recursive: true, force: true });
-    throw new Error(`node is reachable on the test PATH (${probe.stdout.trim()}); the test would prove nothing`);
+    throw new Error(
+      `node is reachable on the test PATH (${probe.stdout.trim()}); the test would prove nothing`,
+    );
   }
   return {
     root,

@@ -97,7 +97,11 @@ export async function startServer(file: string, options: RunOptions): Promise<Ru
   }
 }
 
-async function waitForListening(child: ChildProcess, output: () => string, deadline: number): Promise<string> {
+async function waitForListening(
+  child: ChildProcess,
+  output: () => string,
+  deadline: number,
+): Promise<string> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error('it exited');
     for (const line of output().split('\n')) {

@@ -79,7 +79,9 @@ export async function startIdp(issuer = 'https://ci.example.test') {
       ...claims,
     };
     for (const name of options.omit ?? []) delete body[name];
-    return new SignJWT(body).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
+    return new SignJWT(body)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .sign(key.privateKey);
   }
 
   return {

@@ -45,11 +45,20 @@ export async function startOidcWorld(options: { jwksLimits?: Partial<JwksLimits>
   async function exchange(body: unknown, address = '10.0.0.1') {
     const res = await app.request(
       '/v1/ignite/token:exchange',
-      { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': address }, body: JSON.stringify(body) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+        body: JSON.stringify(body),
+      },
       { incoming: { socket: { remoteAddress: address } } },
     );
     const text = await res.text();
-    return { status: res.status, json: JSON.parse(text) as Record<string, unknown>, text, headers: res.headers };
+    return {
+      status: res.status,
+      json: JSON.parse(text) as Record<string, unknown>,
+      text,
+      headers: res.headers,
+    };
   }
 
   const nowSeconds = () => Math.floor(clock() / 1000);

@@ -19,7 +19,11 @@ async function admin(sql: string, params: unknown[] = []): Promise<pg.QueryResul
 
 async function readyz(h: Awaited<ReturnType<typeof makeHarness>>) {
   const res = await h.call('GET', '/readyz');
-  return { status: res.status, reasons: ((res.json.details ?? []) as { reason: string }[]).map((d) => d.reason), text: res.text };
+  return {
+    status: res.status,
+    reasons: ((res.json.details ?? []) as { reason: string }[]).map((d) => d.reason),
+    text: res.text,
+  };
 }
 
 test('PostgreSQL unreachable: /readyz 503 DATABASE_UNREACHABLE with no driver text, 200 again once it is back, no restart', async () => {
@@ -27,7 +31,9 @@ test('PostgreSQL unreachable: /readyz 503 DATABASE_UNREACHABLE with no driver te
   expect(await readyz(h)).toMatchObject({ status: 200 });
   // Find this test's database from the admin side by a marker set from inside it.
   const marker = `h15-readyz-${randomBytes(6).toString('hex')}`;
-  h.runtime.db.exec(`DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), '${marker}'); END $$;`);
+  h.runtime.db.exec(
+    `DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), '${marker}'); END $$;`,
+  );
   const found = await admin(
     'SELECT d.datname FROM pg_database d JOIN pg_shdescription s ON s.objoid = d.oid WHERE s.description = $1',
     [marker],

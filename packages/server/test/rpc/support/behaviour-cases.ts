@@ -67,9 +67,13 @@ export const BEHAVIOUR_CASES: readonly BehaviourCase[] = [
   },
   {
     name: 'an empty server address is stored and returned empty',
-    run: async (w, d) => d.get(bearer(await created(w, d, 'hub', { registrySecret: { username: 'u', password: 'p' } })), 'hub'),
+    run: async (w, d) =>
+      d.get(bearer(await created(w, d, 'hub', { registrySecret: { username: 'u', password: 'p' } })), 'hub'),
     code: 'OK',
-    data: (w) => ({ metadata: meta('hub', 'registry_secret', w.clock()), value: registryValue('', 'u', 'p') }),
+    data: (w) => ({
+      metadata: meta('hub', 'registry_secret', w.clock()),
+      value: registryValue('', 'u', 'p'),
+    }),
   },
   {
     name: 'overwriting rotates in place: createdAtMs kept, updatedAtMs moved, new value served',
@@ -80,11 +84,15 @@ export const BEHAVIOUR_CASES: readonly BehaviourCase[] = [
       return d.get(bearer(token), 'gh');
     },
     code: 'OK',
-    data: (w) => ({ metadata: meta('gh', 'git_secret', w.clock() - 5_000, w.clock()), value: gitValue('octo', 'new') }),
+    data: (w) => ({
+      metadata: meta('gh', 'git_secret', w.clock() - 5_000, w.clock()),
+      value: gitValue('octo', 'new'),
+    }),
   },
   {
     name: 'overwriting with another type is FAILED_PRECONDITION',
-    run: async (w, d) => d.create(bearer(await created(w, d, 'gh', gitValue())), { name: 'gh', value: registryValue() }),
+    run: async (w, d) =>
+      d.create(bearer(await created(w, d, 'gh', gitValue())), { name: 'gh', value: registryValue() }),
     code: 'FAILED_PRECONDITION',
     message: /^slot gh is a git slot; delete it to change its type$/,
   },
@@ -131,7 +139,8 @@ export const BEHAVIOUR_CASES: readonly BehaviourCase[] = [
       for (const name of ['c', 'a', 'b']) await d.create(bearer(token), { name, value: gitValue() });
       const first = await d.list(bearer(token), { pageSize: 2 });
       const page = first.data as { secrets: { name: string }[]; nextPageToken: string };
-      if (page.secrets.map((s) => s.name).join() !== 'a,b' || page.nextPageToken === '') throw new Error('bad first page');
+      if (page.secrets.map((s) => s.name).join() !== 'a,b' || page.nextPageToken === '')
+        throw new Error('bad first page');
       return d.list(bearer(token), { pageSize: 2, pageToken: page.nextPageToken });
     },
     code: 'OK',
@@ -149,15 +158,30 @@ export const BEHAVIOUR_CASES: readonly BehaviourCase[] = [
     code: 'INVALID_ARGUMENT',
     message: /pageSize must be a non-negative integer/,
   },
-  { name: 'a bad name on create', run: createWith('bad name!', gitValue()), code: 'INVALID_ARGUMENT', message: new RegExp(SLOT_NAME_RULE) },
-  { name: 'a name over 64 characters', run: createWith('a'.repeat(65), gitValue()), code: 'INVALID_ARGUMENT', message: new RegExp(SLOT_NAME_RULE) },
+  {
+    name: 'a bad name on create',
+    run: createWith('bad name!', gitValue()),
+    code: 'INVALID_ARGUMENT',
+    message: new RegExp(SLOT_NAME_RULE),
+  },
+  {
+    name: 'a name over 64 characters',
+    run: createWith('a'.repeat(65), gitValue()),
+    code: 'INVALID_ARGUMENT',
+    message: new RegExp(SLOT_NAME_RULE),
+  },
   {
     name: 'a bad name on get',
     run: async (w, d) => d.get(bearer(await all(w)), 'bad.name'),
     code: 'INVALID_ARGUMENT',
     message: new RegExp(SLOT_NAME_RULE),
   },
-  { name: 'neither variant of the value oneof', run: createWith('x', {}), code: 'INVALID_ARGUMENT', message: /exactly one of gitSecret or registrySecret/ },
+  {
+    name: 'neither variant of the value oneof',
+    run: createWith('x', {}),
+    code: 'INVALID_ARGUMENT',
+    message: /exactly one of gitSecret or registrySecret/,
+  },
   {
     name: 'both variants of the value oneof',
     // On the protobuf wire the last variant simply wins; only JSON can say "both".
@@ -171,12 +195,42 @@ export const BEHAVIOUR_CASES: readonly BehaviourCase[] = [
     code: 'INVALID_ARGUMENT',
     message: /value must be an object with gitSecret or registrySecret/,
   },
-  { name: 'an empty username', run: createWith('x', gitValue('', 't')), code: 'INVALID_ARGUMENT', message: /gitSecret\.username must not be empty/ },
-  { name: 'an empty registry password', run: createWith('x', registryValue('ghcr.io', 'u', '')), code: 'INVALID_ARGUMENT', message: /registrySecret\.password must not be empty/ },
-  { name: 'a token over 16 KiB', run: createWith('x', gitValue('u', 't'.repeat(16 * 1024 + 1))), code: 'INVALID_ARGUMENT', message: /gitSecret\.token must be at most 16384 bytes/ },
-  { name: 'a username over 256 bytes', run: createWith('x', gitValue('u'.repeat(257), 't')), code: 'INVALID_ARGUMENT', message: /gitSecret\.username must be at most 256 bytes/ },
-  { name: 'a line break in a git token', run: createWith('x', gitValue('u', 'a\nb')), code: 'INVALID_ARGUMENT', message: /gitSecret\.token must not contain line breaks/ },
-  { name: 'a server address that names no registry', run: createWith('x', registryValue('not a host')), code: 'INVALID_ARGUMENT', message: /serverAddress/ },
+  {
+    name: 'an empty username',
+    run: createWith('x', gitValue('', 't')),
+    code: 'INVALID_ARGUMENT',
+    message: /gitSecret\.username must not be empty/,
+  },
+  {
+    name: 'an empty registry password',
+    run: createWith('x', registryValue('ghcr.io', 'u', '')),
+    code: 'INVALID_ARGUMENT',
+    message: /registrySecret\.password must not be empty/,
+  },
+  {
+    name: 'a token over 16 KiB',
+    run: createWith('x', gitValue('u', 't'.repeat(16 * 1024 + 1))),
+    code: 'INVALID_ARGUMENT',
+    message: /gitSecret\.token must be at most 16384 bytes/,
+  },
+  {
+    name: 'a username over 256 bytes',
+    run: createWith('x', gitValue('u'.repeat(257), 't')),
+    code: 'INVALID_ARGUMENT',
+    message: /gitSecret\.username must be at most 256 bytes/,
+  },
+  {
+    name: 'a line break in a git token',
+    run: createWith('x', gitValue('u', 'a\nb')),
+    code: 'INVALID_ARGUMENT',
+    message: /gitSecret\.token must not contain line breaks/,
+  },
+  {
+    name: 'a server address that names no registry',
+    run: createWith('x', registryValue('not a host')),
+    code: 'INVALID_ARGUMENT',
+    message: /serverAddress/,
+  },
   {
     name: 'a body over 64 KiB',
     run: createWith('x', registryValue('ghcr.io', 'u', 'p'.repeat(70 * 1024))),
@@ -199,7 +253,10 @@ export const BEHAVIOUR_CASES: readonly BehaviourCase[] = [
       return d.get(bearer(await created(w, d, 'snake', value)), 'snake');
     },
     code: 'OK',
-    data: (w) => ({ metadata: meta('snake', 'registry_secret', w.clock()), value: registryValue('quay.io', 'u', 'p') }),
+    data: (w) => ({
+      metadata: meta('snake', 'registry_secret', w.clock()),
+      value: registryValue('quay.io', 'u', 'p'),
+    }),
   },
   {
     name: 'a malformed Authorization value',
@@ -254,20 +311,16 @@ export const BEHAVIOUR_CASES: readonly BehaviourCase[] = [
     code: 'OK',
     message: /^$/,
   },
-  ...SCOPES.map(
-    (scope): BehaviourCase => ({
-      name: `${scope} without a token`,
-      run: (_w, d) => byRpc[scope](d, undefined),
-      code: 'UNAUTHENTICATED',
-      message: /^missing bearer token/,
-    }),
-  ),
-  ...SCOPES.map(
-    (scope): BehaviourCase => ({
-      name: `${scope} with a token lacking its scope`,
-      run: async (w, d) => byRpc[scope](d, bearer(await w.token('acme', lacking(scope)))),
-      code: 'PERMISSION_DENIED',
-      message: new RegExp(`^this token lacks the ${scope} scope$`),
-    }),
-  ),
+  ...SCOPES.map((scope): BehaviourCase => ({
+    name: `${scope} without a token`,
+    run: (_w, d) => byRpc[scope](d, undefined),
+    code: 'UNAUTHENTICATED',
+    message: /^missing bearer token/,
+  })),
+  ...SCOPES.map((scope): BehaviourCase => ({
+    name: `${scope} with a token lacking its scope`,
+    run: async (w, d) => byRpc[scope](d, bearer(await w.token('acme', lacking(scope)))),
+    code: 'PERMISSION_DENIED',
+    message: new RegExp(`^this token lacks the ${scope} scope$`),
+  })),
 ];

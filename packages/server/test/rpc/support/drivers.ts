@@ -59,7 +59,12 @@ const str = (v: unknown): string => {
 
 function metadataJson(m: unknown) {
   const o = obj(m);
-  return { name: str(o.name), type: str(o.type), createdAtMs: str(o.createdAtMs ?? '0'), updatedAtMs: str(o.updatedAtMs ?? '0') };
+  return {
+    name: str(o.name),
+    type: str(o.type),
+    createdAtMs: str(o.createdAtMs ?? '0'),
+    updatedAtMs: str(o.updatedAtMs ?? '0'),
+  };
 }
 
 function valueJson(v: unknown) {
@@ -70,7 +75,13 @@ function valueJson(v: unknown) {
   }
   if (o.registrySecret !== undefined && o.registrySecret !== null) {
     const r = obj(o.registrySecret);
-    return { registrySecret: { username: str(r.username), password: str(r.password), serverAddress: str(r.serverAddress) } };
+    return {
+      registrySecret: {
+        username: str(r.username),
+        password: str(r.password),
+        serverAddress: str(r.serverAddress),
+      },
+    };
   }
   return {};
 }
@@ -112,15 +123,38 @@ async function jsonOf(res: Response): Promise<unknown> {
 
 /** REST (gRPC-gateway style JSON) over HTTP/1.1 with fetch. */
 export function restDriver(w: World): Driver {
-  async function call(rpc: Rpc, method: string, path: string, auth: string | undefined, body?: unknown): Promise<Outcome> {
+  async function call(
+    rpc: Rpc,
+    method: string,
+    path: string,
+    auth: string | undefined,
+    body?: unknown,
+  ): Promise<Outcome> {
     const headers: Record<string, string> = {};
     if (auth !== undefined) headers.authorization = auth;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${w.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${w.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const json = await jsonOf(res);
-    if (res.status === 200) return { code: 'OK', message: '', data: normalise(rpc, json), httpStatus: 200, meta: headersOf(res.headers) };
+    if (res.status === 200)
+      return {
+        code: 'OK',
+        message: '',
+        data: normalise(rpc, json),
+        httpStatus: 200,
+        meta: headersOf(res.headers),
+      };
     const err = obj(json);
-    return { code: grpcCodeName(Number(err.code)), message: str(err.message), data: undefined, httpStatus: res.status, meta: headersOf(res.headers) };
+    return {
+      code: grpcCodeName(Number(err.code)),
+      message: str(err.message),
+      data: undefined,
+      httpStatus: res.status,
+      meta: headersOf(res.headers),
+    };
   }
   return {
     protocol: 'rest',
@@ -132,7 +166,8 @@ export function restDriver(w: World): Driver {
       if (input.pageToken !== undefined) q.set('pageToken', input.pageToken);
       return call('ListSecrets', 'GET', `/v1/ignite/secrets?${q.toString()}`, auth);
     },
-    delete: (auth, name) => call('DeleteSecret', 'DELETE', `/v1/ignite/secrets/${encodeURIComponent(name)}`, auth),
+    delete: (auth, name) =>
+      call('DeleteSecret', 'DELETE', `/v1/ignite/secrets/${encodeURIComponent(name)}`, auth),
   };
 }
 
@@ -150,11 +185,28 @@ export function connectDriver(w: World): Driver {
   async function call(rpc: Rpc, auth: string | undefined, body: unknown): Promise<Outcome> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (auth !== undefined) headers.authorization = auth;
-    const res = await fetch(`${w.url}/dodil.ignite.v1.SecretService/${rpc}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const res = await fetch(`${w.url}/dodil.ignite.v1.SecretService/${rpc}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+    });
     const json = await jsonOf(res);
-    if (res.status === 200) return { code: 'OK', message: '', data: normalise(rpc, json), httpStatus: 200, meta: headersOf(res.headers) };
+    if (res.status === 200)
+      return {
+        code: 'OK',
+        message: '',
+        data: normalise(rpc, json),
+        httpStatus: 200,
+        meta: headersOf(res.headers),
+      };
     const err = obj(json);
-    return { code: connectCode(err.code), message: str(err.message), data: undefined, httpStatus: res.status, meta: headersOf(res.headers) };
+    return {
+      code: connectCode(err.code),
+      message: str(err.message),
+      data: undefined,
+      httpStatus: res.status,
+      meta: headersOf(res.headers),
+    };
   }
   return {
     protocol: 'connect',
@@ -212,7 +264,13 @@ export function grpcDriver(
       const call = fn.call(client, req, md, deadline(), (err, res) => {
         if (err) {
           Object.assign(meta, flatten(err.metadata));
-          resolve({ code: grpcCodeName(err.code), message: err.details, data: undefined, httpStatus: undefined, meta });
+          resolve({
+            code: grpcCodeName(err.code),
+            message: err.details,
+            data: undefined,
+            httpStatus: undefined,
+            meta,
+          });
         } else {
           resolve({ code: 'OK', message: '', data: normalise(rpc, res), httpStatus: undefined, meta });
         }
@@ -231,7 +289,8 @@ export function grpcDriver(
 
 function flatten(md: grpc.Metadata): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(md.getMap())) out[k] = typeof v === 'string' ? v : Buffer.from(v).toString('base64');
+  for (const [k, v] of Object.entries(md.getMap()))
+    out[k] = typeof v === 'string' ? v : Buffer.from(v).toString('base64');
   return out;
 }
 

@@ -13,7 +13,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const PROTO_DIR = join(here, '..', '..', '..', '..', '..', 'proto');
 
 /** google/api/annotations.proto and friends, from the installed google-proto-files. */
-export const GOOGLE_PROTO_DIR = dirname(createRequire(import.meta.url).resolve('google-proto-files/package.json'));
+export const GOOGLE_PROTO_DIR = dirname(
+  createRequire(import.meta.url).resolve('google-proto-files/package.json'),
+);
 
 /** Options of {@link startWorld}. */
 export interface WorldOptions extends HarnessOptions {

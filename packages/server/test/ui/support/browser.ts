@@ -7,7 +7,14 @@ import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /** Where the browser tests leave their screenshots (gitignored). */
-export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts', 'ui');
+export const ARTIFACTS = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'test-artifacts',
+  'ui',
+);
 
 /** Debian's Chromium, never a downloaded browser. */
 export function launchChromium(): Promise<Browser> {
@@ -34,7 +41,11 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   const result = await page.evaluate(async () => {
     const w = globalThis as unknown as {
       document: unknown;
-      axe: { run: (ctx: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: unknown[] }> }> };
+      axe: {
+        run: (
+          ctx: unknown,
+        ) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: unknown[] }> }>;
+      };
     };
     const r = await w.axe.run(w.document);
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));

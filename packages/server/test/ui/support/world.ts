@@ -26,7 +26,10 @@ export async function consoleWorld(): Promise<ConsoleWorld> {
   const env = { DODIL_MASTER_KEY: KEY, DODIL_DATA_DIR: dir };
   expect(runServer(['org', 'create', 'acme'], env).code).toBe(0);
   const token = (scopes: readonly string[]) => {
-    const made = runServer(['token', 'create', '--org', 'acme', '--scopes', scopes.join(','), '--name', 'ui-test'], env);
+    const made = runServer(
+      ['token', 'create', '--org', 'acme', '--scopes', scopes.join(','), '--name', 'ui-test'],
+      env,
+    );
     if (made.code !== 0) throw new Error(`token create failed: ${made.stderr}`);
     return made.stdout.trim();
   };
@@ -40,7 +43,11 @@ export async function consoleWorld(): Promise<ConsoleWorld> {
     admin,
     token,
     async put(name, value) {
-      const res = await fetch(`${server.url}/v1/ignite/secrets`, { method: 'POST', headers: auth, body: JSON.stringify({ name, value }) });
+      const res = await fetch(`${server.url}/v1/ignite/secrets`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name, value }),
+      });
       expect(res.status).toBe(200);
     },
     async status(name) {
