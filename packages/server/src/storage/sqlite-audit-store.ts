@@ -1,40 +1,12 @@
-import type { AuditRecord, AuditStore } from './audit-store';
+import type { AuditStore } from './audit-store';
 import type { SqliteConnection } from './sqlite-connection';
+import { toAuditRecord } from './sqlite-rows';
+import type { AuditRow } from './sqlite-rows';
 
 /** Meta key of the audit chain head (count, last MAC, head MAC). */
 export const AUDIT_HEAD_META = 'audit_head';
 /** Meta key of the prune checkpoint (seq and MAC of the last pruned entry, and its own MAC). */
 export const AUDIT_CHECKPOINT_META = 'audit_checkpoint';
-
-interface AuditRow {
-  seq: number;
-  time_ms: number;
-  request_id: string;
-  token_id: string | null;
-  org_id: string | null;
-  org: string | null;
-  action: string;
-  slot: string | null;
-  code: string;
-  client_address: string;
-  detail: string | null;
-  mac: Buffer;
-}
-
-const toEntry = (r: AuditRow): AuditRecord => ({
-  seq: r.seq,
-  timeMs: r.time_ms,
-  requestId: r.request_id,
-  tokenId: r.token_id ?? undefined,
-  orgId: r.org_id ?? undefined,
-  org: r.org ?? undefined,
-  action: r.action,
-  slot: r.slot ?? undefined,
-  code: r.code,
-  clientAddress: r.client_address,
-  detail: r.detail ?? undefined,
-  mac: r.mac,
-});
 
 /** {@link AuditStore} on better-sqlite3. */
 export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
@@ -117,12 +89,12 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
     },
     async *iterate(tx) {
       conn.inside(tx);
-      for (const row of all.iterate()) yield toEntry(row);
+      for (const row of all.iterate()) yield toAuditRecord(row);
     },
     async list(tx, { org, limit }) {
       conn.inside(tx);
       const rows = org === undefined ? newest.all(limit) : newestOfOrg.all(org, limit);
-      return rows.reverse().map(toEntry);
+      return rows.reverse().map(toAuditRecord);
     },
     async query(tx, f) {
       conn.inside(tx);
@@ -136,7 +108,7 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
           beforeSeq: f.beforeSeq ?? null,
           limit: f.limit,
         })
-        .map(toEntry);
+        .map(toAuditRecord);
     },
     async archive(tx, nowMs) {
       conn.inside(tx);
@@ -149,7 +121,7 @@ export function createSqliteAuditStore(conn: SqliteConnection): AuditStore {
     },
     async after(tx, seq, limit) {
       conn.inside(tx);
-      return after.all(seq, limit).map(toEntry);
+      return after.all(seq, limit).map(toAuditRecord);
     },
     async firstSeqSince(tx, timeMs) {
       conn.inside(tx);

@@ -1,5 +1,8 @@
+// Row types and row → record mappers shared by both engines: SQLite and PostgreSQL use the same
+// table and column names (which is also what lets stores copy between them).
 import type { SecretType } from '@dodil/shared';
-import type { OrgKeyRecord, OrgRecord, SlotRecord, TrustRecord } from './types';
+import type { AuditRecord } from './audit-store';
+import type { OrgKeyRecord, OrgRecord, SlotRecord, TokenRecord, TrustRecord } from './types';
 
 /** A row of `orgs`. */
 export interface OrgRow {
@@ -119,3 +122,68 @@ export const trustColumns = (t: TrustRecord): unknown[] => [
   t.allowReexchange ? 1 : 0,
   t.createdAtMs,
 ];
+
+/** A row of `tokens` (both engines). */
+export interface TokenRow {
+  id: string;
+  org_id: string;
+  name: string;
+  hash: Buffer;
+  scopes: string;
+  created_at_ms: number;
+  expires_at_ms: number | null;
+  revoked_at_ms: number | null;
+  grants: string | null;
+  parent_id: string | null;
+  trust_id: string | null;
+  last_used_at_ms: number | null;
+}
+
+/** A token row as a record. */
+export const toTokenRecord = (row: TokenRow): TokenRecord => ({
+  id: row.id,
+  orgId: row.org_id,
+  name: row.name,
+  hash: row.hash,
+  scopes: row.scopes === '' ? [] : row.scopes.split(','),
+  createdAtMs: row.created_at_ms,
+  expiresAtMs: row.expires_at_ms ?? undefined,
+  revokedAtMs: row.revoked_at_ms ?? undefined,
+  // Grant patterns never contain a comma (services/grants.ts), so a joined list round-trips.
+  grants: row.grants === null ? undefined : row.grants.split(','),
+  parentId: row.parent_id ?? undefined,
+  trustId: row.trust_id ?? undefined,
+  lastUsedAtMs: row.last_used_at_ms ?? undefined,
+});
+
+/** A row of `audit_log` (both engines). */
+export interface AuditRow {
+  seq: number;
+  time_ms: number;
+  request_id: string;
+  token_id: string | null;
+  org_id: string | null;
+  org: string | null;
+  action: string;
+  slot: string | null;
+  code: string;
+  client_address: string;
+  detail: string | null;
+  mac: Buffer;
+}
+
+/** An audit row as a record. */
+export const toAuditRecord = (r: AuditRow): AuditRecord => ({
+  seq: r.seq,
+  timeMs: r.time_ms,
+  requestId: r.request_id,
+  tokenId: r.token_id ?? undefined,
+  orgId: r.org_id ?? undefined,
+  org: r.org ?? undefined,
+  action: r.action,
+  slot: r.slot ?? undefined,
+  code: r.code,
+  clientAddress: r.client_address,
+  detail: r.detail ?? undefined,
+  mac: r.mac,
+});

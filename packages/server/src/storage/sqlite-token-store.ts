@@ -1,37 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteConnection } from './sqlite-connection';
-import type { TokenRecord, TokenStore } from './types';
-
-interface TokenRow {
-  id: string;
-  org_id: string;
-  name: string;
-  hash: Buffer;
-  scopes: string;
-  created_at_ms: number;
-  expires_at_ms: number | null;
-  revoked_at_ms: number | null;
-  grants: string | null;
-  parent_id: string | null;
-  trust_id: string | null;
-  last_used_at_ms: number | null;
-}
-
-const toRecord = (row: TokenRow): TokenRecord => ({
-  id: row.id,
-  orgId: row.org_id,
-  name: row.name,
-  hash: row.hash,
-  scopes: row.scopes === '' ? [] : row.scopes.split(','),
-  createdAtMs: row.created_at_ms,
-  expiresAtMs: row.expires_at_ms ?? undefined,
-  revokedAtMs: row.revoked_at_ms ?? undefined,
-  // Grant patterns never contain a comma (services/grants.ts), so a joined list round-trips.
-  grants: row.grants === null ? undefined : row.grants.split(','),
-  parentId: row.parent_id ?? undefined,
-  trustId: row.trust_id ?? undefined,
-  lastUsedAtMs: row.last_used_at_ms ?? undefined,
-});
+import { toTokenRecord } from './sqlite-rows';
+import type { TokenRow } from './sqlite-rows';
+import type { TokenStore } from './types';
 
 /** {@link TokenStore} on better-sqlite3. */
 export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
@@ -96,11 +67,11 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
     async get(id) {
       if (conn.busy) await conn.outside();
       const row = get.get(id);
-      return row === undefined ? undefined : toRecord(row);
+      return row === undefined ? undefined : toTokenRecord(row);
     },
     async listByOrg(orgId) {
       if (conn.busy) await conn.outside();
-      return byOrg.all(orgId).map(toRecord);
+      return byOrg.all(orgId).map(toTokenRecord);
     },
     async revoke(id, atMs) {
       if (conn.busy) await conn.outside();

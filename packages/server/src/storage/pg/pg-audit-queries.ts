@@ -1,4 +1,6 @@
 import type { AuditQuery, AuditRecord as AuditEntry } from '../audit-store';
+import { toAuditRecord } from '../sqlite-rows';
+import type { AuditRow } from '../sqlite-rows';
 import type { PgQueryable } from './pg-database';
 
 // The audit chain on PostgreSQL. One chain for every replica: appends take
@@ -8,36 +10,6 @@ import type { PgQueryable } from './pg-database';
 
 /** Key of the transaction advisory lock serialising chain appends across replicas. */
 export const AUDIT_LOCK_KEY = 0x646f64696c + 1;
-
-interface AuditRow {
-  seq: number;
-  time_ms: number;
-  request_id: string;
-  token_id: string | null;
-  org_id: string | null;
-  org: string | null;
-  action: string;
-  slot: string | null;
-  code: string;
-  client_address: string;
-  detail: string | null;
-  mac: Buffer;
-}
-
-const toEntry = (r: AuditRow): AuditEntry => ({
-  seq: r.seq,
-  timeMs: r.time_ms,
-  requestId: r.request_id,
-  tokenId: r.token_id ?? undefined,
-  orgId: r.org_id ?? undefined,
-  org: r.org ?? undefined,
-  action: r.action,
-  slot: r.slot ?? undefined,
-  code: r.code,
-  clientAddress: r.client_address,
-  detail: r.detail ?? undefined,
-  mac: r.mac,
-});
 
 /** Takes the chain lock until the end of the current transaction (other replicas' appends wait). */
 export async function lockAuditChain(q: PgQueryable): Promise<void> {
@@ -94,7 +66,7 @@ export async function auditPage(q: PgQueryable, afterSeq: number, limit: number)
     'SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2',
     [afterSeq, limit],
   );
-  return rows.map(toEntry);
+  return rows.map(toAuditRecord);
 }
 
 /** The newest `limit` entries (of one org when given), oldest first. */
@@ -111,7 +83,7 @@ export async function newestAudit(
           'SELECT * FROM audit_log WHERE org = $1 ORDER BY seq DESC LIMIT $2',
           [org, limit],
         );
-  return rows.reverse().map(toEntry);
+  return rows.reverse().map(toAuditRecord);
 }
 
 /** Seq of the first entry written at or after `timeMs` (retention; a scan: it runs rarely). */
@@ -151,5 +123,5 @@ export async function queryAudit(q: PgQueryable, f: AuditQuery): Promise<AuditEn
       f.limit,
     ],
   );
-  return rows.map(toEntry);
+  return rows.map(toAuditRecord);
 }

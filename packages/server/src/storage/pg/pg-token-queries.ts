@@ -1,35 +1,7 @@
+import { toTokenRecord } from '../sqlite-rows';
+import type { TokenRow } from '../sqlite-rows';
 import type { TokenRecord } from '../types';
 import type { PgQueryable } from './pg-database';
-
-interface TokenRow {
-  id: string;
-  org_id: string;
-  name: string;
-  hash: Buffer;
-  scopes: string;
-  created_at_ms: number;
-  expires_at_ms: number | null;
-  revoked_at_ms: number | null;
-  grants: string | null;
-  parent_id: string | null;
-  trust_id: string | null;
-  last_used_at_ms: number | null;
-}
-
-const toRecord = (row: TokenRow): TokenRecord => ({
-  id: row.id,
-  orgId: row.org_id,
-  name: row.name,
-  hash: row.hash,
-  scopes: row.scopes === '' ? [] : row.scopes.split(','),
-  createdAtMs: row.created_at_ms,
-  expiresAtMs: row.expires_at_ms ?? undefined,
-  revokedAtMs: row.revoked_at_ms ?? undefined,
-  grants: row.grants === null ? undefined : row.grants.split(','),
-  parentId: row.parent_id ?? undefined,
-  trustId: row.trust_id ?? undefined,
-  lastUsedAtMs: row.last_used_at_ms ?? undefined,
-});
 
 /** Inserts a token (as given: migrate-store and restore copy revoked ones too). */
 export async function insertToken(q: PgQueryable, t: TokenRecord): Promise<void> {
@@ -58,7 +30,7 @@ export async function insertToken(q: PgQueryable, t: TokenRecord): Promise<void>
 /** A token by id. */
 export async function getToken(q: PgQueryable, id: string): Promise<TokenRecord | undefined> {
   const rows = await q.rows<TokenRow>('token_get', 'SELECT * FROM tokens WHERE id = $1', [id]);
-  return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  return rows[0] === undefined ? undefined : toTokenRecord(rows[0]);
 }
 
 /** Tokens of an org, oldest first. */
@@ -68,13 +40,13 @@ export async function tokensOfOrg(q: PgQueryable, orgId: string): Promise<TokenR
     'SELECT * FROM tokens WHERE org_id = $1 ORDER BY created_at_ms, id',
     [orgId],
   );
-  return rows.map(toRecord);
+  return rows.map(toTokenRecord);
 }
 
 /** Every token (migrate-store, backup). */
 export async function allTokens(q: PgQueryable): Promise<TokenRecord[]> {
   return (await q.rows<TokenRow>('token_all', 'SELECT * FROM tokens ORDER BY created_at_ms, id')).map(
-    toRecord,
+    toTokenRecord,
   );
 }
 
