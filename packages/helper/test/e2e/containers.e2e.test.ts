@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { requireTools, sh, stopProcess, world, type Ran } from './harness';
+import { registrySlotArgs, requireTools, sh, stopProcess, type Ran, world } from './harness';
 import { layout, registryProcess, skopeo } from './registry-support';
 
 beforeEach(() => requireTools('docker-registry', 'htpasswd', 'skopeo', 'podman', 'buildah', 'runuser'));
@@ -107,24 +107,7 @@ describe('podman, buildah and skopeo through `dodil setup docker`', { timeout: 3
     const t = tools(w.dir, env);
     const reg = await restartableRegistry(w.dir, 'pw-1');
     const dodil = (args: string[], input?: string) => sh(join(w.bin, 'dodil'), args, env, { input });
-    expect(
-      dodil(
-        [
-          'ignite',
-          'secret',
-          'create',
-          'reg',
-          '--type',
-          'registry',
-          '--username',
-          'alice',
-          '--password-stdin',
-          '--server-address',
-          reg.host,
-        ],
-        'pw-1',
-      ).code,
-    ).toBe(0);
+    expect(dodil(registrySlotArgs('reg', 'alice', reg.host), 'pw-1').code).toBe(0);
     const setup = dodil(['setup', 'docker', reg.host, '--slot', 'reg']);
     expect(setup.code).toBe(0);
 
@@ -198,22 +181,7 @@ describe('podman, buildah and skopeo through `dodil setup docker`', { timeout: 3
     // rotation: registry password and slot change, no client change
     await reg.changePassword('pw-3');
     expect(t.podman(['pull', '-q', '--tls-verify=false', `${reg.host}/e2e/by-buildah:1`]).code).not.toBe(0);
-    dodil(
-      [
-        'ignite',
-        'secret',
-        'create',
-        'reg',
-        '--type',
-        'registry',
-        '--username',
-        'alice',
-        '--password-stdin',
-        '--server-address',
-        reg.host,
-      ],
-      'pw-3',
-    );
+    dodil(registrySlotArgs('reg', 'alice', reg.host), 'pw-3');
     expect(t.podman(['pull', '-q', '--tls-verify=false', `${reg.host}/e2e/by-buildah:1`]).code).toBe(0);
     expect(t.buildah(['pull', '-q', '--tls-verify=false', `${reg.host}/e2e/tiny:1`]).code).toBe(0);
     expect(
@@ -252,22 +220,7 @@ describe('podman, buildah and skopeo through `dodil setup docker`', { timeout: 3
     const t = tools(udir, env, user);
     const reg = await restartableRegistry(w.dir, 'pw-1');
     const root = (args: string[], input?: string) => sh(join(w.bin, 'dodil'), args, w.env, { input });
-    root(
-      [
-        'ignite',
-        'secret',
-        'create',
-        'reg',
-        '--type',
-        'registry',
-        '--username',
-        'alice',
-        '--password-stdin',
-        '--server-address',
-        reg.host,
-      ],
-      'pw-1',
-    );
+    root(registrySlotArgs('reg', 'alice', reg.host), 'pw-1');
     layout(w.dir);
     const seedEnv = { ...w.env, XDG_RUNTIME_DIR: join(w.dir, 'seed-run') };
     root(['setup', 'docker', reg.host, '--slot', 'reg']);
@@ -307,22 +260,7 @@ describe('podman, buildah and skopeo through `dodil setup docker`', { timeout: 3
     expect(root(['ignite', 'secret', 'get', 'reg']).code).toBe(0);
 
     await reg.changePassword('pw-3');
-    root(
-      [
-        'ignite',
-        'secret',
-        'create',
-        'reg',
-        '--type',
-        'registry',
-        '--username',
-        'alice',
-        '--password-stdin',
-        '--server-address',
-        reg.host,
-      ],
-      'pw-3',
-    );
+    root(registrySlotArgs('reg', 'alice', reg.host), 'pw-3');
     rmSync(join(run, 'containers'), { recursive: true, force: true });
     expect(t.run('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.host}/e2e/tiny:1`]).code).toBe(
       0,

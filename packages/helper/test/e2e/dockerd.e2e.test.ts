@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { requireTools, sh, startProcess, stopProcess, waitFor, world } from './harness';
+import { registrySlotArgs, requireTools, sh, startProcess, stopProcess, waitFor, world } from './harness';
 import { dockerConfig, layout, registryProcess, skopeo } from './registry-support';
 
 beforeEach(() =>
@@ -79,22 +79,7 @@ describe('docker pull through a real Docker daemon', { timeout: 300_000 }, () =>
       const w = await world();
       const reg = await registryProcess(w.dir, 'pw-1');
       const host = reg.host;
-      w.dodil(
-        [
-          'ignite',
-          'secret',
-          'create',
-          'reg',
-          '--type',
-          'registry',
-          '--username',
-          'alice',
-          '--password-stdin',
-          '--server-address',
-          host,
-        ],
-        'pw-1',
-      );
+      w.dodil(registrySlotArgs('reg', 'alice', host), 'pw-1');
       layout(w.dir);
       dockerConfig(w.env, { credHelpers: { [host]: 'dodil' } });
       expect(
@@ -129,24 +114,7 @@ describe('docker pull through a real Docker daemon', { timeout: 300_000 }, () =>
       expect(failed.stderr).toMatch(/unauthorized|authentication required|no basic auth credentials/);
 
       // rotate the slot; nothing on the client changes
-      expect(
-        w.dodil(
-          [
-            'ignite',
-            'secret',
-            'create',
-            'reg',
-            '--type',
-            'registry',
-            '--username',
-            'alice',
-            '--password-stdin',
-            '--server-address',
-            host,
-          ],
-          'pw-2',
-        ).code,
-      ).toBe(0);
+      expect(w.dodil(registrySlotArgs('reg', 'alice', host), 'pw-2').code).toBe(0);
       const again = pull();
       expect(again.stderr).toBe('');
       expect(again.code).toBe(0);

@@ -259,3 +259,18 @@ export async function world(): Promise<{
   const env = clientEnv(dir, server, bin);
   return { dir, server, bin, env, dodil: (args, input) => sh(join(bin, 'dodil'), args, env, { input }) };
 }
+
+/** `dodil` argv creating (or rotating) a registry slot whose password comes on stdin. */
+export const registrySlotArgs = (name: string, username: string, serverAddress: string): string[] => [
+  'ignite',
+  'secret',
+  'create',
+  name,
+  '--type',
+  'registry',
+  '--username',
+  username,
+  '--password-stdin',
+  '--server-address',
+  serverAddress,
+];

@@ -8,7 +8,17 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { fixtures, freePort, requireTools, sh, startProcess, statusOf, waitFor, world } from './harness';
+import {
+  fixtures,
+  freePort,
+  registrySlotArgs,
+  requireTools,
+  sh,
+  startProcess,
+  statusOf,
+  waitFor,
+  world,
+} from './harness';
 import type { Ran } from './harness';
 
 beforeEach(() => requireTools('git', 'node', 'docker-registry', 'htpasswd', 'skopeo', 'docker'));
@@ -250,22 +260,7 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
     execFileSync('bash', [join(fixtures, 'make-oci-layout.sh'), join(w.dir, 'layout'), '1'], {
       encoding: 'utf8',
     });
-    w.dodil(
-      [
-        'ignite',
-        'secret',
-        'create',
-        'ghcr-pull',
-        '--type',
-        'registry',
-        '--username',
-        'alice',
-        '--password-stdin',
-        '--server-address',
-        reg,
-      ],
-      'reg-pw',
-    );
+    w.dodil(registrySlotArgs('ghcr-pull', 'alice', reg), 'reg-pw');
     writeFileSync(join(w.dir, 'policy.json'), '{"default":[{"type":"insecureAcceptAnything"}]}');
     writeFileSync(join(w.dir, 'registries.conf'), '');
     mkdirSync(w.env.DOCKER_CONFIG ?? '', { recursive: true });

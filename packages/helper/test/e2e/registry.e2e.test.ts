@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { requireTools, sh, world } from './harness';
+import { registrySlotArgs, requireTools, sh, world } from './harness';
 import { dockerConfig, layout, registry, skopeo } from './registry-support';
 
 // In beforeEach, not beforeAll: a missing tool fails every test instead of skipping it.
@@ -17,24 +17,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     const w = await world();
     const reg = await registry(w.dir, 'reg-pw');
     const digest = layout(w.dir);
-    expect(
-      w.dodil(
-        [
-          'ignite',
-          'secret',
-          'create',
-          'reg',
-          '--type',
-          'registry',
-          '--username',
-          'alice',
-          '--password-stdin',
-          '--server-address',
-          reg,
-        ],
-        'reg-pw',
-      ).code,
-    ).toBe(0);
+    expect(w.dodil(registrySlotArgs('reg', 'alice', reg), 'reg-pw').code).toBe(0);
     const setup = w.dodil(['setup', 'docker', reg, '--slot', 'reg']);
     expect(setup.code).toBe(0);
     expect(JSON.parse(readFileSync(join(w.env.DOCKER_CONFIG ?? '', 'config.json'), 'utf8'))).toEqual({
@@ -62,22 +45,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     const w = await world();
     const reg = await registry(w.dir, 'reg-pw');
     layout(w.dir);
-    w.dodil(
-      [
-        'ignite',
-        'secret',
-        'create',
-        'reg',
-        '--type',
-        'registry',
-        '--username',
-        'alice',
-        '--password-stdin',
-        '--server-address',
-        `http://${reg}/`,
-      ],
-      'reg-pw',
-    );
+    w.dodil(registrySlotArgs('reg', 'alice', `http://${reg}/`), 'reg-pw');
     dockerConfig(w.env, { credHelpers: { [reg]: 'dodil' } });
     expect(
       skopeo(w.dir, w.env, [
@@ -98,22 +66,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
   it('docker login -u … --password-stdin rotates the mapped slot, keeping its server address', async () => {
     const w = await world();
     const reg = await registry(w.dir, 'new-pw');
-    w.dodil(
-      [
-        'ignite',
-        'secret',
-        'create',
-        'reg',
-        '--type',
-        'registry',
-        '--username',
-        'alice',
-        '--password-stdin',
-        '--server-address',
-        reg,
-      ],
-      'old-pw',
-    );
+    w.dodil(registrySlotArgs('reg', 'alice', reg), 'old-pw');
     w.dodil(['setup', 'docker', reg, '--slot', 'reg']);
     dockerConfig(w.env, { credsStore: 'dodil' });
     const login = sh('docker', ['login', reg, '-u', 'alice', '--password-stdin'], w.env, {
@@ -184,22 +137,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
     const w = await world();
     const reg = await registry(w.dir, 'pw');
     for (const name of ['reg-a', 'reg-b']) {
-      w.dodil(
-        [
-          'ignite',
-          'secret',
-          'create',
-          name,
-          '--type',
-          'registry',
-          '--username',
-          'alice',
-          '--password-stdin',
-          '--server-address',
-          reg,
-        ],
-        'pw',
-      );
+      w.dodil(registrySlotArgs(name, 'alice', reg), 'pw');
     }
     dockerConfig(w.env, { credHelpers: { [reg]: 'dodil' } });
     const inspect = skopeo(w.dir, w.env, ['inspect', '--tls-verify=false', `docker://${reg}/e2e/tiny:1`]);
@@ -225,22 +163,7 @@ describe('registry clients through docker-credential-dodil', { timeout: 120_000 
       ],
       'hub-pw',
     );
-    w.dodil(
-      [
-        'ignite',
-        'secret',
-        'create',
-        'other',
-        '--type',
-        'registry',
-        '--username',
-        'o',
-        '--password-stdin',
-        '--server-address',
-        'quay.io',
-      ],
-      'o-pw',
-    );
+    w.dodil(registrySlotArgs('other', 'o', 'quay.io'), 'o-pw');
     for (const spelling of [
       'https://index.docker.io/v1/',
       'docker.io',
