@@ -10,7 +10,6 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   fixtures,
-  freePort,
   registrySlotArgs,
   requireTools,
   sh,
@@ -20,6 +19,7 @@ import {
   world,
 } from './harness';
 import type { Ran } from './harness';
+import { dockerConfig, layout, registry } from './registry-support';
 
 beforeEach(() => requireTools('git', 'node', 'docker-registry', 'htpasswd', 'skopeo', 'docker'));
 
@@ -245,29 +245,13 @@ describe('a CI job with only DODIL_ORG and an OIDC token', { timeout: 180_000 },
   it('registry credentials through credHelpers, with the GitHub Actions token endpoint flow', async () => {
     const w = await world();
     const ci = await idp(w.dir);
-    // A distribution registry with htpasswd auth (alice/reg-pw).
-    const port = await freePort();
-    const reg = `127.0.0.1:${port}`;
-    writeFileSync(join(w.dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', 'alice', 'reg-pw']));
-    writeFileSync(
-      join(w.dir, 'registry.yml'),
-      `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(w.dir, 'registry-data')}\nhttp:\n  addr: ${reg}\n  secret: e2e-only\nauth:\n  htpasswd:\n    realm: e2e\n    path: ${join(w.dir, 'htpasswd')}\n`,
-    );
-    startProcess('docker-registry', ['serve', join(w.dir, 'registry.yml')], {
-      logFile: join(w.dir, 'registry.log'),
-    });
-    await waitFor(`registry on ${reg}`, async () => (await statusOf(`http://${reg}/v2/`)) === 401);
-    execFileSync('bash', [join(fixtures, 'make-oci-layout.sh'), join(w.dir, 'layout'), '1'], {
-      encoding: 'utf8',
-    });
+    // A distribution registry with htpasswd auth (alice/reg-pw) and the one-layer image to push.
+    const reg = await registry(w.dir, 'reg-pw');
+    layout(w.dir);
     w.dodil(registrySlotArgs('ghcr-pull', 'alice', reg), 'reg-pw');
     writeFileSync(join(w.dir, 'policy.json'), '{"default":[{"type":"insecureAcceptAnything"}]}');
     writeFileSync(join(w.dir, 'registries.conf'), '');
-    mkdirSync(w.env.DOCKER_CONFIG ?? '', { recursive: true });
-    writeFileSync(
-      join(w.env.DOCKER_CONFIG ?? '', 'config.json'),
-      JSON.stringify({ credHelpers: { [reg]: 'dodil' } }),
-    );
+    dockerConfig(w.env, { credHelpers: { [reg]: 'dodil' } });
     const push = sh(
       'skopeo',
       [
