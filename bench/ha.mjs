@@ -1,21 +1,23 @@
 #!/usr/bin/env node
 // `node bench/ha.mjs [--seconds S] [--connections C]`: GetSecret and CreateSecret on PostgreSQL next
 // to SQLite, and one PostgreSQL replica against two, in one run on this machine (docs/ha.md).
-// Uses the built server (npm run build) and a throwaway PostgreSQL 15 (scripts/pg/test-postgres.sh).
+// Uses the built server (npm run build) and the bench's PostgreSQL (bench/lib/postgres.mjs:
+// DODIL_TEST_PG_URL, else a throwaway one from scripts/pg/test-postgres.sh), in a fresh database.
+// `npm run bench` has the one-replica rows too (get-pg, create-pg), on the 10k store and pinned.
 // Every replica and the database share this machine's cores: on 2 cores, two replicas compete with
 // PostgreSQL and the load generator for the same CPUs, so read this as a cost comparison, not as
 // the scaling a cluster with a core per replica would show.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { acquirePostgres, createDatabase } from './lib/postgres.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const main = join(repo, 'packages/server/dist/main.cjs');
-const pgScript = join(repo, 'scripts/pg/test-postgres.sh');
 const { values: opt } = parseArgs({
   options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' } },
 });
@@ -111,10 +113,12 @@ async function scenario(label, env, replicas) {
 
 const rows = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'dodil-ha-bench-'));
-const pgOut = execFileSync('bash', [pgScript, 'start'], { encoding: 'utf8' });
-const pgUrl = /^DODIL_TEST_PG_URL=(.+)$/m.exec(pgOut)[1];
-const pgDir = /^DODIL_TEST_PG_DIR=(.+)$/m.exec(pgOut)[1];
+const pgServer = acquirePostgres(repo);
+if (pgServer.skipped) throw new Error(pgServer.skipped);
+let db;
 try {
+  db = await createDatabase(pgServer.url);
+  const pgUrl = db.url;
   const sqlite = { DODIL_MASTER_KEY: KEY, DODIL_DATA_DIR: dataDir };
   admin(['org', 'create', 'bench'], sqlite);
   rows.push(await scenario('SQLite, 1 server', sqlite, 1));
@@ -123,7 +127,8 @@ try {
   rows.push(await scenario('PostgreSQL, 1 replica', postgres, 1));
   rows.push(await scenario('PostgreSQL, 2 replicas', postgres, 2));
 } finally {
-  execFileSync('bash', [pgScript, 'stop', pgDir]);
+  await db?.drop();
+  pgServer.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
 console.log(`\n${seconds} s per cell, ${connections} connections in all; req/s (p99 ms) [non-2xx]`);

@@ -6,13 +6,18 @@
 //
 //   node bench/run.mjs [--smoke] [--out FILE] [--rounds N] [--seconds S] [--connections C]
 //                      [--loadgen wrk|autocannon] [--helper-runs N] [--skip-helper] [--skip-startup]
-//                      [--scenarios hello,get,list,create,get-1k,get-1m] [--variant no-fsync|no-audit|…] [--keep]
+//                      [--scenarios hello,get,get-pg,list,create,create-pg,get-1k,get-1m]
+//                      [--variant no-fsync|no-audit|…] [--keep]
 //                      [--compare undo-all,undo-gcm-key,…]  (GetSecret @10k of each variant, same run;
 //                       `prebuilt=NAME` runs bench/.cache/build/server-NAME.cjs as it is)
 //                      [--node-flags "--max-semi-space-size=4"]  (V8/node flags for dodil-server, experiments)
 // (--scenarios and the --skip flags are for quick A/B checks; their JSON lacks the skipped rows.)
 //
 // --smoke: tiny stores, 1 s loads, one round and one helper call, so CI can check nothing rotted.
+//
+// get-pg and create-pg run on PostgreSQL (bench/lib/pg-rows.mjs): DODIL_TEST_PG_URL when set, else
+// one started with scripts/pg/test-postgres.sh and stopped at the end; without either they are
+// skipped, and the report says why. They never void the SQLite goals.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -26,6 +31,8 @@ import { canPin, memoryOf, pinSelf, startServer } from './lib/procs.mjs';
 import { render } from './lib/report.mjs';
 import { median, round } from './lib/stats.mjs';
 import { prepareStore as prepareStoreIn } from './lib/prepare-store.mjs';
+import { cleanupStack } from './lib/cleanup.mjs';
+import { preparePostgres } from './lib/pg-rows.mjs';
 import { pruneStores } from './lib/store-cache.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -74,7 +81,7 @@ const log = (text) => process.stderr.write(`${text}\n`);
 const prepareStore = (name, shape, generatorBundle, runDir) =>
   prepareStoreIn({ name, shape, generatorBundle, runDir, smoke, cacheDir, repo, masterKey: MASTER_KEY, log });
 
-function startDodil(bundle, store, runDir, tag, cpu) {
+function startDodil(bundle, store, runDir, tag, cpu, extraArgs = []) {
   return startServer({
     argv: [
       ...(opt['node-flags'] ? opt['node-flags'].split(' ') : []),
@@ -85,6 +92,7 @@ function startDodil(bundle, store, runDir, tag, cpu) {
       '--listen',
       '127.0.0.1:0',
       ...NO_TOKEN_RATE,
+      ...extraArgs,
     ],
     env: { DODIL_MASTER_KEY: MASTER_KEY },
     logFile: join(runDir, `${store.name}-${tag}.log`),
@@ -111,6 +119,13 @@ async function main() {
   );
 
   const servers = [];
+  // Undone last first at the end, also on failure or SIGINT/SIGTERM (a PostgreSQL we started
+  // runs in its own session, so a Ctrl-C does not reach it).
+  const cleanup = cleanupStack(log);
+  cleanup.add(() => {
+    if (!opt.keep) rmSync(runDir, { recursive: true, force: true });
+  });
+  cleanup.add(() => Promise.all(servers.map((s) => s.stop())));
   try {
     const bundles = await buildBench(repo, cacheDir, opt.variant);
     if (!smoke) pruneStores(repo, join(cacheDir, 'stores'));
@@ -143,10 +158,53 @@ async function main() {
       live[name] = await startDodil(bundles.server, stores[name], runDir, 'load', serverCpu);
       servers.push(live[name]);
     }
+    const only = opt.scenarios?.split(',');
+    let pg = { meta: { skipped: '--scenarios selects no PostgreSQL row' } };
+    if (!only || only.includes('get-pg') || only.includes('create-pg')) {
+      // A copy of its own: migrate-store records an audit entry in its source.
+      const store = prepareStore('10k-pg', STORES['10k'], bundles.generate, runDir);
+      try {
+        pg = await preparePostgres({
+          repo,
+          bundle: bundles.server,
+          store,
+          masterKey: MASTER_KEY,
+          cpu: serverCpu,
+          startOn: (url) => startDodil(bundles.server, store, runDir, 'load', serverCpu, ['--database', url]),
+          onCleanup: cleanup.add,
+          log,
+        });
+        pg.store = store;
+      } catch (err) {
+        // The SQLite rows still count; the report shows why the PostgreSQL ones are missing.
+        log(`PostgreSQL rows FAILED: ${err instanceof Error ? err.message : String(err)}`);
+        pg = { meta: { skipped: null, error: err instanceof Error ? err.message : String(err) } };
+      }
+    }
+    const pgRows = pg.server
+      ? {
+          'get-pg': { label: 'GetSecret @10k [PostgreSQL]', mode: 'get' },
+          'create-pg': { label: 'CreateSecret (upsert) @10k [PostgreSQL]', mode: 'create' },
+        }
+      : {};
+    const pgScenario = (id) =>
+      pgRows[id]
+        ? [
+            {
+              id,
+              ...pgRows[id],
+              server: pg.server,
+              store: pg.store,
+              engine: 'postgres',
+              dbCpu: pg.dbCpuSeconds,
+            },
+          ]
+        : [];
 
     const allScenarios = [
       { id: 'hello', label: 'hello (bare Hono, the limit)', server: hello, mode: 'hello' },
       { id: 'get', label: 'GetSecret @10k', server: live['10k'], mode: 'get', store: stores['10k'] },
+      ...pgScenario('get-pg'),
       {
         id: 'list',
         label: 'ListSecrets page 100 @10k',
@@ -161,10 +219,10 @@ async function main() {
         mode: 'create',
         store: stores['10k'],
       },
+      ...pgScenario('create-pg'),
       { id: 'get-1k', label: 'GetSecret @1k', server: live['1k'], mode: 'get', store: stores['1k'] },
       { id: 'get-1m', label: 'GetSecret @1M', server: live['1M'], mode: 'get', store: stores['1M'] },
     ];
-    const only = opt.scenarios?.split(',');
     const scenarios = allScenarios.filter((s) => !only || only.includes(s.id) || s.id === 'hello');
     // Variants of the server (docs/performance.md: what each optimisation bought), each on its own
     // copy of the 10k store, measured in the same rounds as everything else.
@@ -206,6 +264,7 @@ async function main() {
         connections,
         seconds: secs,
         serverPid: s.server.pid,
+        dbCpuSeconds: s.dbCpu,
       });
     if (!smoke) {
       log('warming up (JIT, page cache) …');
@@ -228,18 +287,22 @@ async function main() {
       hello: memoryOf(hello.pid),
     };
     for (const [entry, pid] of memoryOf.extra ?? []) memory[entry] = memoryOf(pid);
+    if (pg.server) memory['10k-pg'] = memoryOf(pg.server.pid);
 
     const summarise = (s) => {
       const runs = results.get(s.id);
       return {
         id: s.id,
         label: s.label,
+        engine: s.engine ?? (s.mode === 'hello' ? null : 'sqlite'),
         slots: s.store?.slots,
         rps: median(runs.map((x) => x.rps)),
         p50ms: median(runs.map((x) => x.p50ms)),
         p99ms: median(runs.map((x) => x.p99ms)),
         serverCpu: median(runs.map((x) => x.serverCpuShare)),
         cpuUsPerRequest: median(runs.map((x) => x.cpuUsPerRequest)),
+        // PostgreSQL rows: the database cluster's CPU per request, beside the server's own.
+        dbCpuUsPerRequest: s.dbCpu ? median(runs.map((x) => x.dbCpuUsPerRequest)) : null,
         // Busy share of the load generator's core: near 100% would mean the generator, not the server, is the limit.
         loadCoreBusy: pinned ? median(runs.map((x) => x.coreBusy['1'] ?? NaN)) : null,
         errors: runs.reduce((a, x) => a + x.errors, 0),
@@ -320,8 +383,10 @@ async function main() {
       pass: g.value === null ? null : g.cmp === '>=' ? g.value >= g.target : g.value <= g.target,
     }));
     // A run with failed requests measured something else (fast 401s, 429s): no goal counts as met.
+    // The goals are SQLite's: a failing PostgreSQL row is reported, and voids nothing.
     const failed = http.filter((h) => h.errors > 0).map((h) => h.id);
-    if (failed.length > 0) for (const g of goals) if (g.id !== 'goal.helper') g.pass = null;
+    if (failed.some((id) => byId[id].engine !== 'postgres'))
+      for (const g of goals) if (g.id !== 'goal.helper') g.pass = null;
 
     const result = {
       meta: {
@@ -354,6 +419,7 @@ async function main() {
             },
           ]),
         ),
+        postgres: pg.meta,
         elapsedSeconds: Math.round((Date.now() - started) / 1000),
       },
       http,
@@ -368,8 +434,7 @@ async function main() {
     writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${render(result)}\nwritten: ${outFile}\n`);
   } finally {
-    for (const s of servers) await s.stop();
-    if (!opt.keep) rmSync(runDir, { recursive: true, force: true });
+    await cleanup.run();
   }
 }
 

@@ -27,6 +27,7 @@ function run(file, args, env) {
 /**
  * Runs `mode` (hello|get|list|create) for `seconds` at `connections` against `url`, and returns
  * requests/s, latency percentiles (ms), error counts, the server's CPU use and each core's busy share.
+ * `dbCpuSeconds` (optional) reads the CPU seconds of the server's database (PostgreSQL) so far.
  */
 export async function runLoad({
   generator,
@@ -37,9 +38,11 @@ export async function runLoad({
   connections,
   seconds,
   serverPid,
+  dbCpuSeconds,
 }) {
   const cpu0 = cpuTimes();
   const serverCpu0 = cpuSecondsOf(serverPid);
+  const dbCpu0 = dbCpuSeconds?.();
   const raw =
     generator === 'wrk'
       ? await run(
@@ -57,6 +60,7 @@ export async function runLoad({
         ]);
   const busy = busyShare(cpu0, cpuTimes());
   const serverCpu = cpuSecondsOf(serverPid) - serverCpu0;
+  const dbCpu = dbCpuSeconds ? dbCpuSeconds() - dbCpu0 : NaN;
   const secondsRun = raw.durationUs / 1e6;
   const errors = Object.values(raw.errors).reduce((a, b) => a + b, 0);
   return {
@@ -70,6 +74,7 @@ export async function runLoad({
     serverCpuShare: serverCpu / secondsRun,
     // CPU time the server spent per answered request: steadier than req/s on a shared machine.
     cpuUsPerRequest: raw.requests > 0 ? (serverCpu / raw.requests) * 1e6 : NaN,
+    dbCpuUsPerRequest: raw.requests > 0 ? (dbCpu / raw.requests) * 1e6 : NaN,
     coreBusy: busy,
   };
 }

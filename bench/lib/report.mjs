@@ -27,6 +27,7 @@ export function render(r) {
       'vs hello',
       'server CPU',
       'CPU µs/req',
+      'PG CPU µs/req',
       'load core',
       'errors',
       'runs req/s',
@@ -39,12 +40,20 @@ export function render(r) {
       pct(h.ratioToHello),
       pct(h.serverCpu),
       fmt(h.cpuUsPerRequest, 1),
+      h.dbCpuUsPerRequest === null || h.dbCpuUsPerRequest === undefined ? '' : fmt(h.dbCpuUsPerRequest, 1),
       h.loadCoreBusy === null ? '–' : pct(h.loadCoreBusy),
       h.errors,
       h.runs.join(' '),
     ]),
-    [r.scale.label, '', '', '', pct(r.scale.ratio), '', '', '', '', ''],
+    [r.scale.label, '', '', '', pct(r.scale.ratio), '', '', '', '', '', ''],
   ]);
+  const pg = m.postgres ?? {};
+  const pgLine = pg.skipped
+    ? `PostgreSQL rows skipped: ${pg.skipped}`
+    : pg.error
+      ? `PostgreSQL rows FAILED: ${pg.error}`
+      : `PostgreSQL ${pg.version ?? ''} (${pg.source}): ${pg.placement}; PG CPU: ${pg.clusterCpu}; ` +
+        `10k store moved in by migrate-store in ${fmt(pg.migrateSeconds, 1)} s`;
   const helperTable = r.helper.length
     ? table([
         ['helper (fresh process each)', 'median ms', '× node -e 0', 'runs'],
@@ -82,7 +91,10 @@ export function render(r) {
     ]),
   ]);
   const warn = r.failedRows.length
-    ? `\nWARNING: requests failed in ${r.failedRows.join(', ')}; those rows measured errors, not the API.`
+    ? `\nWARNING: requests failed in ${r.failedRows.join(', ')}; those rows measured errors, not the API` +
+      (r.failedRows.every((id) => r.http.find((h) => h.id === id)?.engine === 'postgres')
+        ? ' (PostgreSQL rows: the goals still count).'
+        : '.')
     : '';
-  return [head, httpTable, helperTable, other, goals + warn].join('\n\n');
+  return [head, `${httpTable}\n${pgLine}`, helperTable, other, goals + warn].join('\n\n');
 }
