@@ -1,18 +1,20 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { expect, onTestFinished, test } from 'vitest';
+import { expect, inject, onTestFinished, test } from 'vitest';
 import { tempDir } from './support/harness';
 
 const repo = resolve(__dirname, '../../..');
 
 interface HttpRow {
   id: string;
+  engine: string | null;
   rps: number;
   p50ms: number;
   p99ms: number;
   errors: number;
   ratioToHello: number;
+  dbCpuUsPerRequest: number | null;
 }
 interface HelperRow {
   id: string;
@@ -21,7 +23,12 @@ interface HelperRow {
   error?: string;
 }
 interface BenchResult {
-  meta: { mode: string; loadGenerator: string; helperBuilds: { bundle?: string; sea?: string } };
+  meta: {
+    mode: string;
+    loadGenerator: string;
+    helperBuilds: { bundle?: string; sea?: string };
+    postgres: { skipped: string | null; error?: string; migrated?: string; clusterCpu?: string };
+  };
   http: HttpRow[];
   scale: { ratio: number };
   helper: HelperRow[];
@@ -31,8 +38,11 @@ interface BenchResult {
   failedRows: string[];
 }
 
-/** Runs `node bench/run.mjs --smoke` as a user would, bounded in time; resolves to its exit code and output. */
-function runSmoke(out: string): Promise<{ code: number | null; stderr: string }> {
+/**
+ * Runs `node bench/run.mjs --smoke` as a user would, bounded in time; resolves to its exit code and
+ * output. `pgUrl`: the test PostgreSQL server for the PostgreSQL rows ('' leaves the bench to find one).
+ */
+function runSmoke(out: string, pgUrl: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolvePromise) => {
     // autocannon always, so this test behaves the same with or without wrk installed.
     // --compare undo-all: the rewrites behind docs/performance.md's before/after table still apply.
@@ -48,6 +58,7 @@ function runSmoke(out: string): Promise<{ code: number | null; stderr: string }>
     ];
     const child = spawn(process.execPath, args, {
       cwd: repo,
+      env: pgUrl === '' ? process.env : { ...process.env, DODIL_TEST_PG_URL: pgUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -71,21 +82,44 @@ function runSmoke(out: string): Promise<{ code: number | null; stderr: string }>
 // must produce every row. Nothing here is timed: the numbers are only checked to be numbers.
 test('npm run bench in smoke mode produces every row of the report', { timeout: 180_000 }, async () => {
   const out = join(tempDir('dodil-bench-smoke-'), 'smoke.json');
-  const { code, stderr } = await runSmoke(out);
+  // The server project's PostgreSQL (DODIL_TEST_PG_URL in CI, else one started for the run).
+  const pgUrl = inject('pgAdminUrl');
+  const { code, stderr } = await runSmoke(out, pgUrl);
   expect(code, stderr).toBe(0);
   const r = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+  // With a PostgreSQL server the rows beside SQLite's GetSecret and CreateSecret must be there;
+  // without one (the bench then tries to start its own), the report must say why they are missing.
+  const pg = r.meta.postgres;
+  const pgRan = pg.skipped === null && pg.error === undefined;
+  if (pgUrl !== '') {
+    expect(pg, stderr).toMatchObject({ skipped: null });
+    expect(pg.error, stderr).toBeUndefined();
+    expect(pg.migrated).toMatch(/^copied \d+ orgs, \d+ slots/);
+  } else if (!pgRan) {
+    expect(`${pg.skipped ?? ''}${pg.error ?? ''}`).not.toBe('');
+  }
 
   expect(r.meta.mode).toBe('smoke');
   expect(r.meta.loadGenerator).toBe('autocannon');
   expect(r.http.map((h) => h.id)).toEqual([
     'hello',
     'get',
+    ...(pgRan ? ['get-pg'] : []),
     'list',
     'create',
+    ...(pgRan ? ['create-pg'] : []),
     'get-1k',
     'get-1m',
     'get@undo-all',
   ]);
+  for (const h of r.http.filter((x) => x.id.endsWith('-pg'))) {
+    expect(h.engine, h.id).toBe('postgres');
+    // The cluster's CPU is read from /proc when its processes are visible here (a local server).
+    if (r.meta.postgres.clusterCpu?.startsWith('read from /proc'))
+      expect(h.dbCpuUsPerRequest, h.id).toBeGreaterThan(0);
+  }
+  for (const h of r.http.filter((x) => x.id !== 'hello' && !x.id.endsWith('-pg')))
+    expect(h.engine, h.id).toBe('sqlite');
   for (const h of r.http) {
     expect(h.rps, h.id).toBeGreaterThan(0);
     expect(h.errors, h.id).toBe(0);
