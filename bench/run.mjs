@@ -81,7 +81,7 @@ const log = (text) => process.stderr.write(`${text}\n`);
 const prepareStore = (name, shape, generatorBundle, runDir) =>
   prepareStoreIn({ name, shape, generatorBundle, runDir, smoke, cacheDir, repo, masterKey: MASTER_KEY, log });
 
-function startDodil(bundle, store, runDir, tag, cpu, extraArgs = []) {
+function startDodil(bundle, store, runDir, tag, cpu, extraEnv = {}) {
   return startServer({
     argv: [
       ...(opt['node-flags'] ? opt['node-flags'].split(' ') : []),
@@ -92,9 +92,15 @@ function startDodil(bundle, store, runDir, tag, cpu, extraArgs = []) {
       '--listen',
       '127.0.0.1:0',
       ...NO_TOKEN_RATE,
-      ...extraArgs,
     ],
-    env: { DODIL_MASTER_KEY: MASTER_KEY },
+    // SQLite unless `extraEnv` says otherwise: a DODIL_DATABASE_URL in the shell must not move the
+    // SQLite rows (spawn drops undefined values).
+    env: {
+      DODIL_MASTER_KEY: MASTER_KEY,
+      DODIL_DATABASE_URL: undefined,
+      DODIL_DATABASE_URL_FILE: undefined,
+      ...extraEnv,
+    },
     logFile: join(runDir, `${store.name}-${tag}.log`),
     cpu,
   });
@@ -170,7 +176,9 @@ async function main() {
           store,
           masterKey: MASTER_KEY,
           cpu: serverCpu,
-          startOn: (url) => startDodil(bundles.server, store, runDir, 'load', serverCpu, ['--database', url]),
+          // By the environment: a URL with a password is refused in argv (other users see it).
+          startOn: (url) =>
+            startDodil(bundles.server, store, runDir, 'load', serverCpu, { DODIL_DATABASE_URL: url }),
           onCleanup: cleanup.add,
           log,
         });

@@ -155,8 +155,16 @@ export function pinCluster(postmaster, cpu) {
  */
 export function migrateStore({ bundle, dataDir, url, masterKey }) {
   const started = performance.now();
-  const r = spawnSync(process.execPath, [bundle, 'migrate-store', '--to', url, '--data-dir', dataDir], {
-    env: { ...process.env, DODIL_MASTER_KEY: masterKey },
+  // The target by the environment: migrate-store refuses a password in --to (argv is visible).
+  const r = spawnSync(process.execPath, [bundle, 'migrate-store', '--data-dir', dataDir], {
+    // The source is the data dir's SQLite file, whatever DODIL_DATABASE_URL the shell has.
+    env: {
+      ...process.env,
+      DODIL_MASTER_KEY: masterKey,
+      DODIL_MIGRATE_TO_URL: url,
+      DODIL_DATABASE_URL: undefined,
+      DODIL_DATABASE_URL_FILE: undefined,
+    },
     encoding: 'utf8',
     timeout: 300_000,
   });
