@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TransportError, type HttpRequest, type HttpResponse, type Transport } from './transport';
-import { parseHttpResponse } from './http1';
+import { framedLength, parseHttpResponse } from './http1';
 import { isIpLiteral, rawTcp, rawTcpConnect, type Connection, type ConnectionEvents } from './raw-tcp';
 
 // The biggest answer we accept: a registry-secrets list of 1000 slots with
@@ -52,6 +52,7 @@ async function exchange(request: HttpRequest, rawAllowed: boolean): Promise<Http
     let settled = false;
     const chunks: Buffer[] = [];
     let size = 0;
+    let length: number | null | undefined;
     const finish = (error: TransportError | undefined) => {
       if (settled) return;
       settled = true;
@@ -103,6 +104,9 @@ async function exchange(request: HttpRequest, rawAllowed: boolean): Promise<Http
           return;
         }
         chunks.push(chunk);
+        // The whole answer is in: done, without waiting for the server to close (http1.ts).
+        if (length === undefined) length = framedLength(chunks.length === 1 ? chunk : Buffer.concat(chunks));
+        if (typeof length === 'number' && size >= length) finish(undefined);
       },
       end: () => finish(undefined),
       error: (code, message) => {

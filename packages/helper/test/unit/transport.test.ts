@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { parseHttpResponse } from '../../src/http/http1';
+import { framedLength, parseHttpResponse } from '../../src/http/http1';
 import { netOnlyTransport, nodeTransport } from '../../src/http/node-transport';
 import { isIpLiteral, rawTcp } from '../../src/http/raw-tcp';
 import { isTransportError, type HttpRequest } from '../../src/http/transport';
@@ -149,11 +149,44 @@ describe.each([
     expect(isTransportError(error) && error.failure).toBe('protocol');
   });
 
+  it('stops at the last byte of a Content-Length answer, without waiting for the server to close', async () => {
+    const url = await rawServer((_r, socket) => {
+      // Sent in two parts, and the connection stays open.
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello');
+      setTimeout(() => socket.write(' world'), 20);
+    });
+    expect(await transport(req(url, { timeoutMs: 1500 }))).toEqual({ status: 200, body: 'hello world' });
+  });
+
+  it('an answer without a length is read to the close', async () => {
+    const url = await rawServer((_r, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\n\r\nhello');
+      setTimeout(() => socket.end(' world'), 20);
+    });
+    expect(await transport(req(url))).toEqual({ status: 200, body: 'hello world' });
+  });
+
   it('a body larger than the socket buffers goes out whole', async () => {
     const s = await fakeServer((r) => ({ status: 200, json: { length: r.body?.length } }));
     const body = JSON.stringify({ value: 'x'.repeat(3 * 1024 * 1024) });
     const res = await transport(req(s.url, { method: 'POST', body }));
     expect(JSON.parse(res.body)).toEqual({ length: body.length });
+  });
+});
+
+describe('framedLength', () => {
+  const head = (text: string) => Buffer.from(text, 'latin1');
+  it.each([
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab', 43],
+    ['HTTP/1.1 404 Not Found\r\ncontent-length:0\r\n\r\n', 44],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n', undefined],
+    ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n', null],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n', null],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n', null],
+    ['HTTP/1.1 200 OK\r\n\r\nbody', null],
+    ['HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n', null],
+  ])('%j → %s', (raw, expected) => {
+    expect(framedLength(head(raw))).toBe(expected);
   });
 });
 
