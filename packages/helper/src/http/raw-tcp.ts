@@ -46,8 +46,9 @@ let cached: Bindings | null | undefined;
  *
  * `process.binding` is deprecated (DEP0111, documentation-only), so this is
  * used with care: only when every piece has the expected shape, never under
- * `--pending-deprecation` (which would print a warning on every run), and any
- * surprise means null, and the caller uses `node:net`. The single executable
+ * `--pending-deprecation` (which would print a warning on every run), only on
+ * the node major it was checked on, and any surprise means null, and the caller
+ * uses `node:net`. The single executable
  * embeds one known node, where the e2e suite runs this path.
  */
 export function rawTcp(): Bindings | null {
@@ -59,7 +60,10 @@ export function rawTcp(): Bindings | null {
       process.execArgv.includes('--pending-deprecation') ||
       /(^|\s)--pending-deprecation\b/.test(process.env.NODE_OPTIONS ?? '') ||
       process.env.NODE_PENDING_DEPRECATION === '1';
-    if (typeof binding !== 'function' || pending) return null;
+    // The node major the handle's shape was checked on (the single executable's); another one
+    // takes node:net until it has been checked there too.
+    const tested = process.versions.node.startsWith('20.');
+    if (typeof binding !== 'function' || pending || !tested) return null;
     const tcp = binding('tcp_wrap') as Record<string, unknown>;
     const stream = binding('stream_wrap') as Record<string, unknown>;
     const constants = tcp.constants as Record<string, unknown> | undefined;
