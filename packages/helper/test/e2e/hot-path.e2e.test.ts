@@ -28,23 +28,31 @@ async function loadedBy(args: string[], input: string, env: NodeJS.ProcessEnv) {
   return { stdout, modules: JSON.parse(readFileSync(report, 'utf8')) as string[] };
 }
 
-describe('a credential request over plain http to an address', () => {
+describe('a credential request over plain http to an address or localhost', () => {
   beforeAll(() => ensureBundle());
 
+  const docker = ['credential', 'docker', 'get'];
+  const git = ['--slot', 'slot-1', 'get'];
+  const gitInput = 'protocol=https\nhost=git.example.com\n\n';
   it.each([
-    ['docker get', ['credential', 'docker', 'get'], 'ghcr.io\n', /"Secret":"pw-1"/],
-    ['git get', ['--slot', 'slot-1', 'get'], 'protocol=https\nhost=git.example.com\n\n', /password=tok-1/],
-  ])('%s loads neither node:net (nor its streams) nor node:crypto', async (_n, args, input, answer) => {
-    const s = await fakeServer((r) =>
-      r.url.startsWith('/v1/ignite/registry-secrets')
-        ? { status: 200, json: { secrets: [registrySlot('reg', 'robot', 'pw-1', 'ghcr.io')] } }
-        : { status: 200, json: gitSlot('slot-1', 'bot', 'tok-1') },
-    );
-    const { stdout, modules } = await loadedBy(args, input, { DODIL_URL: s.url, DODIL_TOKEN: 'dodil_t' });
-    expect(stdout).toMatch(answer);
-    expect(modules).toContain('Internal Binding tcp_wrap');
-    for (const name of ['NativeModule net', 'NativeModule stream', 'NativeModule crypto']) {
-      expect(modules).not.toContain(name);
-    }
-  });
+    ['docker get', docker, 'ghcr.io\n', /"Secret":"pw-1"/, false],
+    ['git get', git, gitInput, /password=tok-1/, false],
+    ['git get from http://localhost', git, gitInput, /password=tok-1/, true],
+  ])(
+    '%s loads neither node:net (nor its streams) nor node:crypto',
+    async (_n, args, input, answer, byName) => {
+      const s = await fakeServer((r) =>
+        r.url.startsWith('/v1/ignite/registry-secrets')
+          ? { status: 200, json: { secrets: [registrySlot('reg', 'robot', 'pw-1', 'ghcr.io')] } }
+          : { status: 200, json: gitSlot('slot-1', 'bot', 'tok-1') },
+      );
+      const url = byName ? s.url.replace('127.0.0.1', 'localhost') : s.url;
+      const { stdout, modules } = await loadedBy(args, input, { DODIL_URL: url, DODIL_TOKEN: 'dodil_t' });
+      expect(stdout).toMatch(answer);
+      expect(modules).toContain('Internal Binding tcp_wrap');
+      for (const name of ['NativeModule net', 'NativeModule stream', 'NativeModule crypto']) {
+        expect(modules).not.toContain(name);
+      }
+    },
+  );
 });

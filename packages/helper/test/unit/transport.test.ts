@@ -203,6 +203,25 @@ describe('nodeTransport', () => {
     expect(await nodeTransport(req(url))).toEqual({ status: 204, body: '' });
   });
 
+  it.each([['127.0.0.1'], ['::1']])(
+    'localhost reaches a server listening on %s only, through the handle',
+    async (address) => {
+      const url = await rawServer(
+        (_r, socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+        address,
+      ).catch(() => undefined);
+      if (url === undefined) return; // no IPv6 loopback on this machine
+      const port = new URL(url).port;
+      expect(await nodeTransport(req(`http://localhost:${port}/`))).toEqual({ status: 200, body: 'ok' });
+    },
+  );
+
+  it('localhost with nothing listening on either loopback address is refused', async () => {
+    const error = await nodeTransport(req('http://localhost:1/')).catch((e: unknown) => e);
+    expect(isTransportError(error) && error.failure).toBe('unreachable');
+    expect(String(error)).toMatch(/localhost:1: ECONNREFUSED/);
+  });
+
   it.each([
     ['127.0.0.1', true],
     ['10.255.0.1', true],
