@@ -15,8 +15,9 @@ import {
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
- * A {@link Transport} speaking HTTP/1.1 over one `node:net` (or `node:tls`)
- * connection, closed after the answer. Not global fetch, which loads undici
+ * A {@link Transport} speaking HTTP/1.1 over one connection (node's TCP handle
+ * for plain http to an address or localhost, see raw-tcp.ts; else `node:net`,
+ * or `node:tls`), closed after the answer. Not global fetch, which loads undici
  * for tens of milliseconds, and not even `node:http`: in a fresh process its
  * client costs ~5 ms of CPU more than this (measured, docs/helper.md), and git
  * starts us for every fetch and push. One request, `Connection: close`, the
@@ -24,7 +25,7 @@ const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
  */
 export const nodeTransport: Transport = (request) => exchange(request, true);
 
-/** {@link nodeTransport} on `node:net` only (tests of that path; names other than IP literals always take it). */
+/** {@link nodeTransport} on `node:net` only (tests of that path, which other host names always take). */
 export const netOnlyTransport: Transport = (request) => exchange(request, false);
 
 async function exchange(request: HttpRequest, rawAllowed: boolean): Promise<HttpResponse> {
@@ -42,8 +43,8 @@ async function exchange(request: HttpRequest, rawAllowed: boolean): Promise<Http
   const head = requestHead(request, url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || (tlsWanted ? 443 : 80));
-  // Plain http to an address or localhost: node's TCP handle alone (raw-tcp.ts); otherwise a net/tls socket,
-  // node:net loaded only then (it costs more than the rest of a request).
+  // Plain http to an address or localhost: node's TCP handle alone (raw-tcp.ts); otherwise a
+  // net/tls socket, node:net loaded only then (it costs more than the rest of a request).
   let open: (events: ConnectionEvents) => Connection;
   if (tlsWanted) {
     const socket = await tlsConnect(host, port, request.ca);
