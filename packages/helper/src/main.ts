@@ -1,6 +1,7 @@
 // The only module that touches `process`: it builds the real Io and sets the
 // exit code. Everything else is testable without a process.
-import { nodeTransport } from './http/node-transport';
+import { netOnlyTransport, nodeTransport } from './http/node-transport';
+import { pendingDeprecation } from './http/raw-tcp';
 import type { Io } from './io';
 import { run } from './run';
 import { readFd } from './stdin-fd';
@@ -19,7 +20,8 @@ const io: Io = {
     stderr(text);
   },
   env: process.env,
-  transport: nodeTransport,
+  // node's TCP handle comes from process.binding, which warns under --pending-deprecation.
+  transport: pendingDeprecation(process.execArgv, process.env) ? netOnlyTransport : nodeTransport,
   now: () => Date.now(),
 };
 

@@ -25,7 +25,7 @@ const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
  */
 export const nodeTransport: Transport = (request) => exchange(request, true);
 
-/** {@link nodeTransport} on `node:net` only (tests of that path, which other host names always take). */
+/** {@link nodeTransport} on `node:net` only (under `--pending-deprecation`; the path other host names take). */
 export const netOnlyTransport: Transport = (request) => exchange(request, false);
 
 async function exchange(request: HttpRequest, rawAllowed: boolean): Promise<HttpResponse> {

@@ -45,10 +45,10 @@ let cached: Bindings | null | undefined;
  * docs/performance.md "Helper start"); the handle alone costs ~0.5 ms.
  *
  * `process.binding` is deprecated (DEP0111, documentation-only), so this is
- * used with care: only when every piece has the expected shape, never under
- * `--pending-deprecation` (which would print a warning on every run), only on
- * the node major it was checked on, and any surprise means null, and the caller
- * uses `node:net`. The single executable
+ * used with care: only when every piece has the expected shape, only on the
+ * node major it was checked on (any surprise means null, and the caller uses
+ * `node:net`), and main.ts does not ask for it under `--pending-deprecation`
+ * (see {@link pendingDeprecation}). The single executable
  * embeds one known node, where the e2e suite runs this path.
  */
 export function rawTcp(): Bindings | null {
@@ -56,14 +56,10 @@ export function rawTcp(): Bindings | null {
   cached = null;
   try {
     const binding = (process as { binding?: (name: string) => unknown }).binding;
-    const pending =
-      process.execArgv.includes('--pending-deprecation') ||
-      /(^|\s)--pending-deprecation\b/.test(process.env.NODE_OPTIONS ?? '') ||
-      process.env.NODE_PENDING_DEPRECATION === '1';
     // The node major the handle's shape was checked on (the single executable's); another one
     // takes node:net until it has been checked there too.
     const tested = process.versions.node.startsWith('20.');
-    if (typeof binding !== 'function' || pending || !tested) return null;
+    if (typeof binding !== 'function' || !tested) return null;
     const tcp = binding('tcp_wrap') as Record<string, unknown>;
     const stream = binding('stream_wrap') as Record<string, unknown>;
     const constants = tcp.constants as Record<string, unknown> | undefined;
@@ -91,6 +87,22 @@ export function rawTcp(): Bindings | null {
     cached = null;
   }
   return cached;
+}
+
+/**
+ * Whether node runs with `--pending-deprecation` (flag, NODE_OPTIONS or
+ * NODE_PENDING_DEPRECATION=1): then `process.binding` prints a warning on every
+ * run, so the TCP handle is not used.
+ */
+export function pendingDeprecation(
+  execArgv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  return (
+    execArgv.includes('--pending-deprecation') ||
+    /(^|\s)--pending-deprecation\b/.test(env.NODE_OPTIONS ?? '') ||
+    env.NODE_PENDING_DEPRECATION === '1'
+  );
 }
 
 /** An IPv4 or IPv6 literal (brackets removed): the raw handle connects to addresses only, names go through node:net's lookup. */

@@ -24,8 +24,8 @@ async function loadedBy(args: string[], input: string, env: NodeJS.ProcessEnv) {
     env: { PATH: process.env.PATH, HOME: dir, ...env },
   });
   child.child.stdin?.end(input);
-  const { stdout } = await child;
-  return { stdout, modules: JSON.parse(readFileSync(report, 'utf8')) as string[] };
+  const { stdout, stderr } = await child;
+  return { stdout, stderr, modules: JSON.parse(readFileSync(report, 'utf8')) as string[] };
 }
 
 describe('a credential request over plain http to an address or localhost', () => {
@@ -55,4 +55,17 @@ describe('a credential request over plain http to an address or localhost', () =
       }
     },
   );
+
+  it('under --pending-deprecation it takes node:net, and prints no deprecation warning', async () => {
+    const s = await fakeServer(() => ({ status: 200, json: gitSlot('slot-1', 'bot', 'tok-1') }));
+    const { stdout, stderr, modules } = await loadedBy(git, gitInput, {
+      DODIL_URL: s.url,
+      DODIL_TOKEN: 'dodil_t',
+      NODE_OPTIONS: '--pending-deprecation',
+    });
+    expect(stdout).toMatch(/password=tok-1/);
+    expect(stderr).not.toMatch(/Deprecation/);
+    // node:net loads the binding itself; that it was node:net's shows in the module list.
+    expect(modules).toContain('NativeModule net');
+  });
 });

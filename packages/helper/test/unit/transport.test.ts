@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { framedLength, parseHttpResponse } from '../../src/http/http1';
 import { netOnlyTransport, nodeTransport } from '../../src/http/node-transport';
-import { isIpLiteral, rawTcp } from '../../src/http/raw-tcp';
+import { isIpLiteral, pendingDeprecation, rawTcp } from '../../src/http/raw-tcp';
 import { isTransportError, type HttpRequest } from '../../src/http/transport';
 import { fakeServer, tempDir } from '../helpers';
 
@@ -220,6 +220,16 @@ describe('nodeTransport', () => {
     const error = await nodeTransport(req('http://localhost:1/')).catch((e: unknown) => e);
     expect(isTransportError(error) && error.failure).toBe('unreachable');
     expect(String(error)).toMatch(/localhost:1: ECONNREFUSED/);
+  });
+
+  it.each([
+    [[], {}, false],
+    [['--pending-deprecation'], {}, true],
+    [[], { NODE_OPTIONS: '--max-old-space-size=64 --pending-deprecation' }, true],
+    [[], { NODE_OPTIONS: '--no-pending-deprecation-x' }, false],
+    [[], { NODE_PENDING_DEPRECATION: '1' }, true],
+  ])('pendingDeprecation(%j, %j) = %s', (argv, env, expected) => {
+    expect(pendingDeprecation(argv, env)).toBe(expected);
   });
 
   it.each([
