@@ -2,7 +2,7 @@
 // Every command runs on the load core (inherited affinity) against the live server, alternating
 // command by command so drift on the shared machine hits all of them alike; medians are reported.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from './stats.mjs';
 
@@ -13,10 +13,11 @@ export function findHelpers(repo) {
   return { bundle: existsSync(bundle) ? bundle : undefined, sea: existsSync(sea) ? sea : undefined };
 }
 
-function shim(dir, name, lines) {
+/** `name` in `dir` as a symlink to `target`, replacing an old one. */
+function link(dir, name, target) {
   const file = join(dir, name);
-  writeFileSync(file, `#!/bin/sh\n${lines}\n`);
-  chmodSync(file, 0o755);
+  rmSync(file, { force: true });
+  symlinkSync(target, file);
 }
 
 /**
@@ -66,11 +67,12 @@ export function helperCommands({ repo, workDir, serverUrl, token, slot, registry
   ];
   const builds = [];
   if (bundle) {
-    // The bundle needs node in front of it: tiny sh shims play the links an install would make.
+    // What `npm install` links: the package's bin entries (`#!/usr/bin/env node`), by the names
+    // git and docker run; each picks its protocol from that name.
     const bin = join(workDir, 'bin-bundle');
     mkdirSync(bin, { recursive: true });
-    shim(bin, 'git-credential-dodil', `exec "${process.execPath}" "${bundle}" "$@"`);
-    shim(bin, 'docker-credential-dodil', `exec "${process.execPath}" "${bundle}" credential docker "$@"`);
+    for (const name of ['git-credential-dodil', 'docker-credential-dodil'])
+      link(bin, name, join(repo, 'packages/helper/bin', `${name}.cjs`));
     builds.push({ kind: 'bundle', bin, version: { file: process.execPath, args: [bundle, '--version'] } });
   }
   if (sea)

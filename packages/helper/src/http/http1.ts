@@ -30,6 +30,25 @@ export function parseHttpResponse(raw: Buffer): HttpResponse {
   return { status: Number(status[1]), body: body.toString('utf8') };
 }
 
+/**
+ * The total length of a response framed by one `Content-Length` (header block
+ * included), once its header block has arrived; undefined before that, and
+ * null for any other framing (chunked, to the end of the stream, or an unusual
+ * header), which only the server's close ends. Lets the client stop at the last
+ * byte instead of waiting for the server's FIN: that arrives only after the
+ * server's event loop gets round to closing the socket.
+ */
+export function framedLength(raw: Buffer): number | null | undefined {
+  const headEnd = raw.indexOf('\r\n\r\n');
+  if (headEnd < 0) return undefined;
+  const head = raw.subarray(0, headEnd).toString('latin1');
+  if (!/^HTTP\/1\.[01] [2-5]\d\d/.test(head) || /\r\ntransfer-encoding\s*:/i.test(head)) return null;
+  const lengths = [...head.matchAll(/\r\ncontent-length[ \t]*:[ \t]*([^\r]*)/gi)];
+  const value = lengths[0]?.[1]?.trim() ?? '';
+  if (lengths.length !== 1 || !/^\d{1,12}$/.test(value)) return null;
+  return headEnd + 4 + Number(value);
+}
+
 function dechunk(data: Buffer): Buffer {
   const parts: Buffer[] = [];
   let at = 0;

@@ -1,20 +1,34 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { TransportError, type HttpRequest, type HttpResponse } from './transport';
-import { parseHttpResponse } from './http1';
+import type { Socket } from 'node:net';
+import { TransportError, type HttpRequest, type HttpResponse, type Transport } from './transport';
+import { framedLength, parseHttpResponse } from './http1';
+import {
+  isIpLiteral,
+  LOCALHOST,
+  rawTcp,
+  rawTcpConnectFirst,
+  type Connection,
+  type ConnectionEvents,
+} from './raw-tcp';
 
 // The biggest answer we accept: a registry-secrets list of 1000 slots with
 // 16 KiB passwords fits; anything larger is not our server.
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
- * A {@link Transport} speaking HTTP/1.1 over one `node:net` (or `node:tls`)
- * connection, closed after the answer. Not global fetch, which loads undici
+ * A {@link Transport} speaking HTTP/1.1 over one connection (node's TCP handle
+ * for plain http to an address or localhost, see raw-tcp.ts; else `node:net`,
+ * or `node:tls`), closed after the answer. Not global fetch, which loads undici
  * for tens of milliseconds, and not even `node:http`: in a fresh process its
  * client costs ~5 ms of CPU more than this (measured, docs/helper.md), and git
  * starts us for every fetch and push. One request, `Connection: close`, the
  * body read to the end: all the HTTP we need.
  */
-export async function nodeTransport(request: HttpRequest): Promise<HttpResponse> {
+export const nodeTransport: Transport = (request) => exchange(request, true);
+
+/** {@link nodeTransport} on `node:net` only (under `--pending-deprecation`; the path other host names take). */
+export const netOnlyTransport: Transport = (request) => exchange(request, false);
+
+async function exchange(request: HttpRequest, rawAllowed: boolean): Promise<HttpResponse> {
   let url: URL;
   try {
     url = new URL(request.url);
@@ -29,18 +43,31 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
   const head = requestHead(request, url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || (tlsWanted ? 443 : 80));
-  const socket: Socket = tlsWanted ? await tlsConnect(host, port, request.ca) : netConnect({ host, port });
+  // Plain http to an address or localhost: node's TCP handle alone (raw-tcp.ts); otherwise a
+  // net/tls socket, node:net loaded only then (it costs more than the rest of a request).
+  let open: (events: ConnectionEvents) => Connection;
+  if (tlsWanted) {
+    const socket = await tlsConnect(host, port, request.ca);
+    open = (events) => socketConnection(socket, true, events);
+  } else if (rawAllowed && (isIpLiteral(host) || host === 'localhost') && rawTcp() !== null) {
+    const addresses = host === 'localhost' ? LOCALHOST : [host];
+    open = (events) => rawTcpConnectFirst(addresses, port, events);
+  } else {
+    const { connect } = await import('node:net');
+    open = (events) => socketConnection(connect({ host, port }), false, events);
+  }
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
     const chunks: Buffer[] = [];
     let size = 0;
+    let length: number | null | undefined;
     const finish = (error: TransportError | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(total);
       clearTimeout(connect);
-      socket.destroy();
+      connection.destroy();
       if (error) {
         reject(error);
         return;
@@ -70,34 +97,48 @@ export async function nodeTransport(request: HttpRequest): Promise<HttpResponse>
         ),
       request.connectTimeoutMs,
     );
-    socket.once(tlsWanted ? 'secureConnect' : 'connect', () => {
-      clearTimeout(connect);
-      // write, not end: a half-closed socket makes node's HTTP server abort the request.
-      // `Connection: close` has the server close once it has answered.
-      socket.write(head);
-    });
-    socket.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        finish(
-          new TransportError('protocol', `answer from ${where} is larger than ${MAX_RESPONSE_BYTES} bytes`),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      const code = error.code ?? 'error';
-      const tlsProblem = tlsMessage(code, error.message, url.hostname, request.ca !== undefined);
-      if (tlsProblem !== undefined) {
-        finish(new TransportError('unreachable', `cannot reach server at ${where}: ${tlsProblem}`));
-        return;
-      }
-      finish(new TransportError('unreachable', `cannot reach server at ${where}: ${code}`));
-    });
-    socket.on('end', () => finish(undefined));
-    socket.on('close', () => finish(undefined));
+    const events: ConnectionEvents = {
+      connect: () => {
+        clearTimeout(connect);
+        // write, not end: a half-closed socket makes node's HTTP server abort the request.
+        // `Connection: close` has the server close once it has answered.
+        connection.write(head);
+      },
+      data: (chunk) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          finish(
+            new TransportError('protocol', `answer from ${where} is larger than ${MAX_RESPONSE_BYTES} bytes`),
+          );
+          return;
+        }
+        chunks.push(chunk);
+        // The whole answer is in: done, without waiting for the server to close (http1.ts).
+        if (length === undefined) length = framedLength(chunks.length === 1 ? chunk : Buffer.concat(chunks));
+        if (typeof length === 'number' && size >= length) finish(undefined);
+      },
+      end: () => finish(undefined),
+      error: (code, message) => {
+        const tlsProblem = tlsMessage(code, message, url.hostname, request.ca !== undefined);
+        if (tlsProblem !== undefined) {
+          finish(new TransportError('unreachable', `cannot reach server at ${where}: ${tlsProblem}`));
+          return;
+        }
+        finish(new TransportError('unreachable', `cannot reach server at ${where}: ${code}`));
+      },
+    };
+    const connection = open(events);
   });
+}
+
+/** A net or tls socket behind the {@link Connection} interface. */
+function socketConnection(socket: Socket, tls: boolean, events: ConnectionEvents): Connection {
+  socket.once(tls ? 'secureConnect' : 'connect', () => events.connect());
+  socket.on('data', (chunk: Buffer) => events.data(chunk));
+  socket.on('error', (error: NodeJS.ErrnoException) => events.error(error.code ?? 'error', error.message));
+  socket.on('end', () => events.end());
+  socket.on('close', () => events.end());
+  return { write: (bytes) => socket.write(bytes), destroy: () => socket.destroy() };
 }
 
 // The request bytes. Header values with CR or LF are refused: a token from an

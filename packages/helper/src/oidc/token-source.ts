@@ -3,7 +3,7 @@ import { CliError } from '../errors';
 import { isTransportError } from '../http/transport';
 import type { Transport } from '../http/transport';
 import type { OidcSettings } from './oidc-settings';
-import { cacheFile, dropCached, ensurePrivateDir, readCached, withLock, writeCached } from './token-cache';
+import type * as TokenCache from './token-cache';
 
 /** Where the API client gets its token from when it exchanges by itself. */
 export interface TokenSource {
@@ -46,6 +46,7 @@ function claimsOf(jwt: string): { iss: string; sub: string } {
 export function createOidcTokenSource(deps: TokenSourceDeps): TokenSource {
   const { settings } = deps;
   let lastFile: string | undefined;
+  let cache: typeof TokenCache | undefined;
 
   async function request(
     method: 'GET' | 'POST',
@@ -135,6 +136,10 @@ export function createOidcTokenSource(deps: TokenSourceDeps): TokenSource {
 
   return {
     async get() {
+      // Loaded here, not at start: its node:crypto costs ~2 ms of every helper start, and only a
+      // CI job without a token (OIDC) ever gets here.
+      cache ??= await import('./token-cache');
+      const { cacheFile, ensurePrivateDir, readCached, withLock, writeCached } = cache;
       const jwt = await subjectToken();
       const { iss, sub } = claimsOf(jwt);
       try {
@@ -162,7 +167,7 @@ export function createOidcTokenSource(deps: TokenSourceDeps): TokenSource {
       });
     },
     drop() {
-      if (lastFile !== undefined) dropCached(lastFile);
+      if (lastFile !== undefined) cache?.dropCached(lastFile);
     },
   };
 }

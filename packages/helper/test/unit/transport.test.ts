@@ -6,8 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { parseHttpResponse } from '../../src/http/http1';
-import { nodeTransport } from '../../src/http/node-transport';
+import { framedLength, parseHttpResponse } from '../../src/http/http1';
+import { netOnlyTransport, nodeTransport } from '../../src/http/node-transport';
+import { isIpLiteral, pendingDeprecation, rawTcp } from '../../src/http/raw-tcp';
 import { isTransportError, type HttpRequest } from '../../src/http/transport';
 import { fakeServer, tempDir } from '../helpers';
 
@@ -21,7 +22,7 @@ const req = (url: string, extra: Partial<HttpRequest> = {}): HttpRequest => ({
 });
 
 /** A raw TCP server that answers every connection with `reply` (after reading the request head). */
-async function rawServer(reply: (request: string, socket: Socket) => void) {
+async function rawServer(reply: (request: string, socket: Socket) => void, host = '127.0.0.1') {
   const server = createNetServer((socket) => {
     let seen = '';
     socket.on('data', (d: Buffer) => {
@@ -30,9 +31,13 @@ async function rawServer(reply: (request: string, socket: Socket) => void) {
     });
     socket.on('error', () => undefined);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
   onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${(server.address() as AddressInfo).port}`;
 }
 
 describe('parseHttpResponse', () => {
@@ -82,10 +87,15 @@ describe('parseHttpResponse', () => {
   });
 });
 
-describe('nodeTransport', () => {
+// Both ways a plain-http request goes out: node's TCP handle (IP literals, raw-tcp.ts) and node:net
+// (host names, or where the handle is not available).
+describe.each([
+  ['TCP handle', nodeTransport],
+  ['node:net', netOnlyTransport],
+])('nodeTransport over %s', (_name, transport) => {
   it('sends method, path, query, headers and body; reads the answer', async () => {
     const s = await fakeServer((r) => ({ status: 201, json: { echo: r } }));
-    const res = await nodeTransport(
+    const res = await transport(
       req(`${s.url}/v1/x?host=a%2Fb`, {
         method: 'POST',
         body: '{"é":1}',
@@ -106,13 +116,13 @@ describe('nodeTransport', () => {
       socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
       setTimeout(() => socket.end('6\r\n world\r\n0\r\n\r\n'), 20);
     });
-    expect(await nodeTransport(req(url))).toEqual({ status: 200, body: 'hello world' });
+    expect(await transport(req(url))).toEqual({ status: 200, body: 'hello world' });
   });
 
   it('refuses a header value with a line break (no header injection from a token)', async () => {
     const s = await fakeServer(() => ({ status: 200, json: {} }));
     await expect(
-      nodeTransport(req(s.url, { headers: { authorization: 'Bearer a\r\nX-Evil: 1' } })),
+      transport(req(s.url, { headers: { authorization: 'Bearer a\r\nX-Evil: 1' } })),
     ).rejects.toThrow(/line break/);
     expect(s.requests).toHaveLength(0);
   });
@@ -122,21 +132,117 @@ describe('nodeTransport', () => {
     ['not http', 'ftp://127.0.0.1/', 'unreachable', /must be http/],
     ['not a URL', 'nope', 'unreachable', /invalid server URL/],
   ])('%s', async (_n, url, failure, message) => {
-    const error = await nodeTransport(req(url)).catch((e: unknown) => e);
+    const error = await transport(req(url)).catch((e: unknown) => e);
     expect(isTransportError(error) && error.failure).toBe(failure);
     expect(String(error)).toMatch(message);
   });
 
   it('a silent server times out', async () => {
     const url = await rawServer(() => undefined);
-    const error = await nodeTransport(req(url, { timeoutMs: 200 })).catch((e: unknown) => e);
+    const error = await transport(req(url, { timeoutMs: 200 })).catch((e: unknown) => e);
     expect(isTransportError(error) && error.failure).toBe('timeout');
   });
 
   it('a server that closes without an answer is a protocol failure', async () => {
     const url = await rawServer((_r, socket) => socket.end('HTTP/1.1 200'));
-    const error = await nodeTransport(req(url)).catch((e: unknown) => e);
+    const error = await transport(req(url)).catch((e: unknown) => e);
     expect(isTransportError(error) && error.failure).toBe('protocol');
+  });
+
+  it('stops at the last byte of a Content-Length answer, without waiting for the server to close', async () => {
+    const url = await rawServer((_r, socket) => {
+      // Sent in two parts, and the connection stays open.
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello');
+      setTimeout(() => socket.write(' world'), 20);
+    });
+    expect(await transport(req(url, { timeoutMs: 1500 }))).toEqual({ status: 200, body: 'hello world' });
+  });
+
+  it('an answer without a length is read to the close', async () => {
+    const url = await rawServer((_r, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\n\r\nhello');
+      setTimeout(() => socket.end(' world'), 20);
+    });
+    expect(await transport(req(url))).toEqual({ status: 200, body: 'hello world' });
+  });
+
+  it('a body larger than the socket buffers goes out whole', async () => {
+    const s = await fakeServer((r) => ({ status: 200, json: { length: r.body?.length } }));
+    const body = JSON.stringify({ value: 'x'.repeat(3 * 1024 * 1024) });
+    const res = await transport(req(s.url, { method: 'POST', body }));
+    expect(JSON.parse(res.body)).toEqual({ length: body.length });
+  });
+});
+
+describe('framedLength', () => {
+  const head = (text: string) => Buffer.from(text, 'latin1');
+  it.each([
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab', 43],
+    ['HTTP/1.1 404 Not Found\r\ncontent-length:0\r\n\r\n', 44],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n', undefined],
+    ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n', null],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n', null],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n', null],
+    ['HTTP/1.1 200 OK\r\n\r\nbody', null],
+    ['HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n', null],
+  ])('%j → %s', (raw, expected) => {
+    expect(framedLength(head(raw))).toBe(expected);
+  });
+});
+
+describe('nodeTransport', () => {
+  it('uses the TCP handle in this node (the single executable embeds the same major)', () => {
+    expect(rawTcp()).not.toBeNull();
+  });
+
+  it('an IPv6 literal is reached through the handle too', async () => {
+    const url = await rawServer((_r, socket) => socket.end('HTTP/1.1 204 No Content\r\n\r\n'), '::1').catch(
+      () => undefined,
+    );
+    if (url === undefined) return; // no IPv6 loopback on this machine
+    expect(await nodeTransport(req(url))).toEqual({ status: 204, body: '' });
+  });
+
+  it.each([['127.0.0.1'], ['::1']])(
+    'localhost reaches a server listening on %s only, through the handle',
+    async (address) => {
+      const url = await rawServer(
+        (_r, socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+        address,
+      ).catch(() => undefined);
+      if (url === undefined) return; // no IPv6 loopback on this machine
+      const port = new URL(url).port;
+      expect(await nodeTransport(req(`http://localhost:${port}/`))).toEqual({ status: 200, body: 'ok' });
+    },
+  );
+
+  it('localhost with nothing listening on either loopback address is refused', async () => {
+    const error = await nodeTransport(req('http://localhost:1/')).catch((e: unknown) => e);
+    expect(isTransportError(error) && error.failure).toBe('unreachable');
+    expect(String(error)).toMatch(/localhost:1: ECONNREFUSED/);
+  });
+
+  it.each([
+    [[], {}, false],
+    [['--pending-deprecation'], {}, true],
+    [[], { NODE_OPTIONS: '--max-old-space-size=64 --pending-deprecation' }, true],
+    [[], { NODE_OPTIONS: '--no-pending-deprecation-x' }, false],
+    [[], { NODE_PENDING_DEPRECATION: '1' }, true],
+  ])('pendingDeprecation(%j, %j) = %s', (argv, env, expected) => {
+    expect(pendingDeprecation(argv, env)).toBe(expected);
+  });
+
+  it.each([
+    ['127.0.0.1', true],
+    ['10.255.0.1', true],
+    ['256.1.1.1', false],
+    ['::1', true],
+    ['fe80::1', true],
+    ['localhost', false],
+    ['1.2.3', false],
+    ['example.com', false],
+  ])('isIpLiteral(%s) = %s', (host, expected) => {
+    expect(isIpLiteral(host)).toBe(expected);
   });
 
   it('https: an untrusted certificate is refused (verification is on)', async () => {
