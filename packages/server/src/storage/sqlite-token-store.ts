@@ -34,8 +34,9 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
   });
   const touch = db.prepare('UPDATE tokens SET last_used_at_ms = ? WHERE id = ?');
   // Last-use writes are batched: every touch of one event-loop turn goes into one transaction
-  // (one fsync) written after the turn (setImmediate), so the requests that noted a use don't
-  // wait for it and a burst of tokens (each token's first use in a minute) costs one commit.
+  // (one fsync) written right after the turn (setImmediate). A burst of tokens (each token's
+  // first use in a minute) costs one commit instead of one each, and the turn's other requests
+  // are answered before it; `touch` resolves once its use is stored.
   const pendingUses = new Map<string, number>();
   let flushing: Promise<void> | undefined;
   const writeUses = db.transaction((uses: Array<[string, number]>) => {
