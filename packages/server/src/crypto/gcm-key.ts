@@ -151,8 +151,9 @@ const GHASH_TABLE_HINT =
  * computed once per data key and kept as long as the key is (they are key
  * material of exactly the same sensitivity). The counter mode and GHASH run
  * on noble's block function (`unsafe.encrypt`) and its GHASH multiplication,
- * reading and writing the caller's bytes directly: no copy, view or counter
- * block is allocated per call, only the result. Output is byte-identical to
+ * reading and writing the caller's bytes directly: no copy, view, counter or
+ * length block is allocated per call, only the result (and, to open, the
+ * 16-byte tag it compares). Output is byte-identical to
  * noble's `gcm` (test/crypto/gcm-key.test.ts checks it property-based).
  * One instance is used by one call at a time: JavaScript runs each seal/open
  * to the end before another can start.
