@@ -7,14 +7,18 @@ export type RandomBytes = (length: number) => Uint8Array;
 const FORMAT_V1 = 0x01;
 const NONCE_BYTES = 12;
 const KEY_BYTES = 32;
+const TAG_BYTES = 16;
 
 // One GcmKey (expanded AES key + GHASH table) per key buffer, for as long as the buffer lives:
 // OrgKeys hands out the same Uint8Array for a data key every time, so its context is built once.
 // A WeakMap never keeps a key alive, and `matches` catches a buffer rewritten in place.
 const contexts = new WeakMap<Uint8Array, GcmKey>();
-function gcmKey(key: Uint8Array): Pick<GcmKey, 'seal' | 'open'> {
+function gcmKey(key: Uint8Array): Pick<GcmKey, 'sealInto' | 'open'> {
   if (typeof __DODIL_BENCH_UNDO_GCM_KEY__ === 'boolean' && __DODIL_BENCH_UNDO_GCM_KEY__)
-    return { seal: (n, a, p) => gcm(key, n, a).encrypt(p), open: (n, a, c) => gcm(key, n, a).decrypt(c) };
+    return {
+      sealInto: (n, a, p, out, at) => out.set(gcm(key, n, a).encrypt(p), at),
+      open: (n, a, c) => gcm(key, n, a).decrypt(c),
+    };
   let ctx = contexts.get(key);
   if (ctx === undefined || !ctx.matches(key)) {
     ctx = new GcmKey(key);
@@ -36,11 +40,10 @@ export function seal(
 ): Uint8Array {
   if (key.length !== KEY_BYTES) throw new Error('AES-256-GCM needs a 32-byte key');
   const nonce = random(NONCE_BYTES);
-  const body = gcmKey(key).seal(nonce, aad, plaintext);
-  const out = new Uint8Array(1 + NONCE_BYTES + body.length);
+  const out = new Uint8Array(1 + NONCE_BYTES + plaintext.length + TAG_BYTES);
   out[0] = FORMAT_V1;
   out.set(nonce, 1);
-  out.set(body, 1 + NONCE_BYTES);
+  gcmKey(key).sealInto(nonce, aad, plaintext, out, 1 + NONCE_BYTES);
   return out;
 }
 
@@ -52,7 +55,7 @@ export class OpenError extends Error {
 /** Opens a blob made by {@link seal}; throws {@link OpenError} on any mismatch. */
 export function open(key: Uint8Array, blob: Uint8Array, aad: Uint8Array): Uint8Array {
   if (key.length !== KEY_BYTES) throw new Error('AES-256-GCM needs a 32-byte key');
-  if (blob.length < 1 + NONCE_BYTES + 16 || blob[0] !== FORMAT_V1)
+  if (blob.length < 1 + NONCE_BYTES + TAG_BYTES || blob[0] !== FORMAT_V1)
     throw new OpenError('unknown ciphertext format');
   const nonce = blob.subarray(1, 1 + NONCE_BYTES);
   try {

@@ -6,8 +6,17 @@ export interface Logger {
 
 /** A logger writing JSON lines to a stream. */
 export function createJsonLogger(write: (line: string) => void, clock: () => number = Date.now): Logger {
-  const emit = (level: string, event: Record<string, unknown>) =>
-    write(`${JSON.stringify({ time: new Date(clock()).toISOString(), level, ...event })}\n`);
+  // Under load many lines share a millisecond: the timestamp's text is made once per millisecond.
+  let lastMs = Number.NaN;
+  let lastTime = '';
+  const emit = (level: string, event: Record<string, unknown>) => {
+    const ms = clock();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastTime = new Date(ms).toISOString();
+    }
+    write(`${JSON.stringify({ time: lastTime, level, ...event })}\n`);
+  };
   return {
     info: (event) => emit('info', event),
     error: (event) => emit('error', event),

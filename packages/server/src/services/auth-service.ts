@@ -62,17 +62,17 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   // When this process last wrote each token's last use (bounded like the verification cache).
   const lastWritten = new Map<string, number>();
 
-  async function noteUse(tokenId: string, stored: number | undefined): Promise<void> {
+  // The write when one is due, else undefined: the usual call (a token used in the last minute)
+  // costs no promise. The store may batch it (SQLite: every use of a turn in one transaction,
+  // written after the turn); the request waits for it, so a listing after the response shows it.
+  function noteUse(tokenId: string, stored: number | undefined): Promise<void> | undefined {
     const now = deps.clock();
     const last = lastWritten.get(tokenId) ?? stored;
-    if (last !== undefined && now - last < LAST_USE_RESOLUTION_MS) return;
+    if (last !== undefined && now - last < LAST_USE_RESOLUTION_MS) return undefined;
     if (lastWritten.size >= MAX_VERIFIED) lastWritten.clear();
     lastWritten.set(tokenId, now);
-    try {
-      await deps.tokens.touch(tokenId, now);
-    } catch {
-      // Last use is informational: a failed write must not refuse a valid token.
-    }
+    // Last use is informational: a failed write must not refuse a valid token.
+    return deps.tokens.touch(tokenId, now).catch(() => undefined);
   }
 
   // Org names never change, so caching id → name is safe and saves a query per call.
@@ -109,7 +109,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const hit = stamp === undefined ? undefined : verified.get(bearer);
       if (hit !== undefined && hit.stamp === stamp) {
         if (hit.expiresAtMs === undefined || deps.clock() < hit.expiresAtMs) {
-          await noteUse(hit.principal.tokenId, undefined);
+          const writing = noteUse(hit.principal.tokenId, undefined);
+          if (writing !== undefined) await writing;
           return hit.principal;
         }
         verified.delete(bearer);
@@ -135,7 +136,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         grants: record.grants === undefined ? undefined : Object.freeze([...record.grants]),
         expiresAtMs: record.expiresAtMs,
       });
-      await noteUse(record.id, record.lastUsedAtMs);
+      const writing = noteUse(record.id, record.lastUsedAtMs);
+      if (writing !== undefined) await writing;
       if (stamp !== undefined) {
         if (verified.size >= MAX_VERIFIED) verified.clear();
         verified.set(bearer, { principal, expiresAtMs: record.expiresAtMs, stamp });

@@ -4,10 +4,20 @@ import type { SlotRow } from './sqlite-rows';
 import type { SqliteConnection } from './sqlite-connection';
 import type { SlotMeta, SlotStore } from './types';
 
+/** The columns {@link SlotStore.get} reads, in order. */
+type GetRow = [SecretType, string | null, number, Buffer, number, number];
+
 /** {@link SlotStore} on better-sqlite3, with every statement prepared once. */
 export function createSqliteSlotStore(conn: SqliteConnection): SlotStore {
   const { db } = conn;
-  const getStmt = db.prepare<[string, string], SlotRow>('SELECT * FROM slots WHERE org_id = ? AND name = ?');
+  // The read of every GetSecret: the columns the caller doesn't already know, as an array
+  // (better-sqlite3 then builds no keyed row object; ~1.5 µs of ~10 per read, measured).
+  const getStmt = db
+    .prepare<[string, string], GetRow>(
+      `SELECT type, registry_host, key_version, ciphertext, created_at_ms, updated_at_ms
+       FROM slots WHERE org_id = ? AND name = ?`,
+    )
+    .raw();
   const upsertStmt = db.prepare<[Record<string, unknown>], { created_at_ms: number; updated_at_ms: number }>(
     `INSERT INTO slots (org_id, name, type, registry_host, key_version, ciphertext, created_at_ms, updated_at_ms)
      VALUES (@orgId, @name, @type, @registryHost, @keyVersion, @ciphertext, @createdAtMs, @updatedAtMs)
@@ -44,7 +54,19 @@ export function createSqliteSlotStore(conn: SqliteConnection): SlotStore {
     async get(orgId, name) {
       if (conn.busy) await conn.outside();
       const row = getStmt.get(orgId, name);
-      return row === undefined ? undefined : toSlotRecord(row);
+      if (row === undefined) return undefined;
+      const [type, registryHost, keyVersion, ciphertext, createdAtMs, updatedAtMs] = row;
+      // The key is compared as BINARY text: the row's org id and name are the ones asked for.
+      return {
+        orgId,
+        name,
+        type,
+        registryHost: registryHost ?? undefined,
+        keyVersion,
+        ciphertext,
+        createdAtMs,
+        updatedAtMs,
+      };
     },
     upsert(record, effect) {
       return conn.transaction('IMMEDIATE', async (tx) => {

@@ -18,11 +18,12 @@ import type { Storage } from './types';
 export function createSqliteStorage(db: Database, options: { maxWaitMs?: number } = {}): Storage {
   const conn = new SqliteConnection(db, options.maxWaitMs);
   const ping = db.prepare('SELECT 1');
+  const tokens = createSqliteTokenStore(conn);
   return {
     engine: 'sqlite',
     slots: createSqliteSlotStore(conn),
     orgs: createSqliteOrgStore(conn),
-    tokens: createSqliteTokenStore(conn),
+    tokens,
     trusts: createSqliteTrustStore(conn),
     meta: createSqliteMetaStore(conn),
     keys: createSqliteKeyStore(conn),
@@ -34,6 +35,10 @@ export function createSqliteStorage(db: Database, options: { maxWaitMs?: number 
       if (conn.busy) await conn.outside();
       ping.get();
     },
-    close: () => conn.close(),
+    async close() {
+      // Token last-use writes are batched after the turn; the ones still pending go in first.
+      await tokens.flushUses?.().catch(() => undefined);
+      await conn.close();
+    },
   };
 }

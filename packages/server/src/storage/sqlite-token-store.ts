@@ -33,6 +33,27 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
     return ids;
   });
   const touch = db.prepare('UPDATE tokens SET last_used_at_ms = ? WHERE id = ?');
+  // Last-use writes are batched: every touch of one event-loop turn goes into one transaction
+  // (one fsync) written right after the turn (setImmediate). A burst of tokens (each token's
+  // first use in a minute) costs one commit instead of one each, and the turn's other requests
+  // are answered before it; `touch` resolves once its use is stored.
+  const pendingUses = new Map<string, number>();
+  let flushing: Promise<void> | undefined;
+  const writeUses = db.transaction((uses: Array<[string, number]>) => {
+    for (const [id, atMs] of uses) touch.run(atMs, id);
+  });
+  const writePending = (): void => {
+    if (pendingUses.size === 0) return;
+    const uses = [...pendingUses];
+    pendingUses.clear();
+    writeUses.immediate(uses);
+  };
+  const flushUses = async (): Promise<void> => {
+    await new Promise(setImmediate);
+    flushing = undefined;
+    if (conn.busy) await conn.outside();
+    writePending();
+  };
   const prune = db.prepare('DELETE FROM tokens WHERE trust_id IS NOT NULL AND expires_at_ms < ?');
   // PRAGMA data_version moves when another connection commits (a `token revoke` from the CLI);
   // this connection's own token writes move `stamp` directly.
@@ -71,6 +92,8 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
     },
     async listByOrg(orgId) {
       if (conn.busy) await conn.outside();
+      // The listing shows last use: uses noted in this turn go in first.
+      writePending();
       return byOrg.all(orgId).map(toTokenRecord);
     },
     async revoke(id, atMs) {
@@ -84,10 +107,16 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
       // Synchronous, right after waiting for other transactions: nothing can interleave.
       return revokeTree.immediate(id, atMs);
     },
-    async touch(id, atMs) {
-      if (conn.busy) await conn.outside();
+    touch(id, atMs) {
       // Not a change that matters to a cached verification: the stamp stays.
-      touch.run(atMs, id);
+      const noted = pendingUses.get(id);
+      if (noted === undefined || atMs > noted) pendingUses.set(id, atMs);
+      flushing ??= flushUses();
+      return flushing;
+    },
+    async flushUses() {
+      if (conn.busy) await conn.outside();
+      writePending();
     },
     async pruneExchanged(beforeMs) {
       if (conn.busy) await conn.outside();

@@ -119,8 +119,13 @@ export interface TokenStore {
    * depth), in one transaction; the ids of the tokens revoked now.
    */
   revokeTree(id: string, atMs: number): Promise<string[]>;
-  /** Records a successful use (callers write it at most once a minute per token). */
+  /**
+   * Records a successful use (callers write it at most once a minute per token); resolves once
+   * it is stored. An engine may batch uses (SQLite: one transaction per event-loop turn).
+   */
   touch(id: string, atMs: number): Promise<void>;
+  /** Writes the uses noted but not yet stored (before closing); engines that don't batch omit it. */
+  flushUses?(): Promise<void>;
   /** Deletes tokens minted by an OIDC exchange that expired before `beforeMs`; how many. */
   pruneExchanged(beforeMs: number): Promise<number>;
   /**
