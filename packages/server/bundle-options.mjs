@@ -26,6 +26,8 @@ export const BENCH_VARIANTS = Object.freeze([
   'ghash-w2',
   'no-autocheckpoint',
   'no-access-log',
+  'undo-heap-limits',
+  'young-4m',
 ]);
 
 /** `no-fsync` → `__DODIL_BENCH_NO_FSYNC__`. */
