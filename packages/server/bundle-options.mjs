@@ -29,6 +29,7 @@ export const BENCH_VARIANTS = Object.freeze([
   'no-access-log',
   'undo-heap-limits',
   'young-4m',
+  'heap-optimize-size',
 ]);
 
 /** `no-fsync` → `__DODIL_BENCH_NO_FSYNC__`. */

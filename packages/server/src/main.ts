@@ -23,6 +23,8 @@ if (
   limitHeapGrowth(
     undefined,
     typeof __DODIL_BENCH_YOUNG_4M__ === 'boolean' && __DODIL_BENCH_YOUNG_4M__ ? 4 : YOUNG_SEMI_SPACE_MIB,
+    undefined,
+    typeof __DODIL_BENCH_HEAP_OPTIMIZE_SIZE__ === 'boolean' && __DODIL_BENCH_HEAP_OPTIMIZE_SIZE__,
   );
 
 const controller = new AbortController();
