@@ -381,9 +381,10 @@ async function main() {
       },
       {
         id: 'goal.rss',
-        text: 'server RSS ≤ 100 MB under load (@10k)',
+        // MB as the issue writes it, 10^6 bytes: 95.4 MiB.
+        text: 'server RSS ≤ 100 MB (95.4 MiB) under load (@10k)',
         value: memory['10k'].rssMiB,
-        target: 100,
+        target: 100e6 / 2 ** 20,
         cmp: '<=',
       },
     ].map((g) => ({

@@ -86,7 +86,7 @@ export function render(r) {
             : g.target < 1
               ? pct(g.value)
               : `${fmt(g.value, 2)}×`,
-      `${g.cmp} ${g.target < 1 ? pct(g.target) : g.target}`,
+      `${g.cmp} ${g.target < 1 ? pct(g.target) : g.id === 'goal.rss' ? `${fmt(g.target, 2)} MiB` : g.target}`,
       g.pass === null ? 'n/a' : g.pass ? 'yes' : 'NO',
     ]),
   ]);

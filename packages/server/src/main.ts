@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { getAsset, isSea } from 'node:sea';
 import type { CliIo } from './cli/io';
+import { limitHeapGrowth, YOUNG_SEMI_SPACE_MIB } from './cli/heap-limits';
 import { runServerCli } from './cli/run';
 import { defaultAddonCacheDeps, loadSeaSqliteBinding } from './sea/native-addon';
 
@@ -12,6 +13,19 @@ declare const __DODIL_COMMIT__: string | undefined;
 const version = `${typeof __DODIL_VERSION__ === 'string' ? __DODIL_VERSION__ : '0.1.0-dev'} (${
   typeof __DODIL_COMMIT__ === 'string' ? __DODIL_COMMIT__ : 'unknown commit'
 })`;
+
+// First, before start-up allocates: the server's heap bounds (docs/performance.md, "Speed, round 2").
+// Only `start` runs long enough to matter; the other commands keep V8's defaults.
+if (
+  process.argv[2] === 'start' &&
+  !(typeof __DODIL_BENCH_UNDO_HEAP_LIMITS__ === 'boolean' && __DODIL_BENCH_UNDO_HEAP_LIMITS__)
+)
+  limitHeapGrowth(
+    undefined,
+    typeof __DODIL_BENCH_YOUNG_4M__ === 'boolean' && __DODIL_BENCH_YOUNG_4M__ ? 4 : YOUNG_SEMI_SPACE_MIB,
+    undefined,
+    typeof __DODIL_BENCH_HEAP_OPTIMIZE_SIZE__ === 'boolean' && __DODIL_BENCH_HEAP_OPTIMIZE_SIZE__,
+  );
 
 const controller = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
