@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Tx } from './types';
+import type { WalSync } from './wal-sync';
 
 /**
  * How long a statement outside a transaction waits for the open one (SQLite's
@@ -25,7 +26,22 @@ export class SqliteConnection {
   constructor(
     readonly db: Database,
     private readonly maxWaitMs = DEFAULT_OUTSIDE_WAIT_MS,
+    /**
+     * Makes commits durable when the connection runs `synchronous = NORMAL`
+     * (the server's): every write is acknowledged only after it. Without one,
+     * SQLite's own `synchronous` setting decides.
+     */
+    private readonly wal?: WalSync,
   ) {}
+
+  /**
+   * Resolves once everything this connection committed so far is on disk; a
+   * store's write outside a transaction awaits it before it resolves (so it is
+   * acknowledged only once durable). Call it right after the write.
+   */
+  durable(): Promise<void> {
+    return this.wal === undefined ? Promise.resolve() : this.wal.sync();
+  }
 
   /** True while a transaction is open (statements outside one must {@link outside} first). */
   get busy(): boolean {
@@ -73,14 +89,20 @@ export class SqliteConnection {
       ended = resolve;
     });
     const tx: Tx = { engine: 'sqlite' };
+    let result: T;
+    let synced: Promise<void> | undefined;
     try {
       if (this.#closed) throw new Error('the store is closed');
+      const failure = this.wal?.failure;
+      if (failure !== undefined && mode === 'IMMEDIATE') throw failure;
       this.db.exec(`BEGIN ${mode}`);
       this.#active = tx;
       try {
-        const result = await fn(tx);
+        result = await fn(tx);
         this.db.exec('COMMIT');
-        return result;
+        // Asked right after COMMIT, so the fsync it waits for began after it. DEFERRED
+        // transactions only read.
+        if (mode === 'IMMEDIATE') synced = this.durable();
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw err;
@@ -90,6 +112,10 @@ export class SqliteConnection {
       ended();
       release();
     }
+    // The turn is released first: the next transaction runs while the disk works, and its
+    // commit shares the next fsync.
+    if (synced !== undefined) await synced;
+    return result;
   }
 
   /** Waits for the transactions queued so far, then closes the connection. */
@@ -97,7 +123,9 @@ export class SqliteConnection {
     if (this.#closed) return;
     await this.#tail;
     await this.outside();
+    await this.wal?.idle();
     this.#closed = true;
     if (this.db.open) this.db.close();
+    this.wal?.close();
   }
 }
