@@ -8,7 +8,7 @@
 //                      [--loadgen wrk|autocannon] [--helper-runs N] [--skip-helper] [--skip-startup]
 //                      [--scenarios hello,get,list,create,get-1k,get-1m] [--variant no-fsync|no-audit|…] [--keep]
 //                      [--compare undo-all,undo-gcm-key,…]  (GetSecret @10k of each variant, and CreateSecret
-//                       when the run has it, same run;
+//                       when --scenarios names create, same run;
 //                       `prebuilt=NAME` runs bench/.cache/build/server-NAME.cjs as it is)
 //                      [--node-flags "--max-semi-space-size=4"]  (V8/node flags for dodil-server, experiments)
 // (--scenarios and the --skip flags are for quick A/B checks; their JSON lacks the skipped rows.)
@@ -195,8 +195,9 @@ async function main() {
         mode: 'get',
         store,
       });
-      // CreateSecret too when the run measures it (`--scenarios create`): writes compared same-run.
-      if (scenarios.some((s) => s.id === 'create')) {
+      // CreateSecret too when asked for by name (`--scenarios …,create`): writes compared same-run.
+      // The default report keeps its rows.
+      if (only?.includes('create')) {
         scenarios.push({
           id: `create@${entry}`,
           label: `CreateSecret @${size} [${variant}]`,

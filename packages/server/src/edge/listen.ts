@@ -272,6 +272,11 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     divert(server, 'connection', (socket, h1) => sniffPreface(socket, sniffing, toH2, h1));
   }
 
+  // A client that half-closes after its request (FIN right behind it) still gets the answer:
+  // Node's default aborts the request at the FIN, which only went unnoticed while every answer
+  // was ready before the next poll phase. Writes now await an fsync on the thread pool
+  // (storage/wal-sync.ts), as PostgreSQL awaits its server; the socket ends after the response.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.maxConnections = limits.maxConnections;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
