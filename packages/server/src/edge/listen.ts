@@ -272,10 +272,8 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     divert(server, 'connection', (socket, h1) => sniffPreface(socket, sniffing, toH2, h1));
   }
 
-  // A client that half-closes after its request (FIN right behind it) still gets the answer:
-  // Node's default aborts the request at the FIN, which only went unnoticed while every answer
-  // was ready before the next poll phase. Writes now await an fsync on the thread pool
-  // (storage/wal-sync.ts), as PostgreSQL awaits its server; the socket ends after the response.
+  // A client that half-closes right after its request still gets the answer (Node's default aborts
+  // it at the FIN, read before answers that await an fsync or PostgreSQL); the socket ends after.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.maxConnections = limits.maxConnections;
   server.headersTimeout = limits.headersTimeoutMs;
