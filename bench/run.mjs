@@ -8,7 +8,8 @@
 //                      [--loadgen wrk|autocannon] [--helper-runs N] [--skip-helper] [--skip-startup]
 //                      [--scenarios hello,get,get-pg,list,create,create-pg,get-1k,get-1m]
 //                      [--variant no-fsync|no-audit|…] [--keep]
-//                      [--compare undo-all,undo-gcm-key,…]  (GetSecret @10k of each variant, same run;
+//                      [--compare undo-all,undo-gcm-key,…]  (GetSecret @10k of each variant, and CreateSecret
+//                       when --scenarios names create, same run;
 //                       `prebuilt=NAME` runs bench/.cache/build/server-NAME.cjs as it is)
 //                      [--node-flags "--max-semi-space-size=4"]  (V8/node flags for dodil-server, experiments)
 // (--scenarios and the --skip flags are for quick A/B checks; their JSON lacks the skipped rows.)
@@ -260,6 +261,17 @@ async function main() {
         mode: 'get',
         store,
       });
+      // CreateSecret too when asked for by name (`--scenarios …,create`): writes compared same-run.
+      // The default report keeps its rows.
+      if (only?.includes('create')) {
+        scenarios.push({
+          id: `create@${entry}`,
+          label: `CreateSecret @${size} [${variant}]`,
+          server,
+          mode: 'create',
+          store,
+        });
+      }
       memoryOf.extra = [...(memoryOf.extra ?? []), [entry, server.pid]];
     }
     const load = (s, secs) =>

@@ -60,7 +60,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const db = openDatabase(options.databaseFile, { nativeBinding: options.nativeBinding });
   // Deleted and overwritten cells (old ciphertext, replaced wrapped keys) are zeroed in the file.
   db.pragma('secure_delete = ON');
-  const runtime = await composeRuntime(createSqliteStorage(db), options, {
+  const runtime = await composeRuntime(createSqliteStorage(db, { fsync: options.walFsync }), options, {
     backup: (file) => backupDatabase(db, file, { nativeBinding: options.nativeBinding }),
     // The disk the audit log is written to: readiness watches its free space.
     ...(options.databaseFile === ':memory:' ? {} : { dataDir: dirname(options.databaseFile) }),

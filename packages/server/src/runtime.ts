@@ -19,6 +19,7 @@ import type { ExchangeService } from './services/oidc/exchange-service';
 import type { FetchLike, JwksLimits } from './services/oidc/jwks';
 import type { TrustService } from './services/oidc/trust-service';
 import type { OrgRecord, Storage } from './storage/types';
+import type { FsyncFn } from './storage/wal-sync';
 import type { FailureLimits } from './throttle/failure-limiter';
 import type { ThrottleReason } from './throttle/throttled-auth-service';
 
@@ -73,6 +74,8 @@ export interface RuntimeOptions {
   onExchangeRefused?: (event: { org: string; reason: string; requestId: string }) => void;
   /** Free bytes below which the data dir counts as full for readiness (default: room for 64 KiB). */
   diskFloorBytes?: number;
+  /** The fsync of the SQLite WAL (tests hold or fail it); `fs.fsync` by default. */
+  walFsync?: FsyncFn;
 }
 
 /**

@@ -272,6 +272,9 @@ export async function listen(options: ListenOptions): Promise<Listening> {
     divert(server, 'connection', (socket, h1) => sniffPreface(socket, sniffing, toH2, h1));
   }
 
+  // A client that half-closes right after its request still gets the answer (Node's default aborts
+  // it at the FIN, read before answers that await an fsync or PostgreSQL); the socket ends after.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.maxConnections = limits.maxConnections;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;

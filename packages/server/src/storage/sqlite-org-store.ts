@@ -25,6 +25,7 @@ export function createSqliteOrgStore(conn: SqliteConnection): OrgStore {
     async create(org, firstKey) {
       await conn.outside();
       createTx.immediate(org, firstKey);
+      await conn.durable();
     },
     async getByName(name) {
       if (conn.busy) await conn.outside();
@@ -63,6 +64,7 @@ export function createSqliteMetaStore(conn: SqliteConnection): MetaStore {
       insertIgnore.run(key, Buffer.from(value));
       const stored = get.get(key)?.value;
       if (stored === undefined) throw new Error(`meta key ${key} vanished`);
+      await conn.durable();
       return stored;
     },
   };

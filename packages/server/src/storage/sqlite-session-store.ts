@@ -22,6 +22,7 @@ export function createSqliteSessionStore(conn: SqliteConnection): SessionStore {
     async create(s) {
       if (conn.busy) await conn.outside();
       insert.run(Buffer.from(s.idHash), s.tokenId, Buffer.from(s.sealedToken), s.createdAtMs, s.expiresAtMs);
+      await conn.durable();
     },
     async get(idHash) {
       if (conn.busy) await conn.outside();
@@ -38,11 +39,15 @@ export function createSqliteSessionStore(conn: SqliteConnection): SessionStore {
     },
     async delete(idHash) {
       if (conn.busy) await conn.outside();
-      return remove.run(Buffer.from(idHash)).changes > 0;
+      const removed = remove.run(Buffer.from(idHash)).changes > 0;
+      await conn.durable();
+      return removed;
     },
     async deleteExpired(nowMs) {
       if (conn.busy) await conn.outside();
-      return expired.run(nowMs).changes;
+      const n = expired.run(nowMs).changes;
+      await conn.durable();
+      return n;
     },
   };
 }

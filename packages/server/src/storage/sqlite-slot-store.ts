@@ -6,6 +6,8 @@ import type { SlotMeta, SlotStore } from './types';
 
 /** The columns {@link SlotStore.get} reads, in order. */
 type GetRow = [SecretType, string | null, number, Buffer, number, number];
+// Slot writes come one per request: they share a commit with the other writes of their turn.
+const GATHER = { gather: true };
 
 /** {@link SlotStore} on better-sqlite3, with every statement prepared once. */
 export function createSqliteSlotStore(conn: SqliteConnection): SlotStore {
@@ -69,26 +71,39 @@ export function createSqliteSlotStore(conn: SqliteConnection): SlotStore {
       };
     },
     upsert(record, effect) {
-      return conn.transaction('IMMEDIATE', async (tx) => {
-        const row = upsertStmt.get({
-          ...record,
-          registryHost: record.registryHost ?? null,
-          ciphertext: Buffer.from(record.ciphertext),
-        });
-        if (row === undefined) {
-          const existing = typeStmt.get(record.orgId, record.name);
-          return { ok: false, existingType: existing?.type ?? record.type } as const;
-        }
-        countStmt.run(record.orgId, record.keyVersion);
-        const receipt = await effect(tx);
-        return { ok: true, createdAtMs: row.created_at_ms, updatedAtMs: row.updated_at_ms, receipt } as const;
-      });
+      return conn.transaction(
+        'IMMEDIATE',
+        async (tx) => {
+          const row = upsertStmt.get({
+            ...record,
+            registryHost: record.registryHost ?? null,
+            ciphertext: Buffer.from(record.ciphertext),
+          });
+          if (row === undefined) {
+            const existing = typeStmt.get(record.orgId, record.name);
+            return { ok: false, existingType: existing?.type ?? record.type } as const;
+          }
+          countStmt.run(record.orgId, record.keyVersion);
+          const receipt = await effect(tx);
+          return {
+            ok: true,
+            createdAtMs: row.created_at_ms,
+            updatedAtMs: row.updated_at_ms,
+            receipt,
+          } as const;
+        },
+        GATHER,
+      );
     },
     delete(orgId, name, effect) {
-      return conn.transaction('IMMEDIATE', async (tx) => {
-        const deleted = deleteStmt.run(orgId, name).changes > 0;
-        return { deleted, receipt: await effect(tx) };
-      });
+      return conn.transaction(
+        'IMMEDIATE',
+        async (tx) => {
+          const deleted = deleteStmt.run(orgId, name).changes > 0;
+          return { deleted, receipt: await effect(tx) };
+        },
+        GATHER,
+      );
     },
     async list(orgId, afterName, limit): Promise<SlotMeta[]> {
       if (conn.busy) await conn.outside();

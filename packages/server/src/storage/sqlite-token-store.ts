@@ -84,6 +84,7 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
         parentId: token.parentId ?? null,
         trustId: token.trustId ?? null,
       });
+      await conn.durable();
     },
     async get(id) {
       if (conn.busy) await conn.outside();
@@ -99,13 +100,17 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
     async revoke(id, atMs) {
       if (conn.busy) await conn.outside();
       stamp++;
-      return revoke.run(atMs, id).changes > 0;
+      const revoked = revoke.run(atMs, id).changes > 0;
+      await conn.durable();
+      return revoked;
     },
     async revokeTree(id, atMs) {
       if (conn.busy) await conn.outside();
       stamp++;
       // Synchronous, right after waiting for other transactions: nothing can interleave.
-      return revokeTree.immediate(id, atMs);
+      const ids = revokeTree.immediate(id, atMs);
+      await conn.durable();
+      return ids;
     },
     touch(id, atMs) {
       // Not a change that matters to a cached verification: the stamp stays.
@@ -122,6 +127,7 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
       if (conn.busy) await conn.outside();
       const n = prune.run(beforeMs).changes;
       if (n > 0) stamp++;
+      await conn.durable();
       return n;
     },
     changeStamp() {

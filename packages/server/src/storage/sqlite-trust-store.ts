@@ -27,6 +27,7 @@ export function createSqliteTrustStore(conn: SqliteConnection): TrustStore {
     async create(t) {
       if (conn.busy) await conn.outside();
       const result = insert.run(...trustColumns(t));
+      await conn.durable();
       return result.changes > 0;
     },
     async listByOrg(orgId) {
@@ -35,11 +36,15 @@ export function createSqliteTrustStore(conn: SqliteConnection): TrustStore {
     },
     async delete(orgId, name) {
       if (conn.busy) await conn.outside();
-      return remove.run(orgId, name).changes > 0;
+      const removed = remove.run(orgId, name).changes > 0;
+      await conn.durable();
+      return removed;
     },
     async useJti(issuer, jti, expiresAtMs, nowMs) {
       if (conn.busy) await conn.outside();
-      return useJti.immediate(issuer, jti, expiresAtMs, nowMs);
+      const fresh = useJti.immediate(issuer, jti, expiresAtMs, nowMs);
+      await conn.durable();
+      return fresh;
     },
   };
 }

@@ -77,6 +77,8 @@ export interface HarnessOptions {
   secureCookies?: boolean;
   /** Counts every access-log line and audit entry into these metrics (docs/contract.md#operating-it). */
   metrics?: ServerMetrics;
+  /** The SQLite WAL's fsync (to hold or fail it); `fs.fsync` by default. */
+  walFsync?: RuntimeOptions['walFsync'];
 }
 
 /** A fresh data dir, runtime and REST app, closed when the test ends. */
@@ -92,6 +94,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
     onIntegrityFailure: (e: IntegrityFailure) =>
       logger.error({ msg: 'slot failed its integrity check', ...e }),
     ...(metrics ? { security: { auditObserver: metrics.audit } } : {}),
+    ...(options.walFsync ? { walFsync: options.walFsync } : {}),
   };
   // The engine of this test file (test/support/engine.ts): the same suite runs on both.
   const runtime: Runtime =
