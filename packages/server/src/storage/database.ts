@@ -17,7 +17,9 @@ export const DATABASE_FILE = 'dodil.db';
 /**
  * Opens (and migrates) the SQLite store. WAL lets the admin CLI and backups
  * read while the server writes; `synchronous = FULL` makes every acknowledged
- * commit durable across power loss, which a secrets store owes its users.
+ * commit durable across power loss, which a secrets store owes its users. (The
+ * server's own connection then switches to NORMAL plus an awaited WAL fsync
+ * off the event loop, just as durable: see createSqliteStorage.)
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
   // Create the file owner-only first: SQLite gives the -wal and -shm files the same mode.
@@ -31,7 +33,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.pragma('journal_mode = WAL');
     db.pragma(
       typeof __DODIL_BENCH_NO_FSYNC__ === 'boolean' && __DODIL_BENCH_NO_FSYNC__
-        ? 'synchronous = NORMAL'
+        ? 'synchronous = NORMAL /* bench variant no-fsync */'
         : 'synchronous = FULL',
     );
   }

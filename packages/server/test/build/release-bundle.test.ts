@@ -11,8 +11,11 @@ import { BENCH_VARIANTS, benchDefineName, serverBundleOptions } from '../../bund
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RELEASE = ['dist/main.cjs', 'dist/sea/main.cjs'];
-/** Text only a variant's branch contains. */
-const VARIANT_ONLY = ['synchronous = NORMAL', 'mmap_size', 'cache_size', 'wal_autocheckpoint'];
+/**
+ * Text only a variant's branch contains. (`synchronous = NORMAL` alone is no marker: the server's
+ * connection uses it with its own awaited WAL fsync, storage/wal-sync.ts.)
+ */
+const VARIANT_ONLY = ['bench variant no-fsync', 'mmap_size', 'cache_size', 'wal_autocheckpoint'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
