@@ -14,7 +14,7 @@ const version = `${typeof __DODIL_VERSION__ === 'string' ? __DODIL_VERSION__ : '
   typeof __DODIL_COMMIT__ === 'string' ? __DODIL_COMMIT__ : 'unknown commit'
 })`;
 
-// First, before start-up allocates: the server's heap bounds (docs/performance.md, "Speed, round 2").
+// First, before start-up allocates: the server's heap bounds (docs/performance.md, "Server memory and GetSecret @1M").
 // Only `start` runs long enough to matter; the other commands keep V8's defaults.
 if (
   process.argv[2] === 'start' &&

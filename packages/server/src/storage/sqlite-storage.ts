@@ -24,7 +24,7 @@ export interface SqliteStorageOptions {
  * Switches a writable file database to `synchronous = NORMAL` (a commit is a
  * write() to the WAL, no fsync on the event loop) and returns the
  * {@link WalSync} that every acknowledged write then awaits instead: the same
- * durability as FULL (docs/performance.md#the-wal-fsync-off-the-event-loop-issue-14-h1).
+ * durability as FULL (docs/performance.md#the-wal-fsync-off-the-event-loop-issue-14).
  * The two go together here so one can't be had without the other.
  */
 function walSyncOf(db: Database, fsync: FsyncFn | undefined): WalSync | undefined {

@@ -31,7 +31,7 @@ function waiter(): Waiter {
  * fsync of the `-wal` file that began after that COMMIT has completed (the
  * fsync runs on libuv's thread pool). That is what `synchronous = FULL` does
  * inside COMMIT in WAL mode, so "acknowledged" still means "on disk"; the
- * argument is in docs/performance.md#the-wal-fsync-off-the-event-loop-issue-14-h1.
+ * argument is in docs/performance.md#the-wal-fsync-off-the-event-loop-issue-14.
  *
  * One fsync is in flight at a time; every commit made while it runs shares
  * the next one (group commit). The fd always refers to the file at the WAL's

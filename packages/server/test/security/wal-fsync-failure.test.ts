@@ -4,7 +4,7 @@ import type { FsyncFn } from '../../src/storage/wal-sync';
 import { gitValue, makeHarness } from '../support/harness';
 
 // A WAL fsync that fails (EIO) after the commit: the request that committed is refused, never
-// answered OK, and so is everything after it (docs/performance.md#the-wal-fsync-off-the-event-loop-issue-14-h1).
+// answered OK, and so is everything after it (docs/performance.md#the-wal-fsync-off-the-event-loop-issue-14).
 test('a failed WAL fsync refuses the write that committed before it, later requests, and readiness', async () => {
   let failing = false;
   const walFsync: FsyncFn = (fd, done) =>

@@ -9,7 +9,7 @@ import type { FsyncFn } from '../../src/storage/wal-sync';
 import { tempDir } from '../support/harness';
 import { contractFixtures } from './storage-contract-fixtures';
 
-// The WAL fsync of the server's connection (docs/performance.md#the-wal-fsync-off-the-event-loop-issue-14-h1),
+// The WAL fsync of the server's connection (docs/performance.md#the-wal-fsync-off-the-event-loop-issue-14),
 // on real SQLite files with the fsync held by the test: an acknowledgement waits for an fsync
 // that began after its commit, a failed one fails the caller, and the fd follows the live WAL.
 
