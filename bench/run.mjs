@@ -8,7 +8,7 @@
 //                      [--loadgen wrk|autocannon] [--helper-runs N] [--skip-helper] [--skip-startup]
 //                      [--scenarios hello,get,get-pg,list,create,create-pg,get-1k,get-1m]
 //                      [--variant no-fsync|no-audit|…] [--keep]
-//                      [--compare undo-all,undo-gcm-key,…]  (GetSecret @10k of each variant, and CreateSecret
+//                      [--compare undo-all,undo-gcm-key,lean-heap,…]  (GetSecret @10k of each variant, and CreateSecret
 //                       when --scenarios names create, same run;
 //                       `prebuilt=NAME` runs bench/.cache/build/server-NAME.cjs as it is)
 //                      [--node-flags "--max-semi-space-size=4"]  (V8/node flags for dodil-server, experiments)
@@ -100,6 +100,7 @@ function startDodil(bundle, store, runDir, tag, cpu, extraEnv = {}) {
       DODIL_MASTER_KEY: MASTER_KEY,
       DODIL_DATABASE_URL: undefined,
       DODIL_DATABASE_URL_FILE: undefined,
+      DODIL_LEAN_HEAP: undefined, // only `--compare lean-heap` turns the heap limits on
       ...extraEnv,
     },
     logFile: join(runDir, `${store.name}-${tag}.log`),
@@ -249,10 +250,12 @@ async function main() {
         ? join(cacheDir, 'build', `server-${variant.slice(9)}.cjs`)
         : undefined;
       if (prebuilt && !existsSync(prebuilt)) throw new Error(`--compare ${entry}: no ${prebuilt}`);
-      const bundle =
-        variant === 'none' ? bundles.server : (prebuilt ?? (await buildVariant(repo, cacheDir, variant)));
+      // `lean-heap`: the same bundle started with DODIL_LEAN_HEAP=1 (run-time heap limits, opt-in).
+      const plain = variant === 'none' || variant === 'lean-heap';
+      const bundle = plain ? bundles.server : (prebuilt ?? (await buildVariant(repo, cacheDir, variant)));
       const store = prepareStore(`${size}-${variant}`, dims, bundles.generate, runDir);
-      const server = await startDodil(bundle, store, runDir, 'load', serverCpu);
+      const leanEnv = variant === 'lean-heap' ? { DODIL_LEAN_HEAP: '1' } : {};
+      const server = await startDodil(bundle, store, runDir, 'load', serverCpu, leanEnv);
       servers.push(server);
       scenarios.push({
         id: `get@${entry}`,

@@ -27,9 +27,6 @@ export const BENCH_VARIANTS = Object.freeze([
   'ghash-w2',
   'no-autocheckpoint',
   'no-access-log',
-  'undo-heap-limits',
-  'young-4m',
-  'heap-optimize-size',
 ]);
 
 /** `no-fsync` → `__DODIL_BENCH_NO_FSYNC__`. */

@@ -26,12 +26,6 @@ declare global {
   const __DODIL_BENCH_GHASH_W2__: boolean | undefined;
   /** `no-autocheckpoint`: no WAL checkpoints in the request path; the WAL grows without bound (below). */
   const __DODIL_BENCH_NO_AUTOCHECKPOINT__: boolean | undefined;
-  /** `undo-heap-limits`: V8's own young and old generation growth, no run-time caps (cli/heap-limits.ts, main.ts). */
-  const __DODIL_BENCH_UNDO_HEAP_LIMITS__: boolean | undefined;
-  /** `young-4m`: the heap limits with a 4 MiB young semi-space instead of 2 (cli/heap-limits.ts, main.ts). */
-  const __DODIL_BENCH_YOUNG_4M__: boolean | undefined;
-  /** `heap-optimize-size`: the heap limits plus V8's --optimize-for-size at run time (cli/heap-limits.ts, main.ts). */
-  const __DODIL_BENCH_HEAP_OPTIMIZE_SIZE__: boolean | undefined;
   /** `no-access-log`: no access log line per request, REST or RPC (edge/access-log.ts). */
   const __DODIL_BENCH_NO_ACCESS_LOG__: boolean | undefined;
 }

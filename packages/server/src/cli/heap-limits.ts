@@ -43,18 +43,15 @@ const nodeControls: HeapControls = {
  * `--semi-space-growth-factor` is switched between 1 (no growth) and 2 (one doubling) so the new
  * space stops at {@link YOUNG_SEMI_SPACE_MIB} per semi-space and regrows to it after V8 shrinks it.
  * Call it first thing in the process, before start-up's allocations grow the young generation.
+ * `dodil-server start` calls it only when DODIL_LEAN_HEAP=1: the extra GC costs CPU per request.
  */
 export function limitHeapGrowth(
   controls: HeapControls = nodeControls,
   semiSpaceMiB: number = YOUNG_SEMI_SPACE_MIB,
   growingPercent: number = OLD_GROWING_PERCENT,
-  optimizeForSize = false,
 ): void {
   const target = 2 * semiSpaceMiB * MiB;
   controls.setFlags(`--heap-growing-percent=${growingPercent}`);
-  // Experiment (bench variant heap-optimize-size): V8 then also grows the old generation in 2 MiB
-  // steps instead of 8, among other trades of speed for memory.
-  if (optimizeForSize) controls.setFlags('--optimize-for-size');
   let factor = 1;
   controls.setFlags('--semi-space-growth-factor=1');
   const check = (): void => {
