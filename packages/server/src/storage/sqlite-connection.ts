@@ -80,6 +80,17 @@ export class SqliteConnection {
     return this.wal === undefined ? Promise.resolve() : this.wal.sync();
   }
 
+  /**
+   * A store's write outside a transaction: waits for any open one to end, runs `write`
+   * synchronously (nothing can interleave), and resolves with its result once it is durable.
+   */
+  async writeOutside<T>(write: () => T): Promise<T> {
+    if (this.busy) await this.outside();
+    const result = write();
+    await this.durable();
+    return result;
+  }
+
   /** True while a transaction is open (statements outside one must {@link outside} first). */
   get busy(): boolean {
     return this.#active !== undefined || this.#batch !== undefined;

@@ -23,9 +23,7 @@ export function createSqliteOrgStore(conn: SqliteConnection): OrgStore {
   });
   return {
     async create(org, firstKey) {
-      await conn.outside();
-      createTx.immediate(org, firstKey);
-      await conn.durable();
+      await conn.writeOutside(() => createTx.immediate(org, firstKey));
     },
     async getByName(name) {
       if (conn.busy) await conn.outside();
@@ -59,13 +57,12 @@ export function createSqliteMetaStore(conn: SqliteConnection): MetaStore {
       if (conn.busy) await conn.outside();
       return get.get(key)?.value;
     },
-    async putIfAbsent(key, value) {
-      if (conn.busy) await conn.outside();
-      insertIgnore.run(key, Buffer.from(value));
-      const stored = get.get(key)?.value;
-      if (stored === undefined) throw new Error(`meta key ${key} vanished`);
-      await conn.durable();
-      return stored;
-    },
+    putIfAbsent: (key, value) =>
+      conn.writeOutside(() => {
+        insertIgnore.run(key, Buffer.from(value));
+        const stored = get.get(key)?.value;
+        if (stored === undefined) throw new Error(`meta key ${key} vanished`);
+        return stored;
+      }),
   };
 }

@@ -20,9 +20,15 @@ export function createSqliteSessionStore(conn: SqliteConnection): SessionStore {
   const expired = db.prepare('DELETE FROM ui_sessions WHERE expires_at_ms < ?');
   return {
     async create(s) {
-      if (conn.busy) await conn.outside();
-      insert.run(Buffer.from(s.idHash), s.tokenId, Buffer.from(s.sealedToken), s.createdAtMs, s.expiresAtMs);
-      await conn.durable();
+      await conn.writeOutside(() =>
+        insert.run(
+          Buffer.from(s.idHash),
+          s.tokenId,
+          Buffer.from(s.sealedToken),
+          s.createdAtMs,
+          s.expiresAtMs,
+        ),
+      );
     },
     async get(idHash) {
       if (conn.busy) await conn.outside();
@@ -37,17 +43,7 @@ export function createSqliteSessionStore(conn: SqliteConnection): SessionStore {
             expiresAtMs: row.expires_at_ms,
           };
     },
-    async delete(idHash) {
-      if (conn.busy) await conn.outside();
-      const removed = remove.run(Buffer.from(idHash)).changes > 0;
-      await conn.durable();
-      return removed;
-    },
-    async deleteExpired(nowMs) {
-      if (conn.busy) await conn.outside();
-      const n = expired.run(nowMs).changes;
-      await conn.durable();
-      return n;
-    },
+    delete: (idHash) => conn.writeOutside(() => remove.run(Buffer.from(idHash)).changes > 0),
+    deleteExpired: (nowMs) => conn.writeOutside(() => expired.run(nowMs).changes),
   };
 }

@@ -48,11 +48,15 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
     pendingUses.clear();
     writeUses.immediate(uses);
   };
+  // Best effort, so not awaited durable: the uses reach the disk with the next fsync.
+  const writeNow = async (): Promise<void> => {
+    if (conn.busy) await conn.outside();
+    writePending();
+  };
   const flushUses = async (): Promise<void> => {
     await new Promise(setImmediate);
     flushing = undefined;
-    if (conn.busy) await conn.outside();
-    writePending();
+    await writeNow();
   };
   const prune = db.prepare('DELETE FROM tokens WHERE trust_id IS NOT NULL AND expires_at_ms < ?');
   // PRAGMA data_version moves when another connection commits (a `token revoke` from the CLI);
@@ -70,21 +74,21 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
   };
   return {
     async create(token) {
-      if (conn.busy) await conn.outside();
-      stamp++;
-      insert.run({
-        id: token.id,
-        orgId: token.orgId,
-        name: token.name,
-        hash: Buffer.from(token.hash),
-        scopes: token.scopes.join(','),
-        createdAtMs: token.createdAtMs,
-        expiresAtMs: token.expiresAtMs ?? null,
-        grants: token.grants === undefined ? null : token.grants.join(','),
-        parentId: token.parentId ?? null,
-        trustId: token.trustId ?? null,
+      await conn.writeOutside(() => {
+        stamp++;
+        insert.run({
+          id: token.id,
+          orgId: token.orgId,
+          name: token.name,
+          hash: Buffer.from(token.hash),
+          scopes: token.scopes.join(','),
+          createdAtMs: token.createdAtMs,
+          expiresAtMs: token.expiresAtMs ?? null,
+          grants: token.grants === undefined ? null : token.grants.join(','),
+          parentId: token.parentId ?? null,
+          trustId: token.trustId ?? null,
+        });
       });
-      await conn.durable();
     },
     async get(id) {
       if (conn.busy) await conn.outside();
@@ -97,21 +101,16 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
       writePending();
       return byOrg.all(orgId).map(toTokenRecord);
     },
-    async revoke(id, atMs) {
-      if (conn.busy) await conn.outside();
-      stamp++;
-      const revoked = revoke.run(atMs, id).changes > 0;
-      await conn.durable();
-      return revoked;
-    },
-    async revokeTree(id, atMs) {
-      if (conn.busy) await conn.outside();
-      stamp++;
-      // Synchronous, right after waiting for other transactions: nothing can interleave.
-      const ids = revokeTree.immediate(id, atMs);
-      await conn.durable();
-      return ids;
-    },
+    revoke: (id, atMs) =>
+      conn.writeOutside(() => {
+        stamp++;
+        return revoke.run(atMs, id).changes > 0;
+      }),
+    revokeTree: (id, atMs) =>
+      conn.writeOutside(() => {
+        stamp++;
+        return revokeTree.immediate(id, atMs);
+      }),
     touch(id, atMs) {
       // Not a change that matters to a cached verification: the stamp stays.
       const noted = pendingUses.get(id);
@@ -119,17 +118,13 @@ export function createSqliteTokenStore(conn: SqliteConnection): TokenStore {
       flushing ??= flushUses();
       return flushing;
     },
-    async flushUses() {
-      if (conn.busy) await conn.outside();
-      writePending();
-    },
-    async pruneExchanged(beforeMs) {
-      if (conn.busy) await conn.outside();
-      const n = prune.run(beforeMs).changes;
-      if (n > 0) stamp++;
-      await conn.durable();
-      return n;
-    },
+    flushUses: writeNow,
+    pruneExchanged: (beforeMs) =>
+      conn.writeOutside(() => {
+        const n = prune.run(beforeMs).changes;
+        if (n > 0) stamp++;
+        return n;
+      }),
     changeStamp() {
       if (checkedThisTurn) return stamp;
       checkedThisTurn = true;

@@ -24,27 +24,13 @@ export function createSqliteTrustStore(conn: SqliteConnection): TrustStore {
     },
   );
   return {
-    async create(t) {
-      if (conn.busy) await conn.outside();
-      const result = insert.run(...trustColumns(t));
-      await conn.durable();
-      return result.changes > 0;
-    },
+    create: (t) => conn.writeOutside(() => insert.run(...trustColumns(t)).changes > 0),
     async listByOrg(orgId) {
       if (conn.busy) await conn.outside();
       return byOrg.all(orgId).map(toTrustRecord);
     },
-    async delete(orgId, name) {
-      if (conn.busy) await conn.outside();
-      const removed = remove.run(orgId, name).changes > 0;
-      await conn.durable();
-      return removed;
-    },
-    async useJti(issuer, jti, expiresAtMs, nowMs) {
-      if (conn.busy) await conn.outside();
-      const fresh = useJti.immediate(issuer, jti, expiresAtMs, nowMs);
-      await conn.durable();
-      return fresh;
-    },
+    delete: (orgId, name) => conn.writeOutside(() => remove.run(orgId, name).changes > 0),
+    useJti: (issuer, jti, expiresAtMs, nowMs) =>
+      conn.writeOutside(() => useJti.immediate(issuer, jti, expiresAtMs, nowMs)),
   };
 }
