@@ -13,12 +13,8 @@ const stdout = fdWriter(1, () => process.stdout);
 const stderr = fdWriter(2, () => process.stderr);
 const io: Io = {
   stdin: () => readFd(0, () => process.stdin),
-  stdout: (text) => {
-    stdout(text);
-  },
-  stderr: (text) => {
-    stderr(text);
-  },
+  stdout,
+  stderr,
   env: process.env,
   // node's TCP handle comes from process.binding, which warns under --pending-deprecation.
   transport: pendingDeprecation(process.execArgv, process.env) ? netOnlyTransport : nodeTransport,
