@@ -217,8 +217,13 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         },
         (err: unknown) => {
           const failure = unavailable(err);
-          deps.observer?.failed(batch.length);
+          // Entries recorded while this batch failed are refused with it, not sent into another
+          // attempt that would wait out the same timeout (a frozen database: two timeouts).
+          const waiting = pending;
+          pending = [];
+          deps.observer?.failed(batch.length + waiting.length);
           for (const p of batch) p.reject(failure);
+          for (const p of waiting) p.reject(failure);
         },
       )
       .finally(() => {
